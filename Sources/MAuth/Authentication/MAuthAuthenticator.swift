@@ -1,0 +1,228 @@
+public import HTTPTypes
+public import Logging
+import Metrics
+
+/// Checks the MAuth signature of a request or response (PROTOCOL.md §6).
+///
+/// ```swift
+/// let authenticator = MAuthAuthenticator(keyProvider: DirectoryPublicKeyProvider(directory: "keys"))
+/// let identity = try await authenticator.authenticate(request, body: body)
+/// print(identity.appUUID, identity.version)
+/// ```
+///
+/// V2 is preferred when a message carries both versions; when V2 is inauthentic and fallback is
+/// allowed, the V1 headers are tried. Every failure is an ``MAuthError`` whose code is
+/// ``MAuthError/Code-swift.struct/inauthentic`` (answer 401) or
+/// ``MAuthError/Code-swift.struct/unableToAuthenticate`` (answer 500), with the message of the
+/// other MAuth clients.
+public struct MAuthAuthenticator: Sendable {
+    /// How strictly messages are checked.
+    public struct Options: Sendable {
+        /// How far, in seconds, the signed time may lie from the authenticator's clock, in either
+        /// direction; 300 by default. The bound is inclusive.
+        public var allowedDrift: Int64
+        /// Reject V1-only messages and never fall back to V1.
+        public var v2Only: Bool
+        /// Try the V1 headers when the V2 signature is inauthentic; on by default.
+        public var fallbackToV1: Bool
+        /// Accept the canonical forms that other MAuth clients produce for unusual paths and
+        /// queries (PROTOCOL.md §4), so that no real client is rejected for a canonicalization
+        /// quirk; on by default. Only tried when the standard form does not verify.
+        public var acceptsClientVariants: Bool
+        /// The clock the drift window is measured against.
+        public var clock: MAuthClock
+
+        /// Creates options; the defaults follow PROTOCOL.md.
+        public init(
+            allowedDrift: Int64 = 300,
+            v2Only: Bool = false,
+            fallbackToV1: Bool = true,
+            acceptsClientVariants: Bool = true,
+            clock: MAuthClock = .system
+        ) {
+            self.allowedDrift = allowedDrift
+            self.v2Only = v2Only
+            self.fallbackToV1 = fallbackToV1
+            self.acceptsClientVariants = acceptsClientVariants
+            self.clock = clock
+        }
+    }
+
+    /// Where public keys come from.
+    public let keyProvider: any PublicKeyProvider
+    /// How strictly messages are checked.
+    public let options: Options
+    private let logger: Logger
+    private let metrics: AuthenticationMetrics
+
+    /// Creates an authenticator.
+    public init(
+        keyProvider: any PublicKeyProvider,
+        options: Options = Options(),
+        logger: Logger = Logger(label: "mauth.authenticator")
+    ) {
+        self.keyProvider = keyProvider
+        self.options = options
+        self.logger = logger
+        self.metrics = AuthenticationMetrics()
+    }
+
+    /// Authenticates a request.
+    ///
+    /// - Parameters:
+    ///   - request: the request head; `path` must be the raw request target as received.
+    ///   - body: the body bytes as received.
+    /// - Returns: the signer's identity.
+    /// - Throws: ``MAuthError`` (inauthentic or unable to authenticate).
+    public func authenticate(_ request: HTTPRequest, body: some Collection<UInt8>) async throws(MAuthError)
+        -> MAuthIdentity
+    {
+        try await authenticate(
+            method: request.method.rawValue,
+            target: MAuthRequestTarget(request.path ?? "/"),
+            headers: request.headerFields,
+            body: body
+        )
+    }
+
+    /// Authenticates a request given as method, raw target, headers and body.
+    public func authenticate(
+        method: String,
+        target: MAuthRequestTarget,
+        headers: HTTPFields,
+        body: some Collection<UInt8>
+    ) async throws(MAuthError) -> MAuthIdentity {
+        try await measure(SignedMessage(subject: .request(method: method, target: target), body: body), headers)
+    }
+
+    /// Authenticates a signed response (PROTOCOL.md §3.4, §9.2).
+    public func authenticate(_ response: HTTPResponse, body: some Collection<UInt8>) async throws(MAuthError)
+        -> MAuthIdentity
+    {
+        try await measure(SignedMessage(subject: .response(status: response.status.code), body: body), response.headerFields)
+    }
+
+    private func measure(_ message: SignedMessage, _ headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
+        let start = ContinuousClock.now
+        defer { metrics.duration.record(duration: start.duration(to: .now)) }
+        do {
+            let identity = try await authenticate(message, headers: headers)
+            metrics.authentic.increment()
+            return identity
+        } catch {
+            if error.code == .inauthentic {
+                metrics.inauthentic.increment()
+            } else {
+                metrics.unable.increment()
+            }
+            throw error
+        }
+    }
+
+    private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
+        for name in [HTTPField.Name.mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time]
+        where headers[values: name].count > 1 {
+            throw MAuthError(.inauthentic, "Authentication Failed. The request has more than one \(name.canonicalName) header.")
+        }
+        let v2Header = presentValue(headers[.mauthV2Authentication])
+        let v1Header = presentValue(headers[.mauthV1Authentication])
+        if let v2Header {
+            do {
+                return try await authenticate(message, version: .v2, headerValue: v2Header, headers: headers)
+            } catch where error.code == .inauthentic && !options.v2Only && options.fallbackToV1 {
+                guard let v1Header, (try? AuthenticationHeaderValue.parse(v1Header, version: .v1)) != nil else {
+                    throw error
+                }
+                logger.debug("V2 authentication failed, falling back to V1", metadata: ["reason": "\(error.message)"])
+                let identity = try await authenticate(message, version: .v1, headerValue: v1Header, headers: headers)
+                logger.warning("Completed successful authentication attempt after fallback to v1")
+                return identity
+            }
+        }
+        if v1Header != nil, options.v2Only {
+            throw MAuthError(
+                .inauthentic,
+                "This service requires mAuth v2 mcc-authentication header but only v1 x-mws-authentication is present"
+            )
+        }
+        if let v1Header {
+            return try await authenticate(message, version: .v1, headerValue: v1Header, headers: headers)
+        }
+        let v1Clause = options.v2Only ? "" : "X-MWS-Authentication header is blank, "
+        throw MAuthError(
+            .inauthentic,
+            "Authentication Failed. No mAuth signature present; \(v1Clause)MCC-Authentication header is blank."
+        )
+    }
+
+    private func presentValue(_ value: String?) -> String? {
+        guard let value, !value.trimmingASCIIWhitespace().isEmpty else { return nil }
+        return value
+    }
+
+    /// One version's checks, in the order of PROTOCOL.md §6.1: time, token, key, signature.
+    private func authenticate(
+        _ message: SignedMessage,
+        version: MAuthVersion,
+        headerValue: String,
+        headers: HTTPFields
+    ) async throws(MAuthError) -> MAuthIdentity {
+        let time = try checkedTime(headers[version.timeHeader], version: version)
+        let header = try AuthenticationHeaderValue.parse(headerValue, version: version)
+        guard let signature = Base64.decode(header.signature) else {
+            throw MAuthError(.inauthentic, "Signature verification failed for \(message.kind). The signature is not valid Base64.")
+        }
+        let appUUID = String(header.appUUID)
+        let key = try await publicKey(forAppUUID: appUUID)
+        guard message.verify(signature, version: version, key: key, appUUID: appUUID, time: time, variants: options.acceptsClientVariants)
+        else {
+            throw MAuthError(.inauthentic, "Signature verification failed for \(message.kind).")
+        }
+        return MAuthIdentity(appUUID: appUUID, version: version)
+    }
+
+    /// The time header as received, after checking its form (ASCII digits, at most 18) and the
+    /// drift window.
+    private func checkedTime(_ value: String?, version: MAuthVersion) throws(MAuthError) -> String {
+        let name = version.timeHeader.canonicalName
+        guard let value, !value.isEmpty else {
+            throw MAuthError(.inauthentic, "Time verification failed. No \(name) present.")
+        }
+        guard value.utf8.count <= 18, value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let signedTime = Int64(value)
+        else {
+            throw MAuthError(.inauthentic, "Time verification failed. \(name) header format incorrect.")
+        }
+        let now = options.clock.now()
+        guard abs(now - signedTime) <= options.allowedDrift else {
+            throw MAuthError(
+                .inauthentic,
+                "Time verification failed. \(value) not within \(options.allowedDrift)s of \(now)"
+            )
+        }
+        return value
+    }
+
+    private func publicKey(forAppUUID appUUID: String) async throws(MAuthError) -> MAuthPublicKey {
+        let key: MAuthPublicKey?
+        do {
+            key = try await keyProvider.publicKey(forAppUUID: appUUID)
+        } catch let error as MAuthError {
+            throw error
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "Failed to fetch the public key for \(appUUID): \(error)")
+        }
+        guard let key else {
+            throw MAuthError(.inauthentic, "No public key is registered for app \(appUUID).")
+        }
+        return key
+    }
+}
+
+/// The counters and timer every authenticator reports to swift-metrics.
+private struct AuthenticationMetrics: Sendable {
+    let authentic = Counter(label: "mauth_authentications_total", dimensions: [("result", "authentic")])
+    let inauthentic = Counter(label: "mauth_authentications_total", dimensions: [("result", "inauthentic")])
+    let unable = Counter(label: "mauth_authentications_total", dimensions: [("result", "unable_to_authenticate")])
+    let duration = Timer(label: "mauth_authentication_duration_seconds")
+}

@@ -1,0 +1,77 @@
+/// Standard Base64 (RFC 4648 §4) with padding and no line breaks, decoded strictly: any character
+/// outside the alphabet, a missing or misplaced `=`, or a length that is not a multiple of four is
+/// rejected.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static let decodeTable: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in alphabet.enumerated() {
+            table[Int(character)] = UInt8(index)
+        }
+        return table
+    }()
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        let outputCount = (bytes.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: outputCount) { output in
+            var out = 0
+            var index = 0
+            while index + 3 <= bytes.count {
+                let chunk = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                output[out] = alphabet[Int(chunk >> 18 & 0x3F)]
+                output[out + 1] = alphabet[Int(chunk >> 12 & 0x3F)]
+                output[out + 2] = alphabet[Int(chunk >> 6 & 0x3F)]
+                output[out + 3] = alphabet[Int(chunk & 0x3F)]
+                out += 4
+                index += 3
+            }
+            let remaining = bytes.count - index
+            if remaining > 0 {
+                let second = remaining == 2 ? UInt32(bytes[index + 1]) : 0
+                let chunk = UInt32(bytes[index]) << 16 | second << 8
+                output[out] = alphabet[Int(chunk >> 18 & 0x3F)]
+                output[out + 1] = alphabet[Int(chunk >> 12 & 0x3F)]
+                output[out + 2] = remaining == 2 ? alphabet[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "=")
+                output[out + 3] = UInt8(ascii: "=")
+                out += 4
+            }
+            return out
+        }
+    }
+
+    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        decode(Array(text.utf8))
+    }
+
+    static func decode(_ characters: [UInt8]) -> [UInt8]? {
+        guard !characters.isEmpty, characters.count % 4 == 0 else { return nil }
+        var padding = 0
+        if characters[characters.count - 1] == UInt8(ascii: "=") { padding += 1 }
+        if characters[characters.count - 2] == UInt8(ascii: "=") { padding += 1 }
+        var output: [UInt8] = []
+        output.reserveCapacity(characters.count / 4 * 3)
+        var index = 0
+        while index < characters.count {
+            var chunk: UInt32 = 0
+            for offset in 0..<4 {
+                let position = index + offset
+                let character = characters[position]
+                let value: UInt8
+                if character == UInt8(ascii: "=") && position >= characters.count - padding {
+                    value = 0
+                } else {
+                    value = decodeTable[Int(character)]
+                    if value == 0xFF { return nil }
+                }
+                chunk = chunk << 6 | UInt32(value)
+            }
+            output.append(UInt8(chunk >> 16 & 0xFF))
+            output.append(UInt8(chunk >> 8 & 0xFF))
+            output.append(UInt8(chunk & 0xFF))
+            index += 4
+        }
+        output.removeLast(padding)
+        return output
+    }
+}

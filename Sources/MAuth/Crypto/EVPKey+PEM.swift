@@ -1,0 +1,58 @@
+import COpenSSL
+
+extension EVPKey {
+    /// `EVP_PKEY_KEYPAIR` and `EVP_PKEY_PUBLIC_KEY` are macros Swift cannot import; these are the
+    /// selections they stand for.
+    private static let keyPairSelection = Int32(
+        OSSL_KEYMGMT_SELECT_PRIVATE_KEY | OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS
+            | OSSL_KEYMGMT_SELECT_OTHER_PARAMETERS
+    )
+    private static let publicKeySelection = Int32(
+        OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS | OSSL_KEYMGMT_SELECT_OTHER_PARAMETERS
+    )
+
+    /// Decodes a structurally valid PEM block into an RSA key.
+    static func decode(_ document: PEMDocument, privateKey: Bool, kind: String) throws(MAuthError) -> EVPKey {
+        var key: OpaquePointer?
+        let selection = privateKey ? keyPairSelection : publicKeySelection
+        guard let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", nil, nil, selection, nil, nil) else {
+            throw MAuthError(.invalidKey, "could not create a key decoder (\(OpenSSLErrorQueue.drain()))")
+        }
+        defer { OSSL_DECODER_CTX_free(decoder) }
+        let decoded = Array(document.text.utf8).withUnsafeBufferPointer { buffer -> Bool in
+            var data: UnsafePointer<UInt8>? = buffer.baseAddress
+            var length = buffer.count
+            return OSSL_DECODER_from_data(decoder, &data, &length) == 1
+        }
+        guard decoded, let key else {
+            let detail = OpenSSLErrorQueue.drain()
+            throw MAuthError(
+                .invalidKey,
+                "the \(kind) ('\(document.label)' block) is malformed or truncated and could not be decoded (\(detail))"
+            )
+        }
+        let result = EVPKey(taking: key)
+        guard result.isRSA else {
+            throw MAuthError(.invalidKey, "the \(kind) is not an RSA key; MAuth needs RSA")
+        }
+        return result
+    }
+
+    /// The key as PEM text: PKCS#1 (`RSA PRIVATE KEY`) for private keys, SubjectPublicKeyInfo
+    /// (`PUBLIC KEY`) for public keys.
+    func pem(privateKey: Bool) -> String {
+        let selection = privateKey ? Self.keyPairSelection : Self.publicKeySelection
+        let structure = privateKey ? "type-specific" : "SubjectPublicKeyInfo"
+        guard let encoder = OSSL_ENCODER_CTX_new_for_pkey(pointer, selection, "PEM", structure, nil) else {
+            preconditionFailure("could not create a PEM encoder: \(OpenSSLErrorQueue.drain())")
+        }
+        defer { OSSL_ENCODER_CTX_free(encoder) }
+        var data: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        guard OSSL_ENCODER_to_data(encoder, &data, &length) == 1, let data else {
+            preconditionFailure("could not encode a key as PEM: \(OpenSSLErrorQueue.drain())")
+        }
+        defer { CRYPTO_free(data, #fileID, #line) }
+        return String(decoding: UnsafeBufferPointer(start: data, count: length), as: UTF8.self)
+    }
+}

@@ -1,0 +1,58 @@
+import COpenSSL
+
+/// Owns one OpenSSL `EVP_PKEY` and frees it exactly once.
+///
+/// OpenSSL allows concurrent read-only use of a key as long as every operation has its own
+/// context, which is how every method here works; that is what makes the wrapper `Sendable`.
+final class EVPKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(taking pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        EVP_PKEY_free(pointer)
+    }
+
+    /// The modulus size in bits.
+    var bits: Int { Int(EVP_PKEY_get_bits(pointer)) }
+
+    /// The modulus size in bytes, which is also the signature size.
+    var byteCount: Int { Int(EVP_PKEY_get_size(pointer)) }
+
+    var isRSA: Bool { EVP_PKEY_is_a(pointer, "RSA") == 1 }
+
+    /// Generates a new RSA key of `bits` bits.
+    static func generateRSA(bits: Int) throws(MAuthError) -> EVPKey {
+        guard let context = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else {
+            throw MAuthError(.invalidKey, "could not create an RSA key generator (\(OpenSSLErrorQueue.drain()))")
+        }
+        defer { EVP_PKEY_CTX_free(context) }
+        var key: OpaquePointer?
+        guard EVP_PKEY_keygen_init(context) == 1,
+            EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(bits)) == 1,
+            EVP_PKEY_generate(context, &key) == 1, let key
+        else {
+            throw MAuthError(.invalidKey, "could not generate a \(bits)-bit RSA key (\(OpenSSLErrorQueue.drain()))")
+        }
+        return EVPKey(taking: key)
+    }
+}
+
+/// Reads and clears OpenSSL's thread-local error queue.
+enum OpenSSLErrorQueue {
+    static func drain() -> String {
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            if let reason = ERR_reason_error_string(code) {
+                reasons.append(String(cString: reason))
+            } else {
+                reasons.append("error \(code)")
+            }
+        }
+        return reasons.isEmpty ? "no detail from OpenSSL" : reasons.joined(separator: "; ")
+    }
+}

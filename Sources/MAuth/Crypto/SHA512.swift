@@ -1,0 +1,67 @@
+import COpenSSL
+
+/// SHA-512 through OpenSSL's EVP interface, with the algorithm fetched once per process.
+enum SHA512 {
+    static let byteCount = 64
+    static let hexCount = 128
+
+    /// Fetched once: an explicit fetch avoids OpenSSL's per-call implicit lookup.
+    static let algorithm = FetchedDigest(name: "SHA512")
+
+    /// The 64-byte SHA-512 digest of `bytes`.
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: byteCount) { output, count in
+            var size: UInt32 = 0
+            let status = EVP_Digest(bytes.baseAddress, bytes.count, output.baseAddress, &size, algorithm.pointer, nil)
+            precondition(status == 1 && size == byteCount, "SHA-512 failed: \(OpenSSLErrorQueue.drain())")
+            count = byteCount
+        }
+    }
+
+    /// The SHA-512 digest of `bytes` as 128 lower-case hexadecimal ASCII characters.
+    static func hexDigest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        Hex.encode(digest(bytes))
+    }
+
+    static func hexDigest(of bytes: some Collection<UInt8>) -> [UInt8] {
+        bytes.withContiguousBytes { hexDigest($0) }
+    }
+}
+
+/// An `EVP_MD` fetched from the default provider, kept for the life of the process.
+final class FetchedDigest: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(name: String) {
+        guard let pointer = EVP_MD_fetch(nil, name, nil) else {
+            preconditionFailure("OpenSSL has no \(name) digest: \(OpenSSLErrorQueue.drain())")
+        }
+        self.pointer = pointer
+    }
+}
+
+/// Lower-case hexadecimal encoding.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
+            for (index, byte) in bytes.enumerated() {
+                output[2 * index] = digits[Int(byte >> 4)]
+                output[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            count = bytes.count * 2
+        }
+    }
+}
+
+extension Collection<UInt8> {
+    /// Calls `body` with the bytes as one contiguous buffer, copying only when the collection is
+    /// not contiguous already.
+    func withContiguousBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let result = try withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return try Array(self).withUnsafeBytes(body)
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Public keys read from a directory of `<app_uuid>.pub` PEM files (SubjectPublicKeyInfo or
+/// PKCS#1).
+///
+/// Files are looked up on every request and parsed again only when they change, so keys added to
+/// or removed from the directory take effect without a restart. App UUIDs that are not plain
+/// file names (anything but letters, digits, `-` and `_`) are unknown apps, never paths.
+public final class DirectoryPublicKeyProvider: PublicKeyProvider {
+    /// The directory that holds the key files.
+    public let directory: String
+
+    private struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modifiedSeconds: Int
+        var modifiedNanoseconds: Int
+    }
+
+    private struct CachedKey {
+        var file: FileIdentity
+        var key: MAuthPublicKey
+    }
+
+    private let cache = Mutex<[String: CachedKey]>([:])
+
+    /// Creates a provider over `directory`.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The file that holds the key of `appUUID`, or `nil` when `appUUID` cannot be a file name.
+    public func keyFilePath(forAppUUID appUUID: String) -> String? {
+        let allowed = appUUID.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_")
+        }
+        guard allowed, (1...128).contains(appUUID.utf8.count) else { return nil }
+        return directory + "/" + appUUID + ".pub"
+    }
+
+    public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+        guard let path = keyFilePath(forAppUUID: appUUID) else { return nil }
+        guard let file = Self.identity(ofFile: path) else {
+            cache.withLock { $0[appUUID] = nil }
+            return nil
+        }
+        if let cached = cache.withLock({ $0[appUUID] }), cached.file == file {
+            return cached.key
+        }
+        let key: MAuthPublicKey
+        do {
+            key = try MAuthPublicKey(contentsOfFile: path)
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "the public key file for app \(appUUID) is unusable: \(error.message)")
+        }
+        cache.withLock { $0[appUUID] = CachedKey(file: file, key: key) }
+        return key
+    }
+
+    private static func identity(ofFile path: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        #if canImport(Darwin)
+        let modified = info.st_mtimespec
+        #else
+        let modified = info.st_mtim
+        #endif
+        return FileIdentity(
+            device: UInt64(info.st_dev),
+            inode: UInt64(info.st_ino),
+            size: Int64(info.st_size),
+            modifiedSeconds: Int(modified.tv_sec),
+            modifiedNanoseconds: Int(modified.tv_nsec)
+        )
+    }
+}

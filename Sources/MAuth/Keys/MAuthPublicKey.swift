@@ -1,0 +1,42 @@
+/// An RSA public key that checks MAuth signatures.
+///
+/// Reads PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`, what the MAuth service returns)
+/// and PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`). Immutable and safe to share between tasks.
+public struct MAuthPublicKey: Sendable {
+    let key: EVPKey
+
+    init(key: EVPKey) {
+        self.key = key
+    }
+
+    /// Reads a public key from PEM text.
+    ///
+    /// - Throws: ``MAuthError`` with code ``MAuthError/Code-swift.struct/invalidKey`` naming the
+    ///   problem.
+    public init(pem: String) throws(MAuthError) {
+        let kind = "public key"
+        let document = try PEMDocument(parsing: pem, expecting: kind)
+        switch document.label {
+        case "PUBLIC KEY", "RSA PUBLIC KEY":
+            self.key = try EVPKey.decode(document, privateKey: false, kind: kind)
+        case "RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+            throw MAuthError(
+                .invalidKey,
+                "expected a public key but found a private key ('\(document.label)'); never share a private key"
+            )
+        default:
+            throw MAuthError(.invalidKey, "expected 'PUBLIC KEY' or 'RSA PUBLIC KEY' PEM text, found '\(document.label)'")
+        }
+    }
+
+    /// Reads a public key from a PEM file.
+    public init(contentsOfFile path: String) throws(MAuthError) {
+        try self.init(pem: try readKeyFile(path, kind: "public key"))
+    }
+
+    /// The modulus size in bits.
+    public var bits: Int { key.bits }
+
+    /// The key as SubjectPublicKeyInfo PEM text (`-----BEGIN PUBLIC KEY-----`).
+    public var pem: String { key.pem(privateKey: false) }
+}
