@@ -39,7 +39,7 @@ struct SignCommand: AsyncParsableCommand {
         }
         let fields = try signer.headers(method: request.method, target: request.target, body: try request.body())
         for field in fields {
-            Terminal.writeLine("\(field.name.canonicalName): \(field.value)")
+            Terminal.writeLine("\(field.name.rawName): \(field.value)")
         }
     }
 }

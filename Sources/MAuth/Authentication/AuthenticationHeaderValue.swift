@@ -13,7 +13,7 @@ struct AuthenticationHeaderValue {
             let form = version == .v1 ? "MWS <app_uuid>:<signature>" : "MWSV2 <app_uuid>:<signature>;"
             throw MAuthError(
                 .inauthentic,
-                "\(version.authenticationHeader.canonicalName) header format incorrect; expected '\(form)'."
+                "\(version.authenticationHeader.rawName) header format incorrect; expected '\(form)'."
             )
         }
         guard parsed.token == version.token else {

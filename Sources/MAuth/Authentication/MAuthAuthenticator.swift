@@ -122,7 +122,7 @@ public struct MAuthAuthenticator: Sendable {
     private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
         for name in [HTTPField.Name.mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time]
         where headers[values: name].count > 1 {
-            throw MAuthError(.inauthentic, "Authentication Failed. The request has more than one \(name.canonicalName) header.")
+            throw MAuthError(.inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
         }
         let v2Header = presentValue(headers[.mauthV2Authentication])
         let v1Header = presentValue(headers[.mauthV1Authentication])
@@ -184,7 +184,7 @@ public struct MAuthAuthenticator: Sendable {
     /// The time header as received, after checking its form (ASCII digits, at most 18) and the
     /// drift window.
     private func checkedTime(_ value: String?, version: MAuthVersion) throws(MAuthError) -> String {
-        let name = version.timeHeader.canonicalName
+        let name = version.timeHeader.rawName
         guard let value, !value.isEmpty else {
             throw MAuthError(.inauthentic, "Time verification failed. No \(name) present.")
         }

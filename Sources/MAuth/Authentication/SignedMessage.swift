@@ -52,8 +52,12 @@ struct SignedMessage {
         var pending: [() -> [[UInt8]]] = []
         switch (subject, version) {
         case (.request(let method, let target), .v1):
-            pending.append {
-                body.withUnsafeBytes { [MAuthStringToSign.v1(head: [method, target.path], body: $0, appUUID: appUUID, time: time)] }
+            let build = { (path: String) in
+                body.withUnsafeBytes { MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time) }
+            }
+            pending.append { [build(target.path)] }
+            if variants, let pythonPath = Self.pythonPath(target.path) {
+                pending.append { [build(pythonPath)] }
             }
         case (.request(let method, let target), _):
             let digest = body.withUnsafeBytes { SHA512.hexDigest($0) }
@@ -70,15 +74,16 @@ struct SignedMessage {
                 pending.append {
                     var paths = [path]
                     if PathNormalizer.hasRubyVariant(target.path.utf8) {
-                        let rubyPath = PathNormalizer.normalizeDotSegmentsFirst(target.path.utf8)
-                        if rubyPath != path { paths.append(rubyPath) }
+                        paths.append(PathNormalizer.normalizeDotSegmentsFirst(target.path.utf8))
+                    }
+                    if let pythonPath = Self.pythonPath(target.path) {
+                        paths.append(PathNormalizer.normalize(pythonPath.utf8))
                     }
                     let queries = [query] + QueryCanonicalizer.variants(of: target.query.utf8)
+                    var seen: Set<[UInt8]> = [build(path, query)]
                     return paths.flatMap { candidatePath in
-                        queries.compactMap { candidateQuery in
-                            candidatePath == path && candidateQuery == query ? nil : build(candidatePath, candidateQuery)
-                        }
-                    }
+                        queries.map { build(candidatePath, $0) }
+                    }.filter { seen.insert($0).inserted }
                 }
             }
         case (.response(let status), _):
@@ -87,5 +92,13 @@ struct SignedMessage {
             }
         }
         return pending.lazy.flatMap { $0() }
+    }
+
+    /// The path the Python client signs: its URL parser cuts `;parameters` off the last path
+    /// segment.
+    static func pythonPath(_ path: String) -> String? {
+        let lastSegmentStart = path.lastIndex(of: "/") ?? path.startIndex
+        guard let semicolon = path[lastSegmentStart...].firstIndex(of: ";") else { return nil }
+        return String(path[..<semicolon])
     }
 }

@@ -41,18 +41,19 @@ extension EVPKey {
     /// The key as PEM text: PKCS#1 (`RSA PRIVATE KEY`) for private keys, SubjectPublicKeyInfo
     /// (`PUBLIC KEY`) for public keys.
     func pem(privateKey: Bool) -> String {
-        let selection = privateKey ? Self.keyPairSelection : Self.publicKeySelection
-        let structure = privateKey ? "type-specific" : "SubjectPublicKeyInfo"
-        guard let encoder = OSSL_ENCODER_CTX_new_for_pkey(pointer, selection, "PEM", structure, nil) else {
-            preconditionFailure("could not create a PEM encoder: \(OpenSSLErrorQueue.drain())")
+        guard let bio = BIO_new(BIO_s_mem()) else {
+            preconditionFailure("could not allocate a memory BIO: \(OpenSSLErrorQueue.drain())")
         }
-        defer { OSSL_ENCODER_CTX_free(encoder) }
-        var data: UnsafeMutablePointer<UInt8>?
-        var length = 0
-        guard OSSL_ENCODER_to_data(encoder, &data, &length) == 1, let data else {
-            preconditionFailure("could not encode a key as PEM: \(OpenSSLErrorQueue.drain())")
+        defer { BIO_free(bio) }
+        let written =
+            privateKey
+            ? PEM_write_bio_PrivateKey_traditional(bio, pointer, nil, nil, 0, nil, nil)
+            : PEM_write_bio_PUBKEY(bio, pointer)
+        precondition(written == 1, "could not write a key as PEM: \(OpenSSLErrorQueue.drain())")
+        let length = Int(BIO_ctrl_pending(bio))
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            count = Int(BIO_read(bio, buffer.baseAddress, Int32(length)))
         }
-        defer { CRYPTO_free(data, #fileID, #line) }
-        return String(decoding: UnsafeBufferPointer(start: data, count: length), as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

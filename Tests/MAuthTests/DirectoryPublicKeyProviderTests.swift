@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import MAuth
+
+@Suite("Directory of public keys")
+struct DirectoryPublicKeyProviderTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mauth-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func write(_ text: String, as name: String) throws {
+        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    @Test("keys are found by app UUID, and changes are seen without a restart")
+    func lookupAndReload() async throws {
+        let provider = DirectoryPublicKeyProvider(directory: directory.path)
+        #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == nil)
+        try write(Fixtures.publicKeyPEM, as: "\(Fixtures.appUUID).pub")
+        #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID)?.pem == Fixtures.publicKey.pem)
+        let other = Fixtures.otherPrivateKey.publicKey
+        try write(other.pem, as: "\(Fixtures.appUUID).pub")
+        #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID)?.pem == other.pem)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("\(Fixtures.appUUID).pub"))
+        #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == nil)
+    }
+
+    @Test("PKCS#1 public key files are read too")
+    func pkcs1() async throws {
+        let pkcs1 = try String(
+            contentsOf: Fixtures.packageRoot.appendingPathComponent("Tests/Fixtures/keys/suite-key-pub-pkcs1.pem"),
+            encoding: .utf8
+        )
+        try write(pkcs1, as: "app.pub")
+        #expect(try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "app")?.pem == Fixtures.publicKey.pem)
+    }
+
+    @Test("app UUIDs that are not plain names are unknown apps, never paths", arguments: ["../secret", "a/b", "", ".hidden", "a b", "é"])
+    func traversal(appUUID: String) async throws {
+        try write(Fixtures.publicKeyPEM, as: "secret.pub")
+        let nested = directory.appendingPathComponent("inner")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        let provider = DirectoryPublicKeyProvider(directory: nested.path)
+        #expect(provider.keyFilePath(forAppUUID: appUUID) == nil)
+        #expect(try await provider.publicKey(forAppUUID: appUUID) == nil)
+    }
+
+    @Test("an unusable key file is unable-to-authenticate, naming the app")
+    func unusableFile() async throws {
+        try write("garbage", as: "broken.pub")
+        let error = await #expect(throws: MAuthError.self) {
+            try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "broken")
+        }
+        #expect(error?.code == .unableToAuthenticate)
+        #expect(error?.message.hasPrefix("the public key file for app broken is unusable") == true)
+    }
+}
