@@ -139,7 +139,8 @@ public struct MAuthSigner: Sendable {
             let signature = try signature(of: stringToSign(version), version: version)
             let terminator = version == .v2 ? ";" : ""
             fields.append(
-                HTTPField(name: version.authenticationHeader, value: "\(version.token) \(appUUID):\(signature)\(terminator)")
+                HTTPField(
+                    name: version.authenticationHeader, value: "\(version.token) \(appUUID):\(signature)\(terminator)")
             )
             fields.append(HTTPField(name: version.timeHeader, value: time))
         }

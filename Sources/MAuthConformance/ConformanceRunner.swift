@@ -104,7 +104,8 @@ struct ConformanceRunner {
                     body: request.body
                 )
                 return identity == MAuthIdentity(appUUID: suite.appUUID, version: testCase.version)
-                    ? nil : "authenticated as \(identity), expected app_uuid=\(suite.appUUID) protocol=\(testCase.version)"
+                    ? nil
+                    : "authenticated as \(identity), expected app_uuid=\(suite.appUUID) protocol=\(testCase.version)"
             } catch {
                 return "not authentic: \(error)"
             }

@@ -84,7 +84,8 @@ public struct ConformanceSuite: Sendable {
             for name in names.sorted() {
                 var isDirectory: ObjCBool = false
                 let caseURL = folderURL.appendingPathComponent(name, isDirectory: true)
-                guard FileManager.default.fileExists(atPath: caseURL.path, isDirectory: &isDirectory), isDirectory.boolValue
+                guard FileManager.default.fileExists(atPath: caseURL.path, isDirectory: &isDirectory),
+                    isDirectory.boolValue
                 else { continue }
                 cases.append(ConformanceCase(protocolFolder: folder, name: name, version: version, directory: caseURL))
             }

@@ -58,8 +58,11 @@ struct DevelopmentIdentityFiles {
         } catch {
             throw CommandFailure("cannot create the directory '\(directory)'")
         }
-        guard files.createFile(atPath: privateKeyPath, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
-            files.createFile(atPath: publicKeyPath, contents: Data(key.publicKey.pem.utf8), attributes: [.posixPermissions: 0o644])
+        guard
+            files.createFile(
+                atPath: privateKeyPath, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
+            files.createFile(
+                atPath: publicKeyPath, contents: Data(key.publicKey.pem.utf8), attributes: [.posixPermissions: 0o644])
         else {
             throw CommandFailure("cannot write the key files in '\(directory)'")
         }

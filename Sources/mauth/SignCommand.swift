@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPTypes
 import MAuth
 
 struct SignCommand: AsyncParsableCommand {

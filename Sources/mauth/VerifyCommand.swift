@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HTTPTypes
 import MAuth
 
@@ -42,7 +43,10 @@ struct VerifyCommand: AsyncParsableCommand {
             else {
                 throw CommandFailure.usage("--header must look like 'Name: value', not '\(header)'")
             }
-            fields.append(HTTPField(name: name, value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+            fields.append(
+                HTTPField(
+                    name: name,
+                    value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
         }
         let authenticator = MAuthAuthenticator(
             keyProvider: AnyAppKeyProvider(key: key),

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Testing
 
@@ -67,7 +68,8 @@ struct AuthenticatorTests {
     func driftOutside(offset: Int64) async {
         let now = Fixtures.time + offset
         let error = await failure(signedHeaders([.v2]), authenticator: Fixtures.authenticator(now: now))
-        #expect(error == MAuthError(.inauthentic, "Time verification failed. \(Fixtures.time) not within 300s of \(now)"))
+        #expect(
+            error == MAuthError(.inauthentic, "Time verification failed. \(Fixtures.time) not within 300s of \(now)"))
     }
 
     @Test("the drift window is configurable")
@@ -135,7 +137,9 @@ struct AuthenticatorTests {
 
     @Test("fallback disabled still accepts V1-only requests")
     func disabledFallbackAcceptsV1() async throws {
-        #expect(try await authenticate(signedHeaders([.v1]), authenticator: Fixtures.authenticator(fallbackToV1: false)).version == .v1)
+        #expect(
+            try await authenticate(signedHeaders([.v1]), authenticator: Fixtures.authenticator(fallbackToV1: false))
+                .version == .v1)
     }
 
     @Test("when V1 is missing or malformed, the V2 error is reported")
@@ -155,7 +159,9 @@ struct AuthenticatorTests {
             }
         }
         let authenticator = MAuthAuthenticator(keyProvider: Failing(), options: .init(clock: .fixed(Fixtures.time)))
-        #expect(await failure(signedHeaders([.v1, .v2]), authenticator: authenticator) == MAuthError(.unableToAuthenticate, "service down"))
+        #expect(
+            await failure(signedHeaders([.v1, .v2]), authenticator: authenticator)
+                == MAuthError(.unableToAuthenticate, "service down"))
     }
 
     @Test("a provider's own error becomes unable-to-authenticate")
@@ -168,7 +174,11 @@ struct AuthenticatorTests {
         }
         let authenticator = MAuthAuthenticator(keyProvider: Failing(), options: .init(clock: .fixed(Fixtures.time)))
         let error = await failure(signedHeaders([.v2]), authenticator: authenticator)
-        #expect(error == MAuthError(.unableToAuthenticate, "Failed to fetch the public key for \(Fixtures.appUUID): connection refused"))
+        #expect(
+            error
+                == MAuthError(
+                    .unableToAuthenticate, "Failed to fetch the public key for \(Fixtures.appUUID): connection refused")
+        )
     }
 
     @Test("unknown app is inauthentic")
@@ -176,13 +186,17 @@ struct AuthenticatorTests {
         let headers = try! Fixtures.signer(versions: [.v2], appUUID: "00000000-0000-0000-0000-000000000000").headers(
             method: "POST", target: MAuthRequestTarget("/v1/items?b=2&a=1"), body: body
         )
-        #expect(await failure(headers) == MAuthError(.inauthentic, "No public key is registered for app 00000000-0000-0000-0000-000000000000."))
+        #expect(
+            await failure(headers)
+                == MAuthError(.inauthentic, "No public key is registered for app 00000000-0000-0000-0000-000000000000.")
+        )
     }
 
     @Test("a signature by another app's key is inauthentic")
     func wrongKey() async {
         let signer = try! MAuthSigner(
-            appUUID: Fixtures.otherAppUUID, privateKey: Fixtures.privateKey, versions: [.v1, .v2], clock: .fixed(Fixtures.time)
+            appUUID: Fixtures.otherAppUUID, privateKey: Fixtures.privateKey, versions: [.v1, .v2],
+            clock: .fixed(Fixtures.time)
         )
         let headers = try! signer.headers(method: "POST", target: MAuthRequestTarget("/v1/items?b=2&a=1"), body: body)
         #expect(await failure(headers)?.code == .inauthentic)
@@ -191,7 +205,9 @@ struct AuthenticatorTests {
     @Test("tampering with body, path, query or time is detected", arguments: [MAuthVersion.v1, .v2])
     func tampering(version: MAuthVersion) async {
         let headers = signedHeaders([version])
-        #expect(await failure(headers, body: #"{"a":2}"#.bytes) == MAuthError(.inauthentic, "Signature verification failed for request."))
+        #expect(
+            await failure(headers, body: #"{"a":2}"#.bytes)
+                == MAuthError(.inauthentic, "Signature verification failed for request."))
         #expect(await failure(headers, target: "/v1/other?b=2&a=1")?.code == .inauthentic)
         var retimed = headers
         retimed[version.timeHeader] = String(Fixtures.time + 1)
@@ -239,7 +255,8 @@ struct AuthenticatorTests {
             headers.append(HTTPField(name: name, value: headers[name]!))
             #expect(
                 await failure(headers)
-                    == MAuthError(.inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
+                    == MAuthError(
+                        .inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
             )
         }
     }
@@ -250,7 +267,8 @@ struct AuthenticatorTests {
         headers[.mauthV2Authentication] = "MWSV2 \(Fixtures.appUUID):not*base64!;"
         #expect(
             await failure(headers)
-                == MAuthError(.inauthentic, "Signature verification failed for request. The signature is not valid Base64.")
+                == MAuthError(
+                    .inauthentic, "Signature verification failed for request. The signature is not valid Base64.")
         )
     }
 
@@ -270,7 +288,8 @@ struct AuthenticatorTests {
 
     @Test("HTTPRequest heads are authenticated with their raw path")
     func httpRequest() async throws {
-        var request = HTTPRequest(method: .get, scheme: "https", authority: "example.com", path: "/files/%E2%82%AC?q=a+b")
+        var request = HTTPRequest(
+            method: .get, scheme: "https", authority: "example.com", path: "/files/%E2%82%AC?q=a+b")
         try Fixtures.signer(versions: [.v1, .v2]).sign(&request, body: [UInt8]())
         #expect(try await Fixtures.authenticator().authenticate(request, body: [UInt8]()).version == .v2)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import MAuth
@@ -15,10 +16,12 @@ struct ConfigurationTests {
         #expect(configuration.signVersions == [.v1])
         #expect(!configuration.v2OnlyAuthenticate)
         #expect(!configuration.disableFallbackToV1)
-        #expect(throws: MAuthError(
-            .invalidConfiguration,
-            "MAuth signing needs an app identity; not set: MAUTH_APP_UUID (or APP_UUID), MAUTH_PRIVATE_KEY (or PRIVATE_KEY, or MAUTH_PRIVATE_KEY_FILE)"
-        )) { try configuration.signer() }
+        #expect(
+            throws: MAuthError(
+                .invalidConfiguration,
+                "MAuth signing needs an app identity; not set: MAUTH_APP_UUID (or APP_UUID), MAUTH_PRIVATE_KEY (or PRIVATE_KEY, or MAUTH_PRIVATE_KEY_FILE)"
+            )
+        ) { try configuration.signer() }
     }
 
     @Test("Python names")
@@ -69,14 +72,29 @@ struct ConfigurationTests {
     @Test(
         "validation errors name the variable and the expected form",
         arguments: [
-            ("MAUTH_SIGN_VERSIONS", "v3", "MAUTH_SIGN_VERSIONS: sign versions must be comma-separated MAuth protocol versions (e.g. 'v1,v2'); 'v3' is not v1 or v2"),
+            (
+                "MAUTH_SIGN_VERSIONS", "v3",
+                "MAUTH_SIGN_VERSIONS: sign versions must be comma-separated MAuth protocol versions (e.g. 'v1,v2'); 'v3' is not v1 or v2"
+            ),
             ("MAUTH_MODE", "sideways", "MAUTH_MODE must be 'local' or 'remote', not 'sideways'"),
-            ("MAUTH_URL", "mauth.example.com", "MAUTH_URL must be an http or https URL such as https://mauth.example.com, not 'mauth.example.com'"),
-            ("MAUTH_URL", "ftp://mauth.example.com", "MAUTH_URL must be an http or https URL such as https://mauth.example.com, not 'ftp://mauth.example.com'"),
+            (
+                "MAUTH_URL", "mauth.example.com",
+                "MAUTH_URL must be an http or https URL such as https://mauth.example.com, not 'mauth.example.com'"
+            ),
+            (
+                "MAUTH_URL", "ftp://mauth.example.com",
+                "MAUTH_URL must be an http or https URL such as https://mauth.example.com, not 'ftp://mauth.example.com'"
+            ),
             ("MAUTH_API_VERSION", "1", "MAUTH_API_VERSION must be an API version such as v1, not '1'"),
             ("V2_ONLY_AUTHENTICATE", "yes", "V2_ONLY_AUTHENTICATE must be 'true' or 'false', not 'yes'"),
-            ("PRIVATE_KEY", "not a key", "PRIVATE_KEY: the private key is not PEM text: no '-----BEGIN ...-----' line was found"),
-            ("MAUTH_PRIVATE_KEY_FILE", "/nonexistent/key", "MAUTH_PRIVATE_KEY_FILE: cannot read the private key file '/nonexistent/key'"),
+            (
+                "PRIVATE_KEY", "not a key",
+                "PRIVATE_KEY: the private key is not PEM text: no '-----BEGIN ...-----' line was found"
+            ),
+            (
+                "MAUTH_PRIVATE_KEY_FILE", "/nonexistent/key",
+                "MAUTH_PRIVATE_KEY_FILE: cannot read the private key file '/nonexistent/key'"
+            ),
         ]
     )
     func validation(name: String, value: String, message: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import MAuth
@@ -36,10 +37,14 @@ struct DirectoryPublicKeyProviderTests {
             encoding: .utf8
         )
         try write(pkcs1, as: "app.pub")
-        #expect(try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "app")?.pem == Fixtures.publicKey.pem)
+        #expect(
+            try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "app")?.pem
+                == Fixtures.publicKey.pem)
     }
 
-    @Test("app UUIDs that are not plain names are unknown apps, never paths", arguments: ["../secret", "a/b", "", ".hidden", "a b", "é"])
+    @Test(
+        "app UUIDs that are not plain names are unknown apps, never paths",
+        arguments: ["../secret", "a/b", "", ".hidden", "a b", "é"])
     func traversal(appUUID: String) async throws {
         try write(Fixtures.publicKeyPEM, as: "secret.pub")
         let nested = directory.appendingPathComponent("inner")

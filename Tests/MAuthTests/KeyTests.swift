@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import MAuth
@@ -19,9 +20,11 @@ struct KeyTests {
             keyProvider: InMemoryPublicKeyProvider(["app": publicKey]),
             options: .init(clock: .fixed(100))
         )
-        let v2 = try await authenticator.authenticate(method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
+        let v2 = try await authenticator.authenticate(
+            method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
         headers[.mauthV2Authentication] = nil
-        let v1 = try await authenticator.authenticate(method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
+        let v1 = try await authenticator.authenticate(
+            method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
         return v2.version == .v2 && v1.version == .v1
     }
 
@@ -139,7 +142,8 @@ struct KeyTests {
             keyProvider: InMemoryPublicKeyProvider(["app": key.publicKey]),
             options: .init(clock: .fixed(100))
         )
-        let identity = try await authenticator.authenticate(method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
+        let identity = try await authenticator.authenticate(
+            method: "GET", target: MAuthRequestTarget("/"), headers: headers, body: [UInt8]())
         #expect(identity.version == .v2)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Testing
 
 @testable import MAuth

@@ -6,7 +6,9 @@ import Testing
 
 /// The Python reference client (PyPI `mauth-client`) and this library accept each other's
 /// signatures. `Tests/Interop/mauth_python.py` runs the package's own signer and authenticator.
-@Suite("Interop with the Python reference client", .enabled(if: PythonReference.interpreter != nil, PythonReference.absentMessage))
+@Suite(
+    "Interop with the Python reference client",
+    .enabled(if: PythonReference.interpreter != nil, PythonReference.absentMessage))
 struct PythonInteropTests {
     struct Request: Sendable, CustomStringConvertible {
         let method: String
@@ -35,7 +37,8 @@ struct PythonInteropTests {
         Request(method: "DELETE", target: "/x?a=1&", body: []),
         Request(method: "GET", target: "/x?flag&a=b=c", body: []),
         Request(method: "GET", target: "/a//../b?z=%20&y=+", body: []),
-        Request(method: "PATCH", target: "/files?r=%2Fhome%2F", body: Array("x".utf8), pythonVerifierDisagreesOnV2: true),
+        Request(
+            method: "PATCH", target: "/files?r=%2Fhome%2F", body: Array("x".utf8), pythonVerifierDisagreesOnV2: true),
         Request(method: "GET", target: "/x?k=%FF", body: [], pythonVerifierDisagreesOnV2: true),
         Request(method: "GET", target: "/a;p=1/b;v=2", body: [], pythonVerifierDisagrees: true),
     ]
@@ -51,38 +54,46 @@ struct PythonInteropTests {
                 "private_key_pem": Fixtures.privateKeyPEM,
                 "sign_versions": versions,
                 "time": Self.time,
-                "requests": Self.requests.map { ["method": $0.method, "url": $0.target, "body_base64": Data($0.body).base64EncodedString()] },
+                "requests": Self.requests.map {
+                    ["method": $0.method, "url": $0.target, "body_base64": Data($0.body).base64EncodedString()]
+                },
             ]
         )
         try #require(results.count == Self.requests.count)
         let authenticator = Fixtures.authenticator(now: Self.time)
         let expectedVersion: MAuthVersion = versions.contains("v2") ? .v2 : .v1
         for (request, result) in zip(Self.requests, results) {
-            let pythonHeaders = try #require(result["headers"] as? [String: String], "Python did not sign \(request): \(result)")
+            let pythonHeaders = try #require(
+                result["headers"] as? [String: String], "Python did not sign \(request): \(result)")
             var fields = HTTPFields()
             for (name, value) in pythonHeaders {
                 fields.append(HTTPField(name: try #require(HTTPField.Name(name)), value: value))
             }
             do {
                 let identity = try await authenticator.authenticate(
-                    method: request.method, target: MAuthRequestTarget(request.target), headers: fields, body: request.body
+                    method: request.method, target: MAuthRequestTarget(request.target), headers: fields,
+                    body: request.body
                 )
                 #expect(identity == MAuthIdentity(appUUID: Fixtures.appUUID, version: expectedVersion), "\(request)")
             } catch {
                 Issue.record("Python-signed \(request) (\(versions)) was rejected: \(error.message)")
             }
             if !request.pythonVerifierDisagreesOnV2, !request.pythonVerifierDisagrees {
-                let ours = try Fixtures.signer(versions: try MAuthVersion.list(from: versions), time: Self.time).headers(
-                    method: request.method, target: MAuthRequestTarget(request.target), body: request.body
-                )
+                let ours = try Fixtures.signer(versions: try MAuthVersion.list(from: versions), time: Self.time)
+                    .headers(
+                        method: request.method, target: MAuthRequestTarget(request.target), body: request.body
+                    )
                 for field in ours {
-                    #expect(pythonHeaders[field.name.rawName] == field.value, "\(request): \(field.name) differs from Python's")
+                    #expect(
+                        pythonHeaders[field.name.rawName] == field.value,
+                        "\(request): \(field.name) differs from Python's")
                 }
             }
         }
     }
 
-    @Test("requests signed here authenticate with Python's verifier", arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
+    @Test(
+        "requests signed here authenticate with Python's verifier", arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
     func swiftSigns(versions: [MAuthVersion]) throws {
         let signer = Fixtures.signer(versions: versions, time: Self.time)
         for v2Only in versions.contains(.v2) ? [false, true] : [false] {
@@ -92,19 +103,25 @@ struct PythonInteropTests {
                 !$0.pythonVerifierDisagrees && (v1Available || !$0.pythonVerifierDisagreesOnV2)
             }
             let signed = try requests.map { request in
-                let fields = try signer.headers(method: request.method, target: MAuthRequestTarget(request.target), body: request.body)
+                let fields = try signer.headers(
+                    method: request.method, target: MAuthRequestTarget(request.target), body: request.body)
                 return [
-                    "method": request.method, "url": request.target, "body_base64": Data(request.body).base64EncodedString(),
+                    "method": request.method, "url": request.target,
+                    "body_base64": Data(request.body).base64EncodedString(),
                     "headers": Dictionary(fields.map { ($0.name.rawName, $0.value) }, uniquingKeysWith: { $1 }),
                 ] as [String: Any]
             }
             let results = try PythonReference.run(
                 mode: "verify",
-                input: ["public_key_pem": Fixtures.publicKeyPEM, "time": Self.time, "v2_only": v2Only, "requests": signed]
+                input: [
+                    "public_key_pem": Fixtures.publicKeyPEM, "time": Self.time, "v2_only": v2Only, "requests": signed,
+                ]
             )
             try #require(results.count == requests.count)
             for (request, result) in zip(requests, results) {
-                #expect(result["authentic"] as? Bool == true, "Python rejected \(request) signed with \(versions), v2_only=\(v2Only): \(result)")
+                #expect(
+                    result["authentic"] as? Bool == true,
+                    "Python rejected \(request) signed with \(versions), v2_only=\(v2Only): \(result)")
             }
         }
     }
@@ -121,7 +138,8 @@ struct PythonInteropTests {
                 "public_key_pem": Fixtures.publicKeyPEM, "time": Self.time, "v2_only": false,
                 "requests": [
                     [
-                        "method": request.method, "url": request.target, "body_base64": Data("tampered".utf8).base64EncodedString(),
+                        "method": request.method, "url": request.target,
+                        "body_base64": Data("tampered".utf8).base64EncodedString(),
                         "headers": Dictionary(fields.map { ($0.name.rawName, $0.value) }, uniquingKeysWith: { $1 }),
                     ] as [String: Any]
                 ],
@@ -176,14 +194,17 @@ enum PythonReference {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw Failure(
-                description: "the Python reference client failed (\(interpreter!)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines)) — "
+                description:
+                    "the Python reference client failed (\(interpreter!)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines)) — "
                     + "install it with: python3 -m venv .venv && .venv/bin/pip install mauth-client requests"
             )
         }
         guard let document = try JSONSerialization.jsonObject(with: output) as? [String: Any],
             let results = document["results"] as? [[String: Any]]
         else {
-            throw Failure(description: "the Python reference client printed no results: \(String(decoding: output, as: UTF8.self))")
+            throw Failure(
+                description:
+                    "the Python reference client printed no results: \(String(decoding: output, as: UTF8.self))")
         }
         return results
     }

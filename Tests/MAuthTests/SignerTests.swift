@@ -1,5 +1,6 @@
-import Synchronization
+import Foundation
 import HTTPTypes
+import Synchronization
 import Testing
 
 @testable import MAuth
@@ -50,7 +51,9 @@ struct SignerTests {
             contentsOf: Fixtures.suiteDirectory.appendingPathComponent("protocols/MWS/get-vanilla/get-vanilla.sig"),
             encoding: .utf8
         )
-        #expect(try signer.signature(of: stringToSign, version: .v1) == expected.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(
+            try signer.signature(of: stringToSign, version: .v1)
+                == expected.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test("invalid signer settings are refused")
@@ -65,7 +68,9 @@ struct SignerTests {
         }
     }
 
-    @Test("version lists", arguments: [("v1", [MAuthVersion.v1]), ("V2", [.v2]), ("v2, v1", [.v1, .v2]), ("v1,v1", [.v1])])
+    @Test(
+        "version lists",
+        arguments: [("v1", [MAuthVersion.v1]), ("V2", [.v2]), ("v2, v1", [.v1, .v2]), ("v1,v1", [.v1])])
     func versionLists(text: String, expected: [MAuthVersion]) throws {
         #expect(try MAuthVersion.list(from: text) == expected)
     }

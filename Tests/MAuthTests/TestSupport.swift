@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+
 @testable import MAuth
 
 /// Paths and keys shared by the tests.

@@ -12,11 +12,15 @@ struct CommandLineTests {
     static let appUUID = "836a454e-7f14-4192-8f5a-2a9d3d66f70c"
     static let time = "1585082925"
 
-    @Test("string-to-sign writes exactly the suite's bytes", arguments: ["get-vanilla", "post-vanilla-body", "get-vanilla-query-param-key-ordering"])
+    @Test(
+        "string-to-sign writes exactly the suite's bytes",
+        arguments: ["get-vanilla", "post-vanilla-body", "get-vanilla-query-param-key-ordering"])
     func stringToSign(caseName: String) throws {
         let folder = caseName.hasPrefix("get-vanilla-query") ? "MWSV2" : "MWS"
         let caseDirectory = Self.suite.appendingPathComponent("protocols/\(folder)/\(caseName)")
-        let request = try JSONSerialization.jsonObject(with: Data(contentsOf: caseDirectory.appendingPathComponent("\(caseName).req"))) as! [String: Any]
+        let request =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: caseDirectory.appendingPathComponent("\(caseName).req"))) as! [String: Any]
         var arguments = [
             "string-to-sign", "--protocol", folder == "MWS" ? "v1" : "v2", "--method", request["verb"] as! String,
             "--url", request["url"] as! String, "--app-uuid", Self.appUUID, "--time", Self.time,
@@ -35,19 +39,27 @@ struct CommandLineTests {
         let body = try TemporaryFile(contents: Data(#"{"name":"widget"}"#.utf8))
         let request = ["--method", "POST", "--url", "/v1/items/%E2%82%AC?b=2&a=1", "--body-file", body.path]
         let signed = try MAuthProcess.run(
-            ["sign", "--protocol", versions, "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID, "--time", Self.time] + request
+            [
+                "sign", "--protocol", versions, "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID,
+                "--time", Self.time,
+            ] + request
         )
         #expect(signed.status == 0)
         let headers = signed.text.split(separator: "\n").map(String.init)
         #expect(headers.count == versions.split(separator: ",").count * 2)
         let verified = try MAuthProcess.run(
-            ["verify", "--public-key-file", Self.publicKey, "--now", Self.time] + request + headers.flatMap { ["--header", $0] }
+            ["verify", "--public-key-file", Self.publicKey, "--now", Self.time] + request
+                + headers.flatMap { ["--header", $0] }
         )
         #expect(verified.status == 0)
-        #expect(verified.text == "authentic app_uuid=\(Self.appUUID) protocol=\(versions.hasSuffix("v2") ? "v2" : "v1")\n")
+        #expect(
+            verified.text == "authentic app_uuid=\(Self.appUUID) protocol=\(versions.hasSuffix("v2") ? "v2" : "v1")\n")
 
         let tampered = try MAuthProcess.run(
-            ["verify", "--public-key-file", Self.publicKey, "--now", Self.time, "--method", "POST", "--url", "/v1/items/%E2%82%AC?b=2&a=1"]
+            [
+                "verify", "--public-key-file", Self.publicKey, "--now", Self.time, "--method", "POST", "--url",
+                "/v1/items/%E2%82%AC?b=2&a=1",
+            ]
                 + headers.flatMap { ["--header", $0] }
         )
         #expect(tampered.status == 1)
@@ -57,7 +69,10 @@ struct CommandLineTests {
     @Test("verify reports expired signatures and V2-only refusals with status 1")
     func verifyFailures() throws {
         let signed = try MAuthProcess.run(
-            ["sign", "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID, "--time", Self.time, "--method", "GET", "--url", "/"]
+            [
+                "sign", "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID, "--time", Self.time,
+                "--method", "GET", "--url", "/",
+            ]
         )
         let headers = signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
         let base = ["verify", "--public-key-file", Self.publicKey, "--method", "GET", "--url", "/"] + headers
@@ -67,7 +82,9 @@ struct CommandLineTests {
         let v2Only = try MAuthProcess.run(base + ["--now", Self.time, "--v2-only"])
         #expect(v2Only.status == 1)
         #expect(v2Only.text.hasPrefix("inauthentic: This service requires mAuth v2"))
-        let unsigned = try MAuthProcess.run(["verify", "--public-key-file", Self.publicKey, "--method", "GET", "--url", "/"])
+        let unsigned = try MAuthProcess.run([
+            "verify", "--public-key-file", Self.publicKey, "--method", "GET", "--url", "/",
+        ])
         #expect(unsigned.status == 1)
         #expect(unsigned.text.hasPrefix("inauthentic: Authentication Failed. No mAuth signature present"))
     }
@@ -76,12 +93,21 @@ struct CommandLineTests {
         "usage errors exit 2 with a one-line reason",
         arguments: [
             ["sign", "--private-key-file", "/nonexistent", "--app-uuid", "a", "--method", "GET", "--url", "/"],
-            ["sign", "--protocol", "v3", "--private-key-file", privateKey, "--app-uuid", "a", "--method", "GET", "--url", "/"],
+            [
+                "sign", "--protocol", "v3", "--private-key-file", privateKey, "--app-uuid", "a", "--method", "GET",
+                "--url", "/",
+            ],
             ["verify", "--public-key-file", publicKey, "--method", "GET", "--url", "/", "--header", "no colon"],
             ["verify", "--public-key-file", privateKey, "--method", "GET", "--url", "/"],
             ["string-to-sign", "--protocol", "v9", "--method", "GET", "--url", "/", "--app-uuid", "a", "--time", "1"],
-            ["string-to-sign", "--protocol", "v1", "--method", "GET", "--url", "no-slash", "--app-uuid", "a", "--time", "1"],
-            ["string-to-sign", "--protocol", "v1", "--method", "GET", "--url", "/", "--app-uuid", "a", "--time", "1", "--body-file", "/nonexistent"],
+            [
+                "string-to-sign", "--protocol", "v1", "--method", "GET", "--url", "no-slash", "--app-uuid", "a",
+                "--time", "1",
+            ],
+            [
+                "string-to-sign", "--protocol", "v1", "--method", "GET", "--url", "/", "--app-uuid", "a", "--time", "1",
+                "--body-file", "/nonexistent",
+            ],
             ["conformance", "/nonexistent"],
             ["no-such-command"],
         ]
@@ -95,13 +121,18 @@ struct CommandLineTests {
 
     @Test("keygen writes a working identity and never overwrites one")
     func keygen() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mauth-keygen-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mauth-keygen-\(UUID().uuidString)"
+        ).path
         let created = try MAuthProcess.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
         #expect(created.status == 0)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/my-app.key")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let signed = try MAuthProcess.run(
-            ["sign", "--protocol", "v2", "--private-key-file", directory + "/my-app.key", "--app-uuid", "my-app", "--method", "GET", "--url", "/"]
+            [
+                "sign", "--protocol", "v2", "--private-key-file", directory + "/my-app.key", "--app-uuid", "my-app",
+                "--method", "GET", "--url", "/",
+            ]
         )
         let verified = try MAuthProcess.run(
             ["verify", "--public-key-file", directory + "/my-app.pub", "--method", "GET", "--url", "/"]

@@ -99,7 +99,8 @@ public struct MAuthAuthenticator: Sendable {
     public func authenticate(_ response: HTTPResponse, body: some Collection<UInt8>) async throws(MAuthError)
         -> MAuthIdentity
     {
-        try await measure(SignedMessage(subject: .response(status: response.status.code), body: body), response.headerFields)
+        try await measure(
+            SignedMessage(subject: .response(status: response.status.code), body: body), response.headerFields)
     }
 
     private func measure(_ message: SignedMessage, _ headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
@@ -122,14 +123,15 @@ public struct MAuthAuthenticator: Sendable {
     private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
         for name in [HTTPField.Name.mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time]
         where headers[values: name].count > 1 {
-            throw MAuthError(.inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
+            throw MAuthError(
+                .inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
         }
         let v2Header = presentValue(headers[.mauthV2Authentication])
         let v1Header = presentValue(headers[.mauthV1Authentication])
         if let v2Header {
             do {
                 return try await authenticate(message, version: .v2, headerValue: v2Header, headers: headers)
-            } catch where error.code == .inauthentic && !options.v2Only && options.fallbackToV1 {
+            } catch  where error.code == .inauthentic && !options.v2Only && options.fallbackToV1 {
                 guard let v1Header, (try? AuthenticationHeaderValue.parse(v1Header, version: .v1)) != nil else {
                     throw error
                 }
@@ -170,11 +172,15 @@ public struct MAuthAuthenticator: Sendable {
         let time = try checkedTime(headers[version.timeHeader], version: version)
         let header = try AuthenticationHeaderValue.parse(headerValue, version: version)
         guard let signature = Base64.decode(header.signature) else {
-            throw MAuthError(.inauthentic, "Signature verification failed for \(message.kind). The signature is not valid Base64.")
+            throw MAuthError(
+                .inauthentic, "Signature verification failed for \(message.kind). The signature is not valid Base64.")
         }
-        let appUUID = String(header.appUUID)
+        let appUUID = header.appUUID
         let key = try await publicKey(forAppUUID: appUUID)
-        guard message.verify(signature, version: version, key: key, appUUID: appUUID, time: time, variants: options.acceptsClientVariants)
+        guard
+            message.verify(
+                signature, version: version, key: key, appUUID: appUUID, time: time,
+                variants: options.acceptsClientVariants)
         else {
             throw MAuthError(.inauthentic, "Signature verification failed for \(message.kind).")
         }

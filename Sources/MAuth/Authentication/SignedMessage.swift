@@ -38,7 +38,9 @@ struct SignedMessage {
         return false
     }
 
-    static func verify(_ signature: [UInt8], of stringToSign: [UInt8], version: MAuthVersion, key: MAuthPublicKey) -> Bool {
+    static func verify(_ signature: [UInt8], of stringToSign: [UInt8], version: MAuthVersion, key: MAuthPublicKey)
+        -> Bool
+    {
         if version == .v1 {
             return key.key.verifyV1(signature: signature, hexDigest: SHA512.hexDigest(of: stringToSign))
         }
@@ -53,7 +55,9 @@ struct SignedMessage {
         switch (subject, version) {
         case (.request(let method, let target), .v1):
             let build = { (path: String) in
-                body.withUnsafeBytes { MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time) }
+                body.withUnsafeBytes {
+                    MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time)
+                }
             }
             pending.append { [build(target.path)] }
             if variants, let pythonPath = Self.pythonPath(target.path) {

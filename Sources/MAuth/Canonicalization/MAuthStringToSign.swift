@@ -51,13 +51,14 @@ public enum MAuthStringToSign {
             if version == .v1 {
                 return v1(head: [String(status)], body: body, appUUID: appUUID, time: time)
             }
-            return join([Array(String(status).utf8), SHA512.hexDigest(body), Array(appUUID.utf8), Array(time.utf8)])
+            return v2Response(status: status, bodyDigest: SHA512.hexDigest(body), appUUID: appUUID, time: time)
         }
     }
 
     static func v1(head: [String], body: UnsafeRawBufferPointer, appUUID: String, time: String) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(head.reduce(0) { $0 + $1.utf8.count + 1 } + body.count + appUUID.utf8.count + time.utf8.count + 2)
+        output.reserveCapacity(
+            head.reduce(0) { $0 + $1.utf8.count + 1 } + body.count + appUUID.utf8.count + time.utf8.count + 2)
         for field in head {
             output.append(contentsOf: field.utf8)
             output.append(lineFeed)
@@ -78,18 +79,37 @@ public enum MAuthStringToSign {
         time: String,
         canonicalQuery: [UInt8]
     ) -> [UInt8] {
-        join([Array(method.utf8), normalizedPath, bodyDigest, Array(appUUID.utf8), Array(time.utf8), canonicalQuery])
+        var output: [UInt8] = []
+        output.reserveCapacity(
+            method.utf8.count + normalizedPath.count + bodyDigest.count + appUUID.utf8.count + time.utf8.count
+                + canonicalQuery.count + 5
+        )
+        output.append(contentsOf: method.utf8)
+        output.append(lineFeed)
+        output.append(contentsOf: normalizedPath)
+        output.append(lineFeed)
+        output.append(contentsOf: bodyDigest)
+        output.append(lineFeed)
+        output.append(contentsOf: appUUID.utf8)
+        output.append(lineFeed)
+        output.append(contentsOf: time.utf8)
+        output.append(lineFeed)
+        output.append(contentsOf: canonicalQuery)
+        return output
+    }
+
+    static func v2Response(status: Int, bodyDigest: [UInt8], appUUID: String, time: String) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bodyDigest.count + appUUID.utf8.count + time.utf8.count + 8)
+        output.append(contentsOf: String(status).utf8)
+        output.append(lineFeed)
+        output.append(contentsOf: bodyDigest)
+        output.append(lineFeed)
+        output.append(contentsOf: appUUID.utf8)
+        output.append(lineFeed)
+        output.append(contentsOf: time.utf8)
+        return output
     }
 
     private static let lineFeed = UInt8(ascii: "\n")
-
-    private static func join(_ fields: [[UInt8]]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(fields.reduce(fields.count) { $0 + $1.count })
-        for (index, field) in fields.enumerated() {
-            if index > 0 { output.append(lineFeed) }
-            output.append(contentsOf: field)
-        }
-        return output
-    }
 }

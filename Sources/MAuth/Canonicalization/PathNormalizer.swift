@@ -4,77 +4,90 @@ enum PathNormalizer {
     /// dropped, `..` segments climb (never above the root), trailing slash kept, and
     /// percent-escapes written with lower-case hex digits upper-cased.
     static func normalize(_ path: some Collection<UInt8>) -> [UInt8] {
-        var kept: [ArraySlice<UInt8>] = []
-        let bytes = Array(path)
-        for segment in bytes.split(separator: slash, omittingEmptySubsequences: true) {
-            if isDot(segment) {
-                continue
-            } else if isDotDot(segment) {
-                _ = kept.popLast()
-            } else {
-                kept.append(segment)
-            }
+        path.withContiguousBytes { bytes in
+            finish(segments(of: bytes, emptySegmentsCount: false), of: bytes)
         }
-        return finish(kept, input: bytes)
     }
 
     /// Ruby's form: dot segments are removed first, with empty segments counting as segments
     /// (RFC 3986 §5.2.4), and repeated slashes are collapsed afterwards. It differs from
     /// ``normalize(_:)`` only when the path has both `//` and a `..` segment.
     static func normalizeDotSegmentsFirst(_ path: some Collection<UInt8>) -> [UInt8] {
-        var kept: [ArraySlice<UInt8>] = []
-        let bytes = Array(path)
-        let segments = bytes.split(separator: slash, omittingEmptySubsequences: false).dropFirst()
-        for segment in segments {
-            if isDot(segment) {
+        path.withContiguousBytes { bytes in
+            finish(segments(of: bytes, emptySegmentsCount: true).filter { !$0.isEmpty }, of: bytes)
+        }
+    }
+
+    /// Whether ``normalizeDotSegmentsFirst(_:)`` can differ from ``normalize(_:)``.
+    static func hasRubyVariant(_ path: some Collection<UInt8>) -> Bool {
+        path.withContiguousBytes { bytes in
+            let hasDoubleSlash = zip(bytes, bytes.dropFirst()).contains { $0 == slash && $1 == slash }
+            return hasDoubleSlash && split(bytes).contains { isDotDot(bytes, $0) }
+        }
+    }
+
+    private static let slash = UInt8(ascii: "/")
+    private static let dot = UInt8(ascii: ".")
+    private static let percent = UInt8(ascii: "%")
+
+    /// The ranges of the segments between slashes, after the leading slash.
+    private static func split(_ bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(8)
+        var start = bytes.first == slash ? 1 : 0
+        for index in start..<bytes.count where bytes[index] == slash {
+            ranges.append(start..<index)
+            start = index + 1
+        }
+        ranges.append(start..<bytes.count)
+        return ranges
+    }
+
+    /// The kept segments after `.` and `..` are applied, with or without empty segments taking
+    /// part.
+    private static func segments(of bytes: UnsafeRawBufferPointer, emptySegmentsCount: Bool) -> [Range<Int>] {
+        var kept: [Range<Int>] = []
+        kept.reserveCapacity(8)
+        for segment in split(bytes) where emptySegmentsCount || !segment.isEmpty {
+            if isDot(bytes, segment) {
                 continue
-            } else if isDotDot(segment) {
+            } else if isDotDot(bytes, segment) {
                 _ = kept.popLast()
             } else {
                 kept.append(segment)
             }
         }
-        return finish(kept.filter { !$0.isEmpty }, input: bytes)
+        return kept
     }
 
-    /// Whether ``normalizeDotSegmentsFirst(_:)`` can differ from ``normalize(_:)``.
-    static func hasRubyVariant(_ path: some Collection<UInt8>) -> Bool {
-        let bytes = Array(path)
-        let hasDoubleSlash = zip(bytes, bytes.dropFirst()).contains { $0 == slash && $1 == slash }
-        return hasDoubleSlash && bytes.split(separator: slash).contains(where: isDotDot)
+    private static func isDot(_ bytes: UnsafeRawBufferPointer, _ segment: Range<Int>) -> Bool {
+        segment.count == 1 && bytes[segment.lowerBound] == dot
     }
 
-    private static let slash = UInt8(ascii: "/")
-    private static let dot = UInt8(ascii: ".")
-
-    private static func isDot(_ segment: ArraySlice<UInt8>) -> Bool {
-        segment.count == 1 && segment.first == dot
+    private static func isDotDot(_ bytes: UnsafeRawBufferPointer, _ segment: Range<Int>) -> Bool {
+        segment.count == 2 && bytes[segment.lowerBound] == dot && bytes[segment.lowerBound + 1] == dot
     }
 
-    private static func isDotDot(_ segment: ArraySlice<UInt8>) -> Bool {
-        segment.count == 2 && segment.first == dot && segment.last == dot
-    }
-
-    private static func finish(_ kept: [ArraySlice<UInt8>], input: [UInt8]) -> [UInt8] {
+    private static func finish(_ kept: [Range<Int>], of bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(input.count + 1)
+        output.reserveCapacity(bytes.count + 1)
         for segment in kept {
             output.append(slash)
-            output.append(contentsOf: segment)
+            output.append(contentsOf: bytes[segment])
         }
         if output.isEmpty {
             output.append(slash)
-        } else if endsWithSlashOrDotSegment(input) {
+        } else if endsWithSlashOrDotSegment(bytes) {
             output.append(slash)
         }
         uppercaseLowercaseEscapes(&output)
         return output
     }
 
-    private static func endsWithSlashOrDotSegment(_ input: [UInt8]) -> Bool {
-        guard let lastSlash = input.lastIndex(of: slash) else { return false }
-        let tail = input[(lastSlash + 1)...]
-        return tail.isEmpty || isDot(tail) || isDotDot(tail)
+    private static func endsWithSlashOrDotSegment(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let lastSlash = bytes.lastIndex(of: slash) else { return false }
+        let tail = (lastSlash + 1)..<bytes.count
+        return tail.isEmpty || isDot(bytes, tail) || isDotDot(bytes, tail)
     }
 
     /// Upper-cases `%xx` where both characters are in `[0-9a-f]`; mixed-case escapes such as
@@ -82,7 +95,7 @@ enum PathNormalizer {
     private static func uppercaseLowercaseEscapes(_ bytes: inout [UInt8]) {
         var index = 0
         while index + 2 < bytes.count {
-            if bytes[index] == UInt8(ascii: "%"), isLowerHex(bytes[index + 1]), isLowerHex(bytes[index + 2]) {
+            if bytes[index] == percent, isLowerHex(bytes[index + 1]), isLowerHex(bytes[index + 2]) {
                 bytes[index + 1] = upper(bytes[index + 1])
                 bytes[index + 2] = upper(bytes[index + 2])
                 index += 3

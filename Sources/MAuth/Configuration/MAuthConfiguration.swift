@@ -98,7 +98,8 @@ public struct MAuthConfiguration: Sendable {
         }
         if let version = variables.value(of: "MAUTH_API_VERSION") {
             apiVersion = try variables.parse(version, expected: "an API version such as v1") { text in
-                text.hasPrefix("v") && text.count > 1 && text.dropFirst().allSatisfy(\.isASCII) && Int(text.dropFirst()) != nil
+                text.hasPrefix("v") && text.count > 1 && text.dropFirst().allSatisfy(\.isASCII)
+                    && Int(text.dropFirst()) != nil
                     ? text : nil
             }
         }
@@ -112,7 +113,8 @@ public struct MAuthConfiguration: Sendable {
             }
         }
         if let versions = variables.value(of: "MAUTH_SIGN_VERSIONS") {
-            signVersions = try variables.parse(versions) { text throws(MAuthError) in try MAuthVersion.list(from: text) }
+            signVersions = try variables.parse(versions) { text throws(MAuthError) in try MAuthVersion.list(from: text)
+            }
         }
         if let flag = variables.value(of: "MAUTH_V2_ONLY_AUTHENTICATE", "V2_ONLY_AUTHENTICATE") {
             v2OnlyAuthenticate = try variables.parseBoolean(flag)
@@ -136,7 +138,9 @@ public struct MAuthConfiguration: Sendable {
         if appUUID?.isEmpty ?? true { missing.append("MAUTH_APP_UUID (or APP_UUID)") }
         if privateKey == nil { missing.append("MAUTH_PRIVATE_KEY (or PRIVATE_KEY, or MAUTH_PRIVATE_KEY_FILE)") }
         guard missing.isEmpty, let appUUID, let privateKey else {
-            throw MAuthError(.invalidConfiguration, "MAuth signing needs an app identity; not set: \(missing.joined(separator: ", "))")
+            throw MAuthError(
+                .invalidConfiguration,
+                "MAuth signing needs an app identity; not set: \(missing.joined(separator: ", "))")
         }
         return try MAuthSigner(appUUID: appUUID, privateKey: privateKey, versions: signVersions, clock: clock)
     }

@@ -13,6 +13,7 @@ enum Base64 {
     }()
 
     static func encode(_ bytes: [UInt8]) -> String {
+        let alphabet = self.alphabet
         let outputCount = (bytes.count + 2) / 3 * 4
         return String(unsafeUninitializedCapacity: outputCount) { output in
             var out = 0
@@ -46,32 +47,38 @@ enum Base64 {
 
     static func decode(_ characters: [UInt8]) -> [UInt8]? {
         guard !characters.isEmpty, characters.count % 4 == 0 else { return nil }
+        let equals = UInt8(ascii: "=")
         var padding = 0
-        if characters[characters.count - 1] == UInt8(ascii: "=") { padding += 1 }
-        if characters[characters.count - 2] == UInt8(ascii: "=") { padding += 1 }
-        var output: [UInt8] = []
-        output.reserveCapacity(characters.count / 4 * 3)
-        var index = 0
-        while index < characters.count {
+        if characters[characters.count - 1] == equals { padding += 1 }
+        if characters[characters.count - 2] == equals { padding += 1 }
+        let bodyCount = characters.count - padding
+        var valid = true
+        let table = decodeTable
+        let decoded = [UInt8](unsafeUninitializedCapacity: characters.count / 4 * 3) { output, written in
+            written = 0
             var chunk: UInt32 = 0
-            for offset in 0..<4 {
-                let position = index + offset
-                let character = characters[position]
+            for index in 0..<characters.count {
                 let value: UInt8
-                if character == UInt8(ascii: "=") && position >= characters.count - padding {
+                if index >= bodyCount {
                     value = 0
                 } else {
-                    value = decodeTable[Int(character)]
-                    if value == 0xFF { return nil }
+                    value = table[Int(characters[index])]
+                    if value == 0xFF {
+                        valid = false
+                        return
+                    }
                 }
                 chunk = chunk << 6 | UInt32(value)
+                if index % 4 == 3 {
+                    output[written] = UInt8(truncatingIfNeeded: chunk >> 16)
+                    output[written + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
+                    output[written + 2] = UInt8(truncatingIfNeeded: chunk)
+                    written += 3
+                    chunk = 0
+                }
             }
-            output.append(UInt8(chunk >> 16 & 0xFF))
-            output.append(UInt8(chunk >> 8 & 0xFF))
-            output.append(UInt8(chunk & 0xFF))
-            index += 4
+            written -= padding
         }
-        output.removeLast(padding)
-        return output
+        return valid ? decoded : nil
     }
 }

@@ -3,23 +3,32 @@ import COpenSSL
 /// Owns one OpenSSL `EVP_PKEY` and frees it exactly once.
 ///
 /// OpenSSL allows concurrent read-only use of a key as long as every operation has its own
-/// context, which is how every method here works; that is what makes the wrapper `Sendable`.
+/// context, which is how every method here works (each borrows one from a ``ContextPool``); that
+/// is what makes the wrapper `Sendable`.
 final class EVPKey: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// The modulus size in bits.
+    let bits: Int
+    /// The modulus size in bytes, which is also the signature size.
+    let byteCount: Int
+    let signRawContexts: ContextPool
+    let verifyRecoverRawContexts: ContextPool
+    let signSHA512Contexts: ContextPool
+    let verifySHA512Contexts: ContextPool
 
     init(taking pointer: OpaquePointer) {
         self.pointer = pointer
+        self.bits = Int(EVP_PKEY_get_bits(pointer))
+        self.byteCount = Int(EVP_PKEY_get_size(pointer))
+        self.signRawContexts = ContextPool(key: pointer, operation: .signRaw)
+        self.verifyRecoverRawContexts = ContextPool(key: pointer, operation: .verifyRecoverRaw)
+        self.signSHA512Contexts = ContextPool(key: pointer, operation: .signSHA512)
+        self.verifySHA512Contexts = ContextPool(key: pointer, operation: .verifySHA512)
     }
 
     deinit {
         EVP_PKEY_free(pointer)
     }
-
-    /// The modulus size in bits.
-    var bits: Int { Int(EVP_PKEY_get_bits(pointer)) }
-
-    /// The modulus size in bytes, which is also the signature size.
-    var byteCount: Int { Int(EVP_PKEY_get_size(pointer)) }
 
     var isRSA: Bool { EVP_PKEY_is_a(pointer, "RSA") == 1 }
 

@@ -20,7 +20,12 @@ enum SHA512 {
 
     /// The SHA-512 digest of `bytes` as 128 lower-case hexadecimal ASCII characters.
     static func hexDigest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        Hex.encode(digest(bytes))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { digest in
+            var size: UInt32 = 0
+            let status = EVP_Digest(bytes.baseAddress, bytes.count, digest.baseAddress, &size, algorithm.pointer, nil)
+            precondition(status == 1 && size == byteCount, "SHA-512 failed: \(OpenSSLErrorQueue.drain())")
+            return Hex.encode(UnsafeBufferPointer(digest))
+        }
     }
 
     static func hexDigest(of bytes: some Collection<UInt8>) -> [UInt8] {
@@ -44,8 +49,9 @@ final class FetchedDigest: @unchecked Sendable {
 enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let digits = self.digits
+        return [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
             for (index, byte) in bytes.enumerated() {
                 output[2 * index] = digits[Int(byte >> 4)]
                 output[2 * index + 1] = digits[Int(byte & 0x0F)]

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Public keys read from a directory of `<app_uuid>.pub` PEM files (SubjectPublicKeyInfo or
 /// PKCS#1).
@@ -40,7 +41,8 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     /// The file that holds the key of `appUUID`, or `nil` when `appUUID` cannot be a file name.
     public func keyFilePath(forAppUUID appUUID: String) -> String? {
         let allowed = appUUID.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
                 || byte == UInt8(ascii: "_")
         }
@@ -61,7 +63,8 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
         do {
             key = try MAuthPublicKey(contentsOfFile: path)
         } catch {
-            throw MAuthError(.unableToAuthenticate, "the public key file for app \(appUUID) is unusable: \(error.message)")
+            throw MAuthError(
+                .unableToAuthenticate, "the public key file for app \(appUUID) is unusable: \(error.message)")
         }
         cache.withLock { $0[appUUID] = CachedKey(file: file, key: key) }
         return key
@@ -71,9 +74,9 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         #if canImport(Darwin)
-        let modified = info.st_mtimespec
+            let modified = info.st_mtimespec
         #else
-        let modified = info.st_mtim
+            let modified = info.st_mtim
         #endif
         return FileIdentity(
             device: UInt64(info.st_dev),

@@ -25,13 +25,24 @@ public struct MAuthPublicKey: Sendable {
                 "expected a public key but found a private key ('\(document.label)'); never share a private key"
             )
         default:
-            throw MAuthError(.invalidKey, "expected 'PUBLIC KEY' or 'RSA PUBLIC KEY' PEM text, found '\(document.label)'")
+            throw MAuthError(
+                .invalidKey, "expected 'PUBLIC KEY' or 'RSA PUBLIC KEY' PEM text, found '\(document.label)'")
         }
     }
 
     /// Reads a public key from a PEM file.
     public init(contentsOfFile path: String) throws(MAuthError) {
         try self.init(pem: try readKeyFile(path, kind: "public key"))
+    }
+
+    /// Whether `signature` (Base64, as in the authentication header) is this key's signature of
+    /// `stringToSign` under `version`.
+    ///
+    /// ``MAuthAuthenticator`` builds the string to sign and calls this; call it directly to check
+    /// a signature made over bytes you already have.
+    public func isValidSignature(_ signature: String, of stringToSign: [UInt8], version: MAuthVersion) -> Bool {
+        guard let decoded = Base64.decode(signature) else { return false }
+        return SignedMessage.verify(decoded, of: stringToSign, version: version, key: self)
     }
 
     /// The modulus size in bits.

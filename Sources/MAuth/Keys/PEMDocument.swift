@@ -36,7 +36,8 @@ struct PEMDocument {
         }
         let body = lines[(beginIndex + 1)..<endIndex]
         if body.contains(where: { $0.contains(":") }) {
-            throw MAuthError(.invalidKey, "the \(kind) is encrypted or has PEM headers; only unencrypted keys are supported")
+            throw MAuthError(
+                .invalidKey, "the \(kind) is encrypted or has PEM headers; only unencrypted keys are supported")
         }
         let base64 = body.joined()
         guard !base64.isEmpty else {
