@@ -13,6 +13,9 @@ let package = Package(
     products: [
         .library(name: "MAuth", targets: ["MAuth"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
+        .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
+        .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
+        .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),
         .executable(name: "mauth", targets: ["mauth"]),
     ],
     dependencies: [
@@ -20,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +47,45 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "HTTPPipeline",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "MAuthMiddleware",
+            dependencies: [
+                "MAuth",
+                "HTTPPipeline",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "HTTPPipelineServer",
+            dependencies: [
+                "HTTPPipeline",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP2", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuthConformance",
             dependencies: ["MAuth"],
             swiftSettings: strictSwift
@@ -47,8 +95,41 @@ let package = Package(
             dependencies: [
                 "MAuth",
                 "MAuthConformance",
+                "MAuthMiddleware",
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "DemoApplication",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "DemoApplication",
+            dependencies: [
+                "HTTPPipeline",
+                "MAuth",
+                "MAuthMiddleware",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Examples/DemoApplication",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "DemoServer",
+            dependencies: [
+                "DemoApplication",
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "MAuth",
+                "MAuthMiddleware",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/DemoServer",
             swiftSettings: strictSwift
         ),
         .executableTarget(

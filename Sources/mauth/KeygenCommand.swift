@@ -37,34 +37,3 @@ struct KeygenCommand: AsyncParsableCommand {
         Terminal.writeLine("public key: \(identity.publicKeyPath)")
     }
 }
-
-/// The `<uuid>.key` / `<uuid>.pub` pair of one app in a directory.
-struct DevelopmentIdentityFiles {
-    let directory: String
-    let appUUID: String
-
-    var privateKeyPath: String { directory + "/" + appUUID + ".key" }
-    var publicKeyPath: String { directory + "/" + appUUID + ".pub" }
-
-    /// Writes both files, never replacing existing ones; the private key is readable by its owner
-    /// only.
-    func write(_ key: MAuthPrivateKey) throws {
-        let files = FileManager.default
-        for path in [privateKeyPath, publicKeyPath] where files.fileExists(atPath: path) {
-            throw CommandFailure("\(path) already exists; not overwriting it")
-        }
-        do {
-            try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CommandFailure("cannot create the directory '\(directory)'")
-        }
-        guard
-            files.createFile(
-                atPath: privateKeyPath, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
-            files.createFile(
-                atPath: publicKeyPath, contents: Data(key.publicKey.pem.utf8), attributes: [.posixPermissions: 0o644])
-        else {
-            throw CommandFailure("cannot write the key files in '\(directory)'")
-        }
-    }
-}

@@ -12,6 +12,7 @@ struct MAuthCommand: AsyncParsableCommand {
             VerifyCommand.self,
             KeygenCommand.self,
             ConformanceCommand.self,
+            ServeCommand.self,
         ]
     )
 

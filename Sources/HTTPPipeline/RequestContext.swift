@@ -1,0 +1,61 @@
+public import Logging
+public import NIOCore
+
+/// What travels with a request besides the request itself: where it came from, how it arrived,
+/// and what middlewares have learned about it.
+///
+/// Middlewares store typed values (for example the MAuth identity of the caller) with
+/// ``subscript(_:)`` and handlers read them back through typed accessors; there are no string keys.
+public struct RequestContext: Sendable {
+    /// The logger for this request, with request metadata attached.
+    public var logger: Logger
+    /// The peer's address, when known.
+    public let remoteAddress: SocketAddress?
+    /// The HTTP version the request arrived with.
+    public let httpVersion: HTTPVersion
+    /// Whether the request arrived over TLS.
+    public let isSecure: Bool
+    private var storage: [ObjectIdentifier: any Sendable] = [:]
+
+    /// Creates a context; servers make one per request, tests make their own.
+    public init(
+        logger: Logger = Logger(label: "http.pipeline"),
+        remoteAddress: SocketAddress? = nil,
+        httpVersion: HTTPVersion = .http1_1,
+        isSecure: Bool = false
+    ) {
+        self.logger = logger
+        self.remoteAddress = remoteAddress
+        self.httpVersion = httpVersion
+        self.isSecure = isSecure
+    }
+
+    /// The value stored under `key`, or `nil`.
+    public subscript<Key: RequestContextKey>(_ key: Key.Type) -> Key.Value? {
+        get { storage[ObjectIdentifier(key)] as? Key.Value }
+        set { storage[ObjectIdentifier(key)] = newValue }
+    }
+}
+
+/// A key for a value stored in a ``RequestContext``; the key type names the value's type.
+///
+/// ```swift
+/// enum TenantKey: RequestContextKey { typealias Value = Tenant }
+/// extension RequestContext {
+///     var tenant: Tenant? { self[TenantKey.self] }
+/// }
+/// ```
+public protocol RequestContextKey {
+    /// The type of the stored value.
+    associatedtype Value: Sendable
+}
+
+/// The HTTP version a request arrived with.
+public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    /// `HTTP/1.1` (or `HTTP/1.0`).
+    public static let http1_1 = HTTPVersion(description: "HTTP/1.1")
+    /// `HTTP/2`.
+    public static let http2 = HTTPVersion(description: "HTTP/2")
+
+    public let description: String
+}

@@ -1,0 +1,112 @@
+import HTTPPipeline
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Serves one request on a connection or stream: reads the head's body on demand, runs the
+/// pipeline, writes the response, and logs the access line.
+struct RequestResponder {
+    let pipeline: Pipeline
+    let configuration: HTTPServerConfiguration
+    let logger: Logger
+
+    /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive.
+    static let maximumDiscardedBody = 256 * 1024
+
+    struct Connection {
+        let remoteAddress: SocketAddress?
+        let httpVersion: HTTPVersion
+        let isSecure: Bool
+    }
+
+    /// Answers `head` and returns whether the connection can carry another request.
+    func respond(
+        to head: HTTPRequest,
+        reader: InboundRequestReader,
+        writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
+        connection: Connection
+    ) async -> Bool {
+        let start = ContinuousClock.now
+        let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+        var sendContinue: (@Sendable () async throws -> Void)?
+        if expectsContinue {
+            sendContinue = { @Sendable in try await writer.write(.head(HTTPResponse(status: .continue))) }
+        }
+        let body = StreamedRequestBody(reader: reader, limit: configuration.maxBodySize, sendContinue: sendContinue)
+        var context = RequestContext(
+            logger: logger,
+            remoteAddress: connection.remoteAddress,
+            httpVersion: connection.httpVersion,
+            isSecure: connection.isSecure
+        )
+        context.logger[metadataKey: "http.method"] = "\(head.method.rawValue)"
+        context.logger[metadataKey: "http.target"] = "\(head.path ?? "")"
+
+        let response: Response
+        if Self.headSize(head) > configuration.maxHeaderSize {
+            response = HTTPError(.requestHeaderFieldsTooLarge, message: "The request head is too large.").response
+        } else if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > configuration.maxBodySize {
+            response = HTTPError.contentTooLarge(limit: configuration.maxBodySize).response
+        } else {
+            response = await pipeline.respond(to: Request(head: head, body: RequestBody(source: body)), context: context)
+        }
+
+        let isHTTP1 = connection.httpVersion == .http1_1
+        var keepAlive = isHTTP1 && !(head.headerFields[.connection]?.lowercased().contains("close") ?? false)
+        if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
+            keepAlive = false
+        }
+        var responseHead = response.head
+        if isHTTP1, !keepAlive {
+            responseHead.headerFields[.connection] = "close"
+        }
+        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
+            responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
+        }
+        do {
+            try await writer.write(.head(responseHead))
+            if head.method != .head {
+                try await response.body.write(to: OutboundBodyWriter(writer: writer))
+            }
+            try await writer.write(.end(nil))
+        } catch {
+            context.logger.debug("Could not send the response", metadata: ["error": "\(error)"])
+            keepAlive = false
+        }
+        logAccess(head, status: responseHead.status, start: start, connection: connection)
+        if keepAlive, !body.isComplete {
+            keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody)
+        }
+        return keepAlive
+    }
+
+    private func logAccess(_ head: HTTPRequest, status: HTTPResponse.Status, start: ContinuousClock.Instant, connection: Connection) {
+        guard logger.logLevel <= .info else { return }
+        let elapsed = start.duration(to: .now)
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info(
+            "\(head.method.rawValue) \(head.path ?? "") \(status.code)",
+            metadata: [
+                "http.protocol": "\(connection.httpVersion)",
+                "http.duration_ms": "\((milliseconds * 1000).rounded() / 1000)",
+                "http.remote": "\(connection.remoteAddress?.description ?? "-")",
+            ]
+        )
+    }
+
+    /// The size of the request line and header fields as they would be written in HTTP/1.1.
+    static func headSize(_ head: HTTPRequest) -> Int {
+        let line = head.method.rawValue.utf8.count + (head.path?.utf8.count ?? 0) + 12
+        return head.headerFields.reduce(line) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+    }
+}
+
+/// Sends a streamed response body as body parts.
+struct OutboundBodyWriter: ResponseBodyWriter {
+    let writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>
+
+    func write(_ buffer: ByteBuffer) async throws {
+        try await writer.write(.body(buffer))
+    }
+}

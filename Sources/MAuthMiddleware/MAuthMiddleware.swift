@@ -1,0 +1,107 @@
+public import HTTPPipeline
+import HTTPTypes
+import Logging
+public import MAuth
+import NIOCore
+
+/// Authenticates every request with MAuth before it reaches the handler.
+///
+/// ```swift
+/// let pipeline = Pipeline(
+///     MAuthMiddleware(authenticator: authenticator, exemptPaths: ["/app_status"]),
+///     handler: router
+/// )
+/// // in a handler:
+/// let caller = context.mauthIdentity!.appUUID
+/// ```
+///
+/// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched).
+/// - Otherwise the body is read, up to `maxBodySize` bytes, and the request authenticated against
+///   its raw path and query. The body is then handed on, so the handler can still read it.
+/// - Success stores the caller's ``MAuth/MAuthIdentity`` in the context
+///   (``HTTPPipeline/RequestContext/mauthIdentity``).
+/// - Failure answers `application/json` `{"errors":{"mauth":["<message>"]}}`: 401 when the
+///   request is inauthentic or unsigned, 500 when authenticity cannot be determined. A body over
+///   the limit answers 413 without reading past the limit.
+public struct MAuthMiddleware: Middleware {
+    /// How failures are worded in the response body.
+    public enum ErrorMessages: Sendable {
+        /// The authenticator's own message, as the Python client answers.
+        case detailed
+        /// The Ruby client's fixed messages: `Unauthorized` and
+        /// `Could not determine request authenticity`; details go to the log only.
+        case generic
+    }
+
+    /// The default limit on request bodies: 10 MiB.
+    public static let defaultMaxBodySize = 10 * 1024 * 1024
+
+    let authenticator: MAuthAuthenticator
+    let exemptPaths: ExemptPaths
+    let maxBodySize: Int
+    let errorMessages: ErrorMessages
+
+    /// Creates the middleware.
+    ///
+    /// - Parameters:
+    ///   - authenticator: checks the signatures.
+    ///   - exemptPaths: paths that skip authentication, such as `/app_status`.
+    ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
+    ///   - errorMessages: how failures are worded.
+    public init(
+        authenticator: MAuthAuthenticator,
+        exemptPaths: ExemptPaths = [],
+        maxBodySize: Int = defaultMaxBodySize,
+        errorMessages: ErrorMessages = .detailed
+    ) {
+        self.authenticator = authenticator
+        self.exemptPaths = exemptPaths
+        self.maxBodySize = maxBodySize
+        self.errorMessages = errorMessages
+    }
+
+    public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
+        if exemptPaths.contains(rawPath: request.path) {
+            return try await next.handle(request, context: context)
+        }
+        if let declared = request.head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodySize {
+            return HTTPError.contentTooLarge(limit: maxBodySize).response
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodySize)
+        } catch let error as HTTPError {
+            return error.response
+        }
+        var context = context
+        do {
+            context.mauthIdentity = try await authenticator.authenticate(
+                method: request.head.method.rawValue,
+                target: MAuthRequestTarget(request.target),
+                headers: request.head.headerFields,
+                body: body.readableBytesView
+            )
+        } catch {
+            return failureResponse(error, context: context)
+        }
+        var authenticated = request
+        authenticated.body = RequestBody(buffer: body)
+        return try await next.handle(authenticated, context: context)
+    }
+
+    private func failureResponse(_ error: MAuthError, context: RequestContext) -> Response {
+        let unable = error.code == .unableToAuthenticate
+        let message: String
+        switch errorMessages {
+        case .detailed: message = error.message
+        case .generic: message = unable ? "Could not determine request authenticity" : "Unauthorized"
+        }
+        if unable {
+            context.logger.error("MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+        } else {
+            context.logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
+        }
+        let body = JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text
+        return .json(body, status: unable ? .internalServerError : .unauthorized)
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import DemoApplication
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import Logging
+import MAuth
+import MAuthMiddleware
+import ServiceLifecycle
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the demo application behind MAuth authentication (HTTP/1.1 and HTTP/2).",
+        discussion: """
+            With no options, callers' public keys come from .mauth/ in the working directory, which \
+            is created on first run with a development identity; the command that sends a signed \
+            request with it is printed at start. Stops gracefully on SIGTERM or SIGINT.
+            """
+    )
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The cleartext port (HTTP/1.1 and HTTP/2 with prior knowledge); 0 picks a free port.")
+    var port = 8080
+
+    @Option(help: "A TLS port (ALPN h2 and http/1.1); needs --tls-cert and --tls-key.")
+    var tlsPort: Int?
+
+    @Option(help: "PEM certificate chain for the TLS port.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for the TLS port.")
+    var tlsKey: String?
+
+    @Option(help: "Serve the public keys (<app_uuid>.pub) found in this directory instead of .mauth/.")
+    var keysDir: String?
+
+    @Option(name: .customLong("exempt"), help: "A path that skips authentication; repeatable. Default: /app_status.")
+    var exemptPaths: [String] = []
+
+    @Option(help: "The largest request body, in bytes.")
+    var maxBodySize = MAuthMiddleware.defaultMaxBodySize
+
+    @Flag(help: "Reject V1-only requests and never fall back to V1.")
+    var v2Only = false
+
+    @Flag(help: "Sign every response (with the identity from the environment, else the development identity).")
+    var signResponses = false
+
+    @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if tlsPort != nil || tlsCert != nil || tlsKey != nil {
+            guard tlsPort != nil, tlsCert != nil, tlsKey != nil else {
+                throw ValidationError("--tls-port, --tls-cert and --tls-key go together")
+            }
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
+        for path in exemptPaths where !path.hasPrefix("/") {
+            throw ValidationError("--exempt paths start with '/', not '\(path)'")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "mauth.serve")
+
+        let keysDirectory: String
+        var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?
+        if let keysDir {
+            keysDirectory = keysDir
+            guard FileManager.default.fileExists(atPath: keysDir) else {
+                throw CommandFailure.usage("--keys-dir \(keysDir) does not exist")
+            }
+        } else {
+            keysDirectory = ".mauth"
+            developmentIdentity = try DevelopmentIdentityFiles.loadOrCreate(in: keysDirectory)
+        }
+
+        var middlewares: [any Middleware] = []
+        let authenticator = MAuthAuthenticator(
+            keyProvider: DirectoryPublicKeyProvider(directory: keysDirectory),
+            options: .init(v2Only: v2Only),
+            logger: logger
+        )
+        middlewares.append(
+            MAuthMiddleware(
+                authenticator: authenticator,
+                exemptPaths: exemptPaths.isEmpty ? DemoApplication.exemptPaths : ExemptPaths(exemptPaths),
+                maxBodySize: maxBodySize
+            )
+        )
+        if signResponses {
+            middlewares.append(MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity)))
+        }
+        let pipeline = Pipeline(middlewares: middlewares, handler: DemoApplication.router(maxBodySize: maxBodySize))
+
+        var configuration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)
+        if let tlsPort, let tlsCert, let tlsKey {
+            configuration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
+        }
+        let server = HTTPServer(configuration: configuration, handler: pipeline, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        async let running: Void = services.run()
+        let ports = try await server.listeningPorts()
+        printBanner(ports: ports, keysDirectory: keysDirectory, identity: developmentIdentity?.files)
+        try await running
+    }
+
+    private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws -> MAuthSigner {
+        let environment = try MAuthConfiguration.fromProcessEnvironment()
+        if environment.appUUID != nil || environment.privateKey != nil {
+            return try environment.signer()
+        }
+        let identity = try development ?? DevelopmentIdentityFiles.loadOrCreate(in: ".mauth")
+        return try MAuthSigner(appUUID: identity.files.appUUID, privateKey: identity.key, versions: environment.signVersions)
+    }
+
+    private func printBanner(ports: HTTPServer.ListeningPorts, keysDirectory: String, identity: DevelopmentIdentityFiles?) {
+        let base = "http://\(host):\(ports.cleartext)"
+        var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
+        if let tls = ports.tls {
+            lines.append("mauth serve: listening on https://\(host):\(tls) (TLS, ALPN h2 and http/1.1)")
+        }
+        lines.append("mauth serve: public keys from \(keysDirectory)/<app_uuid>.pub")
+        if let identity {
+            let executable = CommandLine.arguments.first ?? "mauth"
+            lines.append("mauth serve: development identity \(identity.appUUID) (\(identity.privateKeyPath))")
+            lines.append("Send a signed request (bash):")
+            lines.append(
+                "  curl -H @<(\(executable) sign --protocol v1,v2 --private-key-file \(identity.privateKeyPath) "
+                    + "--app-uuid \(identity.appUUID) --method GET --url /) \(base)/"
+            )
+        }
+        lines.append("Unsigned, exempt: curl \(base)/app_status")
+        Terminal.writeLine(lines.joined(separator: "\n"))
+    }
+}
