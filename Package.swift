@@ -138,14 +138,49 @@ let package = Package(
             path: "Examples/SignAndVerify",
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "MAuthTestSupport",
+            dependencies: ["MAuth"],
+            path: "Tests/MAuthTestSupport",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "MAuthTests",
-            dependencies: ["MAuth", "MAuthConformance"],
+            dependencies: ["MAuth", "MAuthConformance", "MAuthTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "HTTPPipelineTests",
+            dependencies: [
+                "HTTPPipeline",
+                "MAuth",
+                "MAuthMiddleware",
+                "MAuthTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "HTTPPipelineServerTests",
+            dependencies: [
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "MAuth",
+                "MAuthMiddleware",
+                "MAuthTestSupport",
+                "mauth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "mauthCLITests",
-            dependencies: ["mauth"],
+            dependencies: ["mauth", "MAuthTestSupport"],
             swiftSettings: strictSwift
         ),
     ]

@@ -23,9 +23,12 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
             var body = context.channel.allocator.buffer(capacity: 64)
             body.writeString(#"{"error":"\#(message)"}"#)
             let headers = HTTPHeaders([
-                ("Connection", "close"), ("Content-Type", "application/json"), ("Content-Length", "\(body.readableBytes)"),
+                ("Connection", "close"), ("Content-Type", "application/json"),
+                ("Content-Length", "\(body.readableBytes)"),
             ])
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }

@@ -62,7 +62,9 @@ public final class HTTPServer: Service, Sendable {
 
     /// Creates a server for `handler` (typically a ``HTTPPipeline/Pipeline``). Errors thrown by
     /// the handler are rendered as ``HTTPPipeline/Pipeline/respond(to:context:)`` renders them.
-    public init(configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server")) {
+    public init(
+        configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server")
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.responder = RequestResponder(
@@ -142,9 +144,12 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private static func sslContext(_ tls: HTTPServerConfiguration.TLS) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map { NIOSSLCertificateSource.certificate($0) }
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(key))
         configuration.applicationProtocols = ["h2", "http/1.1"]
         return try NIOSSLContext(configuration: configuration)
     }
@@ -170,7 +175,8 @@ public final class HTTPServer: Service, Sendable {
                         http1ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 let pipeline = channel.pipeline.syncOperations
-                                try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                                try pipeline.configureHTTPServerPipeline(
+                                    withPipeliningAssistance: true, withErrorHandling: false)
                                 try pipeline.addHandler(HTTP1ProtocolErrorHandler())
                                 try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
                                 return try HTTPStream(wrappingChannelSynchronously: channel)
@@ -189,7 +195,8 @@ public final class HTTPServer: Service, Sendable {
                                     configuration: http2Configuration
                                 ) { stream in
                                     stream.eventLoop.makeCompletedFuture {
-                                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPServerCodec())
+                                        try stream.pipeline.syncOperations.addHandler(
+                                            HTTP2FramePayloadToHTTPServerCodec())
                                         return try HTTPStream(wrappingChannelSynchronously: stream)
                                     }
                                 }
@@ -198,7 +205,9 @@ public final class HTTPServer: Service, Sendable {
                         }
                     )
                 }.map { negotiated in
-                    let handshakeDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.firstRequestTimeout)) {
+                    let handshakeDeadline = channel.eventLoop.scheduleTask(
+                        in: TimeAmount(configuration.firstRequestTimeout)
+                    ) {
                         channel.close(promise: nil)
                     }
                     negotiated.whenComplete { _ in handshakeDeadline.cancel() }
@@ -250,12 +259,15 @@ public final class HTTPServer: Service, Sendable {
                 let reader = InboundRequestReader(inbound)
                 var waitLimit = configuration.firstRequestTimeout
                 while true {
-                    let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(waitLimit)) { channel.close(promise: nil) }
+                    let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(waitLimit)) {
+                        channel.close(promise: nil)
+                    }
                     let part = try await reader.next()
                     deadline.cancel()
                     guard let part else { return }
                     guard case .head(let head) = part else { continue }
-                    let keepAlive = await responder.respond(to: head, reader: reader, writer: outbound, connection: info)
+                    let keepAlive = await responder.respond(
+                        to: head, reader: reader, writer: outbound, connection: info)
                     guard keepAlive else { return }
                     waitLimit = configuration.idleTimeout
                 }
@@ -278,7 +290,8 @@ public final class HTTPServer: Service, Sendable {
                         try? await stream.executeThenClose { inbound, outbound in
                             let reader = InboundRequestReader(inbound)
                             guard case .head(let head) = try await reader.next() else { return }
-                            _ = await self.responder.respond(to: head, reader: reader, writer: outbound, connection: info)
+                            _ = await self.responder.respond(
+                                to: head, reader: reader, writer: outbound, connection: info)
                         }
                     }
                 }

@@ -46,10 +46,13 @@ struct RequestResponder {
         let response: Response
         if Self.headSize(head) > configuration.maxHeaderSize {
             response = HTTPError(.requestHeaderFieldsTooLarge, message: "The request head is too large.").response
-        } else if let declared = head.headerFields[.contentLength].flatMap(Int.init), declared > configuration.maxBodySize {
+        } else if let declared = head.headerFields[.contentLength].flatMap(Int.init),
+            declared > configuration.maxBodySize
+        {
             response = HTTPError.contentTooLarge(limit: configuration.maxBodySize).response
         } else {
-            response = await pipeline.respond(to: Request(head: head, body: RequestBody(source: body)), context: context)
+            response = await pipeline.respond(
+                to: Request(head: head, body: RequestBody(source: body)), context: context)
         }
 
         let isHTTP1 = connection.httpVersion == .http1_1
@@ -81,7 +84,9 @@ struct RequestResponder {
         return keepAlive
     }
 
-    private func logAccess(_ head: HTTPRequest, status: HTTPResponse.Status, start: ContinuousClock.Instant, connection: Connection) {
+    private func logAccess(
+        _ head: HTTPRequest, status: HTTPResponse.Status, start: ContinuousClock.Instant, connection: Connection
+    ) {
         guard logger.logLevel <= .info else { return }
         let elapsed = start.duration(to: .now)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15

@@ -32,8 +32,11 @@ public final class FakeMAuthMiddleware: Middleware {
             return appUUID.isEmpty ? nil : MAuthIdentity(appUUID: String(appUUID), version: version)
         }.first
         guard !rejected, let signed else {
-            let message = rejected ? "Signature verification failed for request." : "Authentication Failed. No mAuth signature present."
-            return .json(JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text, status: .unauthorized)
+            let message =
+                rejected
+                ? "Signature verification failed for request." : "Authentication Failed. No mAuth signature present."
+            return .json(
+                JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text, status: .unauthorized)
         }
         var context = context
         context.mauthIdentity = signed

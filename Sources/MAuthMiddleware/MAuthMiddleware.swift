@@ -97,7 +97,8 @@ public struct MAuthMiddleware: Middleware {
         case .generic: message = unable ? "Could not determine request authenticity" : "Unauthorized"
         }
         if unable {
-            context.logger.error("MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+            context.logger.error(
+                "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
         } else {
             context.logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
         }

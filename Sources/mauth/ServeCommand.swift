@@ -122,16 +122,21 @@ struct ServeCommand: AsyncParsableCommand {
         try await running
     }
 
-    private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws -> MAuthSigner {
+    private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws
+        -> MAuthSigner
+    {
         let environment = try MAuthConfiguration.fromProcessEnvironment()
         if environment.appUUID != nil || environment.privateKey != nil {
             return try environment.signer()
         }
         let identity = try development ?? DevelopmentIdentityFiles.loadOrCreate(in: ".mauth")
-        return try MAuthSigner(appUUID: identity.files.appUUID, privateKey: identity.key, versions: environment.signVersions)
+        return try MAuthSigner(
+            appUUID: identity.files.appUUID, privateKey: identity.key, versions: environment.signVersions)
     }
 
-    private func printBanner(ports: HTTPServer.ListeningPorts, keysDirectory: String, identity: DevelopmentIdentityFiles?) {
+    private func printBanner(
+        ports: HTTPServer.ListeningPorts, keysDirectory: String, identity: DevelopmentIdentityFiles?
+    ) {
         let base = "http://\(host):\(ports.cleartext)"
         var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {

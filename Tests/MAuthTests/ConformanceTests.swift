@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MAuth
 import MAuthConformance
+import MAuthTestSupport
 import Testing
 
 @Suite("MAuth protocol test suite")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MAuthTestSupport
 import Testing
 
 @testable import MAuth
@@ -47,7 +48,7 @@ struct PythonInteropTests {
 
     @Test("requests signed by Python authenticate here", arguments: ["v1", "v2", "v1,v2"])
     func pythonSigns(versions: String) async throws {
-        let results = try PythonReference.run(
+        let results = try await PythonReference.run(
             mode: "sign",
             input: [
                 "app_uuid": Fixtures.appUUID,
@@ -94,7 +95,7 @@ struct PythonInteropTests {
 
     @Test(
         "requests signed here authenticate with Python's verifier", arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
-    func swiftSigns(versions: [MAuthVersion]) throws {
+    func swiftSigns(versions: [MAuthVersion]) async throws {
         let signer = Fixtures.signer(versions: versions, time: Self.time)
         for v2Only in versions.contains(.v2) ? [false, true] : [false] {
             // Without V2-only, Python falls back to V1 where its V2 canonicalization disagrees.
@@ -111,7 +112,7 @@ struct PythonInteropTests {
                     "headers": Dictionary(fields.map { ($0.name.rawName, $0.value) }, uniquingKeysWith: { $1 }),
                 ] as [String: Any]
             }
-            let results = try PythonReference.run(
+            let results = try await PythonReference.run(
                 mode: "verify",
                 input: [
                     "public_key_pem": Fixtures.publicKeyPEM, "time": Self.time, "v2_only": v2Only, "requests": signed,
@@ -127,12 +128,12 @@ struct PythonInteropTests {
     }
 
     @Test("Python's verifier rejects a tampered Swift signature")
-    func pythonRejectsTampering() throws {
+    func pythonRejectsTampering() async throws {
         let request = Self.requests[0]
         let fields = try Fixtures.signer(versions: [.v2], time: Self.time).headers(
             method: request.method, target: MAuthRequestTarget(request.target), body: request.body
         )
-        let results = try PythonReference.run(
+        let results = try await PythonReference.run(
             mode: "verify",
             input: [
                 "public_key_pem": Fixtures.publicKeyPEM, "time": Self.time, "v2_only": false,
@@ -176,26 +177,17 @@ enum PythonReference {
         let description: String
     }
 
-    static func run(mode: String, input: [String: Any]) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter!)
-        process.arguments = [script.path, mode]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    static func run(mode: String, input: [String: Any]) async throws -> [[String: Any]] {
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: interpreter!),
+            [script.path, mode],
+            input: try JSONSerialization.data(withJSONObject: input)
+        )
+        let output = result.output
+        guard result.status == 0 else {
             throw Failure(
-                description:
-                    "the Python reference client failed (\(interpreter!)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines)) — "
+                description: "the Python reference client failed (\(interpreter!)): "
+                    + "\(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines)) — "
                     + "install it with: python3 -m venv .venv && .venv/bin/pip install mauth-client requests"
             )
         }

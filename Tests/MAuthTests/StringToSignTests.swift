@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MAuthTestSupport
 import Testing
 
 @testable import MAuth

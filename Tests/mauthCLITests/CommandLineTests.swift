@@ -1,21 +1,26 @@
 import Foundation
+import MAuthTestSupport
 import Testing
 
 /// Runs the built `mauth` executable as a user would.
 @Suite("mauth command line")
 struct CommandLineTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let suite = packageRoot.appendingPathComponent("Tests/Fixtures/mauth-protocol-test-suite")
-    static let privateKey = suite.appendingPathComponent("signing-params/rsa-key").path
-    static let publicKey = suite.appendingPathComponent("signing-params/rsa-key-pub").path
-    static let appUUID = "836a454e-7f14-4192-8f5a-2a9d3d66f70c"
+    enum MAuth {
+        static func run(_ arguments: [String]) async throws -> ChildProcess.Result {
+            try await ChildProcess.run(try ChildProcess.mauthExecutable(), arguments)
+        }
+    }
+
+    static let suite = Fixtures.suiteDirectory
+    static let privateKey = Fixtures.privateKeyPath
+    static let publicKey = Fixtures.publicKeyPath
+    static let appUUID = Fixtures.appUUID
     static let time = "1585082925"
 
     @Test(
         "string-to-sign writes exactly the suite's bytes",
         arguments: ["get-vanilla", "post-vanilla-body", "get-vanilla-query-param-key-ordering"])
-    func stringToSign(caseName: String) throws {
+    func stringToSign(caseName: String) async throws {
         let folder = caseName.hasPrefix("get-vanilla-query") ? "MWSV2" : "MWS"
         let caseDirectory = Self.suite.appendingPathComponent("protocols/\(folder)/\(caseName)")
         let request =
@@ -29,16 +34,16 @@ struct CommandLineTests {
         if let bodyFile {
             arguments += ["--body-file", bodyFile.path]
         }
-        let result = try MAuthProcess.run(arguments)
+        let result = try await MAuth.run(arguments)
         #expect(result.status == 0)
         #expect(result.output == (try Data(contentsOf: caseDirectory.appendingPathComponent("\(caseName).sts"))))
     }
 
     @Test("sign then verify, for each protocol choice", arguments: ["v1", "v2", "v1,v2"])
-    func signAndVerify(versions: String) throws {
+    func signAndVerify(versions: String) async throws {
         let body = try TemporaryFile(contents: Data(#"{"name":"widget"}"#.utf8))
         let request = ["--method", "POST", "--url", "/v1/items/%E2%82%AC?b=2&a=1", "--body-file", body.path]
-        let signed = try MAuthProcess.run(
+        let signed = try await MAuth.run(
             [
                 "sign", "--protocol", versions, "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID,
                 "--time", Self.time,
@@ -47,7 +52,7 @@ struct CommandLineTests {
         #expect(signed.status == 0)
         let headers = signed.text.split(separator: "\n").map(String.init)
         #expect(headers.count == versions.split(separator: ",").count * 2)
-        let verified = try MAuthProcess.run(
+        let verified = try await MAuth.run(
             ["verify", "--public-key-file", Self.publicKey, "--now", Self.time] + request
                 + headers.flatMap { ["--header", $0] }
         )
@@ -55,7 +60,7 @@ struct CommandLineTests {
         #expect(
             verified.text == "authentic app_uuid=\(Self.appUUID) protocol=\(versions.hasSuffix("v2") ? "v2" : "v1")\n")
 
-        let tampered = try MAuthProcess.run(
+        let tampered = try await MAuth.run(
             [
                 "verify", "--public-key-file", Self.publicKey, "--now", Self.time, "--method", "POST", "--url",
                 "/v1/items/%E2%82%AC?b=2&a=1",
@@ -67,8 +72,8 @@ struct CommandLineTests {
     }
 
     @Test("verify reports expired signatures and V2-only refusals with status 1")
-    func verifyFailures() throws {
-        let signed = try MAuthProcess.run(
+    func verifyFailures() async throws {
+        let signed = try await MAuth.run(
             [
                 "sign", "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID, "--time", Self.time,
                 "--method", "GET", "--url", "/",
@@ -76,13 +81,13 @@ struct CommandLineTests {
         )
         let headers = signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
         let base = ["verify", "--public-key-file", Self.publicKey, "--method", "GET", "--url", "/"] + headers
-        let expired = try MAuthProcess.run(base + ["--now", "1585083226"])
+        let expired = try await MAuth.run(base + ["--now", "1585083226"])
         #expect(expired.status == 1)
         #expect(expired.text == "inauthentic: Time verification failed. 1585082925 not within 300s of 1585083226\n")
-        let v2Only = try MAuthProcess.run(base + ["--now", Self.time, "--v2-only"])
+        let v2Only = try await MAuth.run(base + ["--now", Self.time, "--v2-only"])
         #expect(v2Only.status == 1)
         #expect(v2Only.text.hasPrefix("inauthentic: This service requires mAuth v2"))
-        let unsigned = try MAuthProcess.run([
+        let unsigned = try await MAuth.run([
             "verify", "--public-key-file", Self.publicKey, "--method", "GET", "--url", "/",
         ])
         #expect(unsigned.status == 1)
@@ -112,43 +117,43 @@ struct CommandLineTests {
             ["no-such-command"],
         ]
     )
-    func usageErrors(arguments: [String]) throws {
-        let result = try MAuthProcess.run(arguments)
+    func usageErrors(arguments: [String]) async throws {
+        let result = try await MAuth.run(arguments)
         #expect(result.status == 2)
         #expect(result.output.isEmpty)
         #expect(!result.errorText.isEmpty)
     }
 
     @Test("keygen writes a working identity and never overwrites one")
-    func keygen() throws {
+    func keygen() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mauth-keygen-\(UUID().uuidString)"
         ).path
-        let created = try MAuthProcess.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
+        let created = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
         #expect(created.status == 0)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/my-app.key")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let signed = try MAuthProcess.run(
+        let signed = try await MAuth.run(
             [
                 "sign", "--protocol", "v2", "--private-key-file", directory + "/my-app.key", "--app-uuid", "my-app",
                 "--method", "GET", "--url", "/",
             ]
         )
-        let verified = try MAuthProcess.run(
+        let verified = try await MAuth.run(
             ["verify", "--public-key-file", directory + "/my-app.pub", "--method", "GET", "--url", "/"]
                 + signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
         )
         #expect(verified.text == "authentic app_uuid=my-app protocol=v2\n")
         let before = try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key"))
-        let again = try MAuthProcess.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
+        let again = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
         #expect(again.status == 1)
         #expect(again.errorText == "mauth: \(directory)/my-app.key already exists; not overwriting it\n")
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key")) == before)
     }
 
     @Test("conformance passes on the suite and fails on a spoiled copy")
-    func conformance() throws {
-        let passing = try MAuthProcess.run(["conformance", Self.suite.path])
+    func conformance() async throws {
+        let passing = try await MAuth.run(["conformance", Self.suite.path])
         #expect(passing.status == 0)
         #expect(passing.text.hasSuffix("9 passed, 0 failed\n"))
 
@@ -157,7 +162,7 @@ struct CommandLineTests {
         let sts = copy.appendingPathComponent("protocols/MWSV2/get-vanilla/get-vanilla.sts")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: sts.path)
         try Data("GET\n/x\n".utf8).write(to: sts)
-        let failing = try MAuthProcess.run(["conformance", copy.path])
+        let failing = try await MAuth.run(["conformance", copy.path])
         #expect(failing.status == 1)
         #expect(failing.text.contains("FAIL  MWSV2/get-vanilla\n      string-to-sign: expected \"GET\\n/x\\n\""))
         #expect(failing.text.hasSuffix("8 passed, 1 failed\n"))
