@@ -15,6 +15,10 @@ public enum ChildProcess {
     /// A program could not be found or started.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// The built `mauth` executable, next to the test bundle in the build directory.

@@ -1,0 +1,189 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPPipelineServer
+import HTTPTypes
+import MAuth
+import MAuthTestSupport
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Testing
+
+@Suite("Reference server over real sockets", .serialized)
+struct ServerTests {
+    static func client(http2: Bool = false) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = .makeClientConfiguration()
+        configuration.tlsConfiguration?.certificateVerification = .none
+        configuration.httpVersion = http2 ? .automatic : .http1Only
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }
+
+    /// Sends a request signed now (unless `sign` is false) and returns status, body and version.
+    static func send(
+        _ client: HTTPClient,
+        _ url: String,
+        method: HTTPMethod = .GET,
+        target: String,
+        body: String? = nil,
+        sign: Bool = true,
+        versions: [MAuthVersion] = [.v2],
+        tamper: (inout HTTPClientRequest) -> Void = { _ in }
+    ) async throws -> (status: Int, body: String, version: HTTPVersion) {
+        var request = HTTPClientRequest(url: url + target)
+        request.method = method
+        if let body {
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        if sign {
+            for field in TestServer.signedHeaders(
+                method: method.rawValue, target: target, body: Array((body ?? "").utf8), versions: versions)
+            {
+                request.headers.add(name: field.name.rawName, value: field.value)
+            }
+        }
+        tamper(&request)
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: bytes), response.version)
+    }
+
+    @Test("HTTP/1.1 through AsyncHTTPClient: signed, tampered, exempt, oversized")
+    func http1() async throws {
+        let server = try await TestServer()
+        let client = Self.client()
+        let base = server.baseURL
+
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let signed = try await Self.send(client, base, target: "/", versions: versions)
+            #expect(signed.status == 200)
+            #expect(
+                signed.body
+                    == #"{"app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number),"http_version":"HTTP/1.1"}"#
+            )
+        }
+        let echo = try await Self.send(client, base, method: .POST, target: "/echo?x=%20y", body: #"{"α":"β"}"#)
+        #expect(echo.status == 200)
+        #expect(echo.body == #"{"α":"β"}"#)
+
+        let tamperedBody = try await Self.send(client, base, method: .POST, target: "/echo", body: "signed") {
+            $0.body = .bytes(ByteBuffer(string: "changed"))
+        }
+        #expect(tamperedBody.status == 401)
+        #expect(tamperedBody.body == #"{"errors":{"mauth":["Signature verification failed for request."]}}"#)
+        let tamperedQuery = try await Self.send(client, base, target: "/?id=1") { $0.url = base + "/?id=2" }
+        #expect(tamperedQuery.status == 401)
+        let tamperedPath = try await Self.send(client, base, target: "/public") { $0.url = base + "/" }
+        #expect(tamperedPath.status == 401)
+        let tamperedTime = try await Self.send(client, base, target: "/") {
+            $0.headers.replaceOrAdd(name: "MCC-Time", value: "1")
+        }
+        #expect(tamperedTime.status == 401)
+        #expect(tamperedTime.body.contains("Time verification failed. 1 not within 300s of"))
+
+        #expect(try await Self.send(client, base, target: "/app_status", sign: false).status == 200)
+        #expect(try await Self.send(client, base, target: "/", sign: false).status == 401)
+        let oversized = try await Self.send(
+            client, base, method: .POST, target: "/echo", body: String(repeating: "x", count: 70 * 1024))
+        #expect(oversized.status == 413)
+        let streamed = try await Self.send(client, base, target: "/stream", sign: false)
+        #expect(streamed.body == "one two three")
+
+        try await client.shutdown()
+        try await server.stop()
+    }
+
+    @Test("HTTP/2 over TLS with ALPN, and HTTP/1.1 over TLS, through AsyncHTTPClient")
+    func http2OverTLS() async throws {
+        let certificate = try await TestCertificate.make()
+        let server = try await TestServer(tls: certificate)
+        let http2 = Self.client(http2: true)
+        let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
+        #expect(signed.status == 200)
+        #expect(signed.version == .http2)
+        #expect(signed.body.contains(#""http_version":"HTTP/2""#))
+        let echo = try await Self.send(http2, server.secureBaseURL, method: .POST, target: "/echo", body: "over h2")
+        #expect(echo.body == "over h2")
+        #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
+
+        let http1 = Self.client()
+        let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
+        #expect(overTLS.status == 200)
+        #expect(overTLS.version == .http1_1)
+        try await http2.shutdown()
+        try await http1.shutdown()
+        try await server.stop()
+    }
+
+    @Test("pipelined HTTP/1.1 requests are answered in order")
+    func pipelining() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        let signed = TestServer.signedHeaders(method: "GET", target: "/").map { "\($0.name.rawName): \($0.value)\r\n" }
+            .joined()
+        connection.send(
+            "GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: x\r\n\(signed)\r\n"
+                + "GET /missing-signature HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        let responses = connection.receiveAll()
+        let statuses = responses.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        #expect(statuses == ["200", "200", "401", "200"], "\(responses)")
+        let exempt = try #require(responses.range(of: "exempt from authentication"))
+        let identity = try #require(responses.range(of: Fixtures.appUUID))
+        let stream = try #require(responses.range(of: "three"))
+        #expect(exempt.lowerBound < identity.lowerBound && identity.lowerBound < stream.lowerBound)
+        try await server.stop()
+    }
+
+    @Test("a malformed request gets 400, a huge head 431, and the server keeps serving")
+    func malformed() async throws {
+        let server = try await TestServer()
+        let garbage = try RawConnection(port: server.ports.cleartext)
+        garbage.send("THIS IS NOT HTTP\r\n\r\n")
+        #expect(garbage.receiveAll().hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+
+        let large = try RawConnection(port: server.ports.cleartext)
+        large.send(
+            "GET /app_status HTTP/1.1\r\nHost: x\r\nX-Large: \(String(repeating: "a", count: 20_000))\r\nConnection: close\r\n\r\n"
+        )
+        let answer = large.receiveAll()
+        #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        #expect(answer.hasSuffix(#"{"error":"The request head is too large."}"#))
+
+        let client = Self.client()
+        #expect(try await Self.send(client, server.baseURL, target: "/app_status", sign: false).status == 200)
+        try await client.shutdown()
+        try await server.stop()
+    }
+
+    @Test("graceful shutdown finishes the in-flight request, then stops accepting")
+    func gracefulShutdown() async throws {
+        let server = try await TestServer()
+        let client = Self.client()
+        let base = server.baseURL
+        let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        try await server.stop()
+        #expect(started.duration(to: .now) >= .milliseconds(400), "stop() returned before the slow request finished")
+        let finished = try await inFlight.value
+        #expect(finished.status == 200)
+        #expect(finished.body == "finished")
+        #expect(throws: (any Error).self) { try RawConnection(port: server.ports.cleartext) }
+        try await client.shutdown()
+    }
+
+    @Test("a connection that never completes its first request is closed")
+    func slowClient() async throws {
+        let server = try await TestServer { $0.firstRequestTimeout = .milliseconds(300) }
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\n")
+        let started = ContinuousClock.now
+        #expect(connection.receiveAll() == "")
+        #expect(started.duration(to: .now) < .seconds(4))
+        try await server.stop()
+    }
+}

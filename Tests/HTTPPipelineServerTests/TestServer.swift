@@ -1,0 +1,130 @@
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import HTTPTypes
+import Logging
+import MAuth
+import MAuthMiddleware
+import MAuthTestSupport
+import NIOCore
+import ServiceLifecycle
+
+/// An ``HTTPServer`` on free ports, serving a small application behind ``MAuthMiddleware``, that
+/// tests start and stop.
+final class TestServer: Sendable {
+    let server: HTTPServer
+    let ports: HTTPServer.ListeningPorts
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    /// Callers of the test application sign with the protocol test suite's key.
+    static let signer = try! MAuthSigner(
+        appUUID: Fixtures.appUUID,
+        privateKey: Fixtures.privateKey,
+        versions: [.v1, .v2]
+    )
+
+    static func application(maxBodySize: Int) -> Pipeline {
+        var router = Router()
+        router.get("/") { _, context in
+            .json(
+                JSON.object([
+                    "app_uuid": .string(context.mauthIdentity?.appUUID ?? ""),
+                    "protocol_version": .number(context.mauthIdentity?.version.number ?? 0),
+                    "http_version": .string(context.httpVersion.description),
+                ]).text
+            )
+        }
+        router.post("/echo") { request, _ in
+            Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: maxBodySize)))
+        }
+        router.get("/app_status") { _, _ in .text("this route is exempt from authentication") }
+        router.get("/slow") { _, _ in
+            try await Task.sleep(for: .milliseconds(800))
+            return .text("finished")
+        }
+        router.get("/stream") { _, _ in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    for part in ["one ", "two ", "three"] {
+                        try await writer.write(ByteBuffer(string: part))
+                    }
+                }
+            )
+        }
+        let authenticator = MAuthAuthenticator(
+            keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]))
+        return Pipeline(
+            MAuthMiddleware(
+                authenticator: authenticator,
+                exemptPaths: ["/app_status", "/slow", "/stream"],
+                maxBodySize: maxBodySize
+            ),
+            handler: router
+        )
+    }
+
+    init(
+        tls: TestCertificate? = nil, maxBodySize: Int = 64 * 1024,
+        configure: (inout HTTPServerConfiguration) -> Void = { _ in }
+    ) async throws {
+        var configuration = HTTPServerConfiguration(port: 0, maxBodySize: maxBodySize)
+        if let tls {
+            configuration.tls = .init(
+                port: 0, certificateChainFile: tls.certificatePath, privateKeyFile: tls.privateKeyPath)
+        }
+        configure(&configuration)
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .warning
+        let server = HTTPServer(
+            configuration: configuration, handler: Self.application(maxBodySize: maxBodySize), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        self.server = server
+        self.group = group
+        self.running = Task { try await group.run() }
+        self.ports = try await server.listeningPorts()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(ports.cleartext)" }
+    var secureBaseURL: String { "https://localhost:\(ports.tls ?? 0)" }
+
+    /// Starts a graceful shutdown and waits for the server to finish.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    /// MAuth headers for a request, signed now.
+    static func signedHeaders(method: String, target: String, body: [UInt8] = [], versions: [MAuthVersion] = [.v2])
+        -> HTTPFields
+    {
+        try! signer.headers(method: method, target: MAuthRequestTarget(target), body: body, versions: versions)
+    }
+}
+
+/// A self-signed certificate for `localhost` and 127.0.0.1, made with the openssl command.
+struct TestCertificate: Sendable {
+    let certificatePath: String
+    let privateKeyPath: String
+
+    static func make() async throws -> TestCertificate {
+        let directory = try Fixtures.temporaryDirectory("mauth-tls")
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        guard let openssl = ChildProcess.find("openssl") else {
+            throw ChildProcess.Failure(description: "the openssl command is needed to make a test certificate")
+        }
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: openssl),
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ]
+        )
+        guard result.status == 0 else {
+            throw ChildProcess.Failure(description: "openssl could not make a certificate: \(result.errorText)")
+        }
+        return TestCertificate(certificatePath: certificate, privateKeyPath: key)
+    }
+}
