@@ -7,8 +7,7 @@ lookup are substituted.
 
 Setup (Python 3.9+):  python3 -m venv VENV && VENV/bin/pip install mauth-client requests
 
-Usage:  python3 mauth_python.py sign   < request.json > result.json
-        python3 mauth_python.py verify < request.json > result.json
+Usage:  python3 mauth_python.py sign|verify|send < request.json > result.json
 
 Mode ``sign`` -- sign requests with ``mauth_client.requests_mauth.MAuth`` (its ``Signer`` and
 ``RequestSignable``), with ``time.time()`` frozen at ``time`` inside ``mauth_client.signer``:
@@ -32,6 +31,13 @@ MAuth-service key fetch replaced by one that returns ``public_key_pem`` for ever
 
     An exception the package lets escape (which a server would turn into an error response) is
     reported as status 500 with the message "uncaught <ExceptionType>: <text>".
+
+Mode ``send`` -- send real HTTP requests with ``requests`` and the package's ``MAuth`` auth
+object, signing with the real clock:
+
+    in:  {"base_url": str, "app_uuid": str, "private_key_pem": str, "sign_versions": str,
+          "requests": [{"method": str, "url": str, "body_base64": str}, ...]}
+    out: {"results": [{"status": int, "body": str}, ...]}
 
 ``url`` is the request target as sent on the wire: raw path plus optional ``?query``, no host.
 It is handed to the package as ``http://localhost`` + url, so that ``urlparse`` sees exactly that
@@ -169,10 +175,29 @@ def verify(doc):
     return {"results": results}
 
 
+def send(doc):
+    import requests
+
+    base_url = field(doc, "base_url", str, "input").rstrip("/")
+    auth = MAuth(
+        field(doc, "app_uuid", str, "input"),
+        field(doc, "private_key_pem", str, "input"),
+        field(doc, "sign_versions", str, "input"),
+    )
+    results = []
+    with requests.Session() as session:
+        for index, request in enumerate(field(doc, "requests", list, "input")):
+            method, url, body = request_fields(request, "requests[{}]".format(index))
+            response = session.request(method, base_url + url[len(DUMMY_ORIGIN):], data=body or None,
+                                       auth=auth, timeout=10)
+            results.append({"status": response.status_code, "body": response.text})
+    return {"results": results}
+
+
 def main(argv):
-    modes = {"sign": sign, "verify": verify}
+    modes = {"sign": sign, "verify": verify, "send": send}
     if len(argv) != 2 or argv[1] not in modes:
-        fail("usage: mauth_python.py sign|verify < input.json  (mauth-client {})".format(
+        fail("usage: mauth_python.py sign|verify|send < input.json  (mauth-client {})".format(
             getattr(mauth_client, "__version__", "?")))
     try:
         doc = json.load(sys.stdin)

@@ -1,0 +1,165 @@
+import Foundation
+import HTTPTypes
+import MAuth
+import MAuthTestSupport
+import Testing
+
+/// `mauth serve` as a user runs it, called by independent clients: curl and the Python reference
+/// client.
+@Suite("mauth serve with real clients", .serialized)
+struct ServeCommandTests {
+    /// A keys directory that registers the protocol test suite's app.
+    static func keysDirectory() throws -> URL {
+        let directory = try Fixtures.temporaryDirectory("mauth-keys")
+        try Fixtures.publicKeyPEM.write(
+            to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"),
+            atomically: true,
+            encoding: .utf8
+        )
+        return directory
+    }
+
+    static func signedHeaderArguments(
+        method: String, target: String, body: String = "", versions: [MAuthVersion] = [.v1, .v2]
+    )
+        throws -> [String]
+    {
+        let signer = try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
+        let fields = try signer.headers(method: method, target: MAuthRequestTarget(target), body: Array(body.utf8))
+        return fields.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] }
+    }
+
+    /// Runs curl and returns the body followed by a line `<status> <http version>`.
+    static func curl(_ arguments: [String]) async throws -> (status: String, version: String, body: String) {
+        let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: curl),
+            ["-s", "-S", "--max-time", "10", "-w", "\n%{http_code} %{http_version}"] + arguments
+        )
+        #expect(result.status == 0, "curl failed: \(result.errorText)")
+        let lines = result.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let last = lines.last?.split(separator: " ") ?? []
+        return (
+            last.first.map(String.init) ?? "", last.dropFirst().first.map(String.init) ?? "",
+            lines.dropLast().joined(separator: "\n")
+        )
+    }
+
+    @Test("curl over HTTP/1.1, HTTP/2 prior knowledge and HTTP/2 over TLS")
+    func curlClients() async throws {
+        let certificate = try await TestCertificate.make()
+        let serve = try await ServeProcess([
+            "--keys-dir", try Self.keysDirectory().path, "--tls-port", "0",
+            "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
+        ])
+        let http = serve.baseURL
+        let https = "https://localhost:\(try #require(serve.tlsPort))"
+        let signedGet = try Self.signedHeaderArguments(method: "GET", target: "/")
+        let expected = #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":2}"#
+
+        let http1 = try await Self.curl(["--http1.1"] + signedGet + [http + "/"])
+        #expect((http1.status, http1.version, http1.body) == ("200", "1.1", expected))
+        let h2c = try await Self.curl(["--http2-prior-knowledge"] + signedGet + [http + "/"])
+        #expect((h2c.status, h2c.version, h2c.body) == ("200", "2", expected))
+        let h2 = try await Self.curl(["--http2", "-k"] + signedGet + [https + "/"])
+        #expect((h2.status, h2.version, h2.body) == ("200", "2", expected))
+
+        for protocolFlag in ["--http1.1", "--http2-prior-knowledge"] {
+            let unsigned = try await Self.curl([protocolFlag, http + "/"])
+            #expect(unsigned.status == "401")
+            #expect(unsigned.body.hasPrefix(#"{"errors":{"mauth":["Authentication Failed. No mAuth signature present"#))
+            let exempt = try await Self.curl([protocolFlag, http + "/app_status"])
+            #expect((exempt.status, exempt.body) == ("200", "this route is exempt from authentication"))
+        }
+        #expect(await serve.stop() == 0)
+    }
+
+    @Test(
+        "bodies survive authentication: echo, Expect: 100-continue, HEAD, and 413",
+        arguments: ["--http1.1", "--http2-prior-knowledge"])
+    func bodies(protocolFlag: String) async throws {
+        let serve = try await ServeProcess(["--keys-dir", try Self.keysDirectory().path, "--max-body-size", "100000"])
+        let body = String(repeating: "0123456789", count: 5000)
+        let bodyFile = try Fixtures.temporaryDirectory("mauth-body").appendingPathComponent("body.txt")
+        try body.write(to: bodyFile, atomically: true, encoding: .utf8)
+        let signedPost = try Self.signedHeaderArguments(method: "POST", target: "/echo", body: body)
+        let echoed = try await Self.curl(
+            [protocolFlag, "-H", "Expect: 100-continue", "--data-binary", "@\(bodyFile.path)"] + signedPost + [
+                serve.baseURL + "/echo"
+            ]
+        )
+        #expect(echoed.status == "200")
+        #expect(echoed.body == body)
+
+        let head = try await Self.curl([protocolFlag, "-I", serve.baseURL + "/app_status"])
+        #expect(head.status == "200")
+        #expect(head.body.lowercased().contains("content-length: 40"))
+        #expect(!head.body.contains("exempt from authentication"))
+
+        let large = String(repeating: "x", count: 100_001)
+        try large.write(to: bodyFile, atomically: true, encoding: .utf8)
+        let tooLarge = try await Self.curl(
+            [protocolFlag, "--data-binary", "@\(bodyFile.path)"]
+                + (try Self.signedHeaderArguments(method: "POST", target: "/echo", body: large)) + [
+                    serve.baseURL + "/echo"
+                ]
+        )
+        #expect(tooLarge.status == "413")
+        #expect(await serve.stop() == 0)
+    }
+
+    @Test(
+        "requests signed by the Python reference client authenticate",
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)),
+        arguments: ["v1", "v2", "v1,v2"]
+    )
+    func pythonClient(versions: String) async throws {
+        let serve = try await ServeProcess(["--keys-dir", try Self.keysDirectory().path])
+        let requests: [[String: Any]] = [
+            ["method": "GET", "url": "/", "body_base64": ""],
+            [
+                "method": "POST", "url": "/echo",
+                "body_base64": Data(#"{"name":"widget","ü":1}"#.utf8).base64EncodedString(),
+            ],
+            ["method": "GET", "url": "/?b=2&a=1&q=x+y", "body_base64": ""],
+            ["method": "GET", "url": "/app_status", "body_base64": ""],
+        ]
+        let results = try await PythonReference.run(
+            mode: "send",
+            input: [
+                "base_url": serve.baseURL, "app_uuid": Fixtures.appUUID, "private_key_pem": Fixtures.privateKeyPEM,
+                "sign_versions": versions, "requests": requests,
+            ]
+        )
+        let version = versions.contains("v2") ? 2 : 1
+        #expect(results.map { $0["status"] as? Int } == [200, 200, 200, 200])
+        #expect(
+            results[0]["body"] as? String
+                == #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(version)}"#)
+        #expect(results[1]["body"] as? String == #"{"name":"widget","ü":1}"#)
+        #expect(await serve.stop() == 0)
+    }
+
+    @Test("with no options it makes a development identity, and its printed command authenticates")
+    func developmentDefault() async throws {
+        let workingDirectory = try Fixtures.temporaryDirectory("mauth-serve")
+        let serve = try await ServeProcess([], directory: workingDirectory)
+        let marker = workingDirectory.appendingPathComponent(".mauth/development-app-uuid")
+        let appUUID = try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            FileManager.default.fileExists(
+                atPath: workingDirectory.appendingPathComponent(".mauth/\(appUUID).pub").path))
+        let command = try #require(serve.banner.split(separator: "\n").first { $0.contains("curl -H @<(") })
+        let bash = try #require(ChildProcess.find("bash"))
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: bash), ["-c", String(command) + " -s"], directory: workingDirectory)
+        #expect(
+            result.text == #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":2}"#,
+            "\(result.errorText)")
+        #expect(await serve.stop() == 0)
+
+        let again = try await ServeProcess([], directory: workingDirectory)
+        #expect(again.banner.contains(appUUID), "the development identity is reused")
+        #expect(await again.stop() == 0)
+    }
+}

@@ -1,0 +1,52 @@
+public import Foundation
+
+/// Finds and runs the Python interpreter that has `mauth-client` installed.
+public enum PythonReference {
+    public static let script = Fixtures.packageRoot.appendingPathComponent("Tests/Interop/mauth_python.py")
+
+    public static let absentMessage = """
+        Python 3 was not found, so the interop tests with the Python reference client are skipped. \
+        Install Python 3, then: python3 -m venv .venv && .venv/bin/pip install mauth-client requests
+        """
+
+    /// `MAUTH_PYTHON`, else the package's `.venv`, else `python3` on the PATH.
+    public static let interpreter: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        if let configured = environment["MAUTH_PYTHON"], !configured.isEmpty { return configured }
+        let venv = Fixtures.packageRoot.appendingPathComponent(".venv/bin/python3").path
+        if FileManager.default.isExecutableFile(atPath: venv) { return venv }
+        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/python3"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }()
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(mode: String, input: [String: Any]) async throws -> [[String: Any]] {
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: interpreter!),
+            [script.path, mode],
+            input: try JSONSerialization.data(withJSONObject: input)
+        )
+        let output = result.output
+        guard result.status == 0 else {
+            throw Failure(
+                description: "the Python reference client failed (\(interpreter!)): "
+                    + "\(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines)) — "
+                    + "install it with: python3 -m venv .venv && .venv/bin/pip install mauth-client requests"
+            )
+        }
+        guard let document = try JSONSerialization.jsonObject(with: output) as? [String: Any],
+            let results = document["results"] as? [[String: Any]]
+        else {
+            throw Failure(
+                description:
+                    "the Python reference client printed no results: \(String(decoding: output, as: UTF8.self))")
+        }
+        return results
+    }
+}
