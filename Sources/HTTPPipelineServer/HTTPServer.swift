@@ -184,15 +184,15 @@ public final class HTTPServer: Service, Sendable {
                         },
                         http2ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                let activity = HTTP2ConnectionActivity(
-                                    channel: channel,
-                                    firstRequestTimeout: TimeAmount(configuration.firstRequestTimeout),
-                                    idleTimeout: TimeAmount(configuration.idleTimeout)
-                                )
                                 let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
                                     mode: .server,
-                                    streamDelegate: activity,
-                                    configuration: http2Configuration
+                                    connectionManagerConfiguration: .init(
+                                        maxIdleTime: TimeAmount(configuration.idleTimeout),
+                                        maxAge: nil,
+                                        maxGraceTime: TimeAmount(configuration.shutdownGracePeriod),
+                                        keepalive: nil
+                                    ),
+                                    http2HandlerConfiguration: http2Configuration
                                 ) { stream in
                                     stream.eventLoop.makeCompletedFuture {
                                         try stream.pipeline.syncOperations.addHandler(

@@ -36,6 +36,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var firstRequestTimeout: Duration
     /// The most HTTP/2 streams a client may have open on one connection.
     public var maxConcurrentHTTP2Streams: Int
+    /// How long, during graceful shutdown, an HTTP/2 connection's open streams may run before the
+    /// connection is closed anyway.
+    public var shutdownGracePeriod: Duration
 
     /// Creates a configuration; every limit has a default suited to an API service.
     public init(
@@ -46,7 +49,8 @@ public struct HTTPServerConfiguration: Sendable {
         maxBodySize: Int = 32 * 1024 * 1024,
         idleTimeout: Duration = .seconds(60),
         firstRequestTimeout: Duration = .seconds(10),
-        maxConcurrentHTTP2Streams: Int = 100
+        maxConcurrentHTTP2Streams: Int = 100,
+        shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -56,5 +60,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.firstRequestTimeout = firstRequestTimeout
         self.maxConcurrentHTTP2Streams = maxConcurrentHTTP2Streams
+        self.shutdownGracePeriod = shutdownGracePeriod
     }
 }

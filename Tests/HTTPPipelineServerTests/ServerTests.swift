@@ -176,6 +176,33 @@ struct ServerTests {
         try await client.shutdown()
     }
 
+    @Test("graceful shutdown over HTTP/2 finishes the open stream (GOAWAY), then stops")
+    func gracefulShutdownHTTP2() async throws {
+        let certificate = try await TestCertificate.make()
+        let server = try await TestServer(tls: certificate)
+        let client = Self.client(http2: true)
+        let base = server.secureBaseURL
+        #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
+        let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
+        try await Task.sleep(for: .milliseconds(200))
+        try await server.stop()
+        let finished = try await inFlight.value
+        #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
+        try await client.shutdown()
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleConnection() async throws {
+        let server = try await TestServer { $0.idleTimeout = .milliseconds(300) }
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n")
+        let started = ContinuousClock.now
+        let answer = connection.receiveAll()
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(started.duration(to: .now) < .seconds(4), "the connection stayed open past the idle timeout")
+        try await server.stop()
+    }
+
     @Test("a connection that never completes its first request is closed")
     func slowClient() async throws {
         let server = try await TestServer { $0.firstRequestTimeout = .milliseconds(300) }
