@@ -21,7 +21,7 @@ public struct RequestContext: Sendable {
     public init(
         logger: Logger = Logger(label: "http.pipeline"),
         remoteAddress: SocketAddress? = nil,
-        httpVersion: HTTPVersion = .http1_1,
+        httpVersion: HTTPVersion = .http1,
         isSecure: Bool = false
     ) {
         self.logger = logger
@@ -53,7 +53,7 @@ public protocol RequestContextKey {
 /// The HTTP version a request arrived with.
 public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     /// `HTTP/1.1` (or `HTTP/1.0`).
-    public static let http1_1 = HTTPVersion(description: "HTTP/1.1")
+    public static let http1 = HTTPVersion(description: "HTTP/1.1")
     /// `HTTP/2`.
     public static let http2 = HTTPVersion(description: "HTTP/2")
 

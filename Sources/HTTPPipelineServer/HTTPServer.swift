@@ -253,7 +253,7 @@ public final class HTTPServer: Service, Sendable {
 
     private func serveHTTP1(_ stream: HTTPStream, remoteAddress: SocketAddress?, secure: Bool) async {
         let channel = stream.channel
-        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http1_1, isSecure: secure)
+        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http1, isSecure: secure)
         do {
             try await stream.executeThenClose { inbound, outbound in
                 let reader = InboundRequestReader(inbound)

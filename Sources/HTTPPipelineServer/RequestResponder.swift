@@ -55,7 +55,7 @@ struct RequestResponder {
                 to: Request(head: head, body: RequestBody(source: body)), context: context)
         }
 
-        let isHTTP1 = connection.httpVersion == .http1_1
+        let isHTTP1 = connection.httpVersion == .http1
         var keepAlive = isHTTP1 && !(head.headerFields[.connection]?.lowercased().contains("close") ?? false)
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false

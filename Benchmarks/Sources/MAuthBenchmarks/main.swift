@@ -10,29 +10,6 @@ import MAuth
 nonisolated(unsafe) var sink = 0
 
 /// Median nanoseconds per call over `rounds` rounds of at least `roundDuration` each.
-func nanosecondsPerCall(rounds: Int = 5, roundDuration: Duration = .milliseconds(600), _ body: () throws -> Void)
-    rethrows
-    -> Double
-{
-    let clock = ContinuousClock()
-    let warmUpEnd = clock.now.advanced(by: .milliseconds(200))
-    while clock.now < warmUpEnd { try body() }
-    var perCall: [Double] = []
-    for _ in 0..<rounds {
-        var calls = 0
-        let start = clock.now
-        var elapsed = Duration.zero
-        repeat {
-            for _ in 0..<16 { try body() }
-            calls += 16
-            elapsed = start.duration(to: clock.now)
-        } while elapsed < roundDuration
-        perCall.append(
-            Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9 / Double(calls))
-    }
-    return perCall.sorted()[rounds / 2]
-}
-
 func nanosecondsPerCall(rounds: Int = 5, roundDuration: Duration = .milliseconds(600), _ body: () async throws -> Void)
     async rethrows -> Double
 {
@@ -103,34 +80,34 @@ enum Benchmark {
         let v2Signature = try signer.signature(of: v2StringToSign, version: .v2)
 
         print("Measuring (median of 5 rounds; RSA-2048 key; request: 5 path segments, 6 query parameters, 1 KiB body)…")
-        let stringToSignV1 = nanosecondsPerCall {
+        let stringToSignV1 = await nanosecondsPerCall {
             sink &+=
                 MAuthStringToSign.request(
                     version: .v1, method: "POST", target: target, body: body, appUUID: appUUID, time: "1700000000"
                 ).count
         }
-        let stringToSignV2NoBody = nanosecondsPerCall {
+        let stringToSignV2NoBody = await nanosecondsPerCall {
             sink &+=
                 MAuthStringToSign.request(
                     version: .v2, method: "GET", target: target, body: [UInt8](), appUUID: appUUID, time: "1700000000"
                 ).count
         }
-        let stringToSignV2 = nanosecondsPerCall {
+        let stringToSignV2 = await nanosecondsPerCall {
             sink &+=
                 MAuthStringToSign.request(
                     version: .v2, method: "POST", target: target, body: body, appUUID: appUUID, time: "1700000000"
                 ).count
         }
-        let signV1 = try nanosecondsPerCall {
+        let signV1 = try await nanosecondsPerCall {
             sink &+= try signer.signature(of: v1StringToSign, version: .v1).utf8.count
         }
-        let signV2 = try nanosecondsPerCall {
+        let signV2 = try await nanosecondsPerCall {
             sink &+= try signer.signature(of: v2StringToSign, version: .v2).utf8.count
         }
-        let verifyV1 = nanosecondsPerCall {
+        let verifyV1 = await nanosecondsPerCall {
             precondition(publicKey.isValidSignature(v1Signature, of: v1StringToSign, version: .v1))
         }
-        let verifyV2 = nanosecondsPerCall {
+        let verifyV2 = await nanosecondsPerCall {
             precondition(publicKey.isValidSignature(v2Signature, of: v2StringToSign, version: .v2))
         }
 
