@@ -56,14 +56,19 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     }
 
     /// Reads and discards what is left of the body, up to `maximum` bytes; returns whether the
-    /// body ended, leaving the connection ready for the next request.
+    /// body ended. On HTTP/1.1 that leaves the connection ready for the next request; on HTTP/2 it
+    /// lets the stream close cleanly instead of being reset while the client is still sending.
     func discardRest(maximum: Int) async -> Bool {
         guard !withheldContinue else { return false }
         var discarded = 0
         while !isComplete {
-            guard let buffer = try? await nextBuffer() else { return isComplete }
-            discarded += buffer.readableBytes
-            if discarded > maximum { return false }
+            switch try? await reader.next() {
+            case .body(let buffer):
+                discarded += buffer.readableBytes
+                if discarded > maximum { return false }
+            case .end, .head, nil:
+                isComplete = true
+            }
         }
         return true
     }

@@ -11,7 +11,8 @@ struct RequestResponder {
     let configuration: HTTPServerConfiguration
     let logger: Logger
 
-    /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive.
+    /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive or to
+    /// end an HTTP/2 stream cleanly.
     static let maximumDiscardedBody = 256 * 1024
 
     struct Connection {
@@ -78,8 +79,8 @@ struct RequestResponder {
             keepAlive = false
         }
         logAccess(head, status: responseHead.status, start: start, connection: connection)
-        if keepAlive, !body.isComplete {
-            keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody)
+        if !body.isComplete, keepAlive || !isHTTP1 {
+            keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
         return keepAlive
     }
