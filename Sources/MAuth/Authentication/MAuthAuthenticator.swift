@@ -48,20 +48,31 @@ public struct MAuthAuthenticator: Sendable {
         }
     }
 
-    /// Where public keys come from.
-    public let keyProvider: any PublicKeyProvider
+    /// What checks the signature once time, token and header form have passed.
+    public let verifier: any MAuthSignatureVerifier
     /// How strictly messages are checked.
     public let options: Options
     private let logger: Logger
     private let metrics: AuthenticationMetrics
 
-    /// Creates an authenticator.
+    /// Creates an authenticator that verifies signatures itself with keys from `keyProvider`
+    /// (local mode).
     public init(
         keyProvider: any PublicKeyProvider,
         options: Options = Options(),
         logger: Logger = Logger(label: "mauth.authenticator")
     ) {
-        self.keyProvider = keyProvider
+        self.init(verifier: PublicKeyVerifier(keyProvider: keyProvider), options: options, logger: logger)
+    }
+
+    /// Creates an authenticator that hands the signature check to `verifier`, such as a MAuth
+    /// service in remote mode. Time, token and header form are still checked here first.
+    public init(
+        verifier: any MAuthSignatureVerifier,
+        options: Options = Options(),
+        logger: Logger = Logger(label: "mauth.authenticator")
+    ) {
+        self.verifier = verifier
         self.options = options
         self.logger = logger
         self.metrics = AuthenticationMetrics()
@@ -175,16 +186,17 @@ public struct MAuthAuthenticator: Sendable {
             throw MAuthError(
                 .inauthentic, "Signature verification failed for \(message.kind). The signature is not valid Base64.")
         }
-        let appUUID = header.appUUID
-        let key = try await publicKey(forAppUUID: appUUID)
-        guard
-            message.verify(
-                signature, version: version, key: key, appUUID: appUUID, time: time,
-                variants: options.acceptsClientVariants)
-        else {
-            throw MAuthError(.inauthentic, "Signature verification failed for \(message.kind).")
-        }
-        return MAuthIdentity(appUUID: appUUID, version: version)
+        try await verifier.verify(
+            MAuthSignatureCheck(
+                version: version,
+                appUUID: header.appUUID,
+                signature: signature,
+                time: time,
+                message: message,
+                acceptsClientVariants: options.acceptsClientVariants
+            )
+        )
+        return MAuthIdentity(appUUID: header.appUUID, version: version)
     }
 
     /// The time header as received, after checking its form (ASCII digits, at most 18) and the
@@ -207,21 +219,6 @@ public struct MAuthAuthenticator: Sendable {
             )
         }
         return value
-    }
-
-    private func publicKey(forAppUUID appUUID: String) async throws(MAuthError) -> MAuthPublicKey {
-        let key: MAuthPublicKey?
-        do {
-            key = try await keyProvider.publicKey(forAppUUID: appUUID)
-        } catch let error as MAuthError {
-            throw error
-        } catch {
-            throw MAuthError(.unableToAuthenticate, "Failed to fetch the public key for \(appUUID): \(error)")
-        }
-        guard let key else {
-            throw MAuthError(.inauthentic, "No public key is registered for app \(appUUID).")
-        }
-        return key
     }
 }
 

@@ -1,0 +1,12 @@
+/// Checks one signature; the last step of authentication (PROTOCOL.md §6.1).
+///
+/// ``MAuthAuthenticator`` checks the time, the token and the header's form, then hands the
+/// signature to its verifier. The local verifier (made by
+/// ``MAuthAuthenticator/init(keyProvider:options:logger:)``) fetches the signer's public key and
+/// checks the signature itself; a remote verifier asks a MAuth service.
+public protocol MAuthSignatureVerifier: Sendable {
+    /// Returns when the signature is valid; throws an ``MAuthError`` that is
+    /// ``MAuthError/Code-swift.struct/inauthentic`` when it is not, or
+    /// ``MAuthError/Code-swift.struct/unableToAuthenticate`` when that cannot be determined.
+    func verify(_ check: MAuthSignatureCheck) async throws(MAuthError)
+}

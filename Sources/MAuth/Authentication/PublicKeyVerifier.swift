@@ -1,0 +1,34 @@
+/// Checks signatures with public keys from a ``PublicKeyProvider``.
+struct PublicKeyVerifier: MAuthSignatureVerifier {
+    let keyProvider: any PublicKeyProvider
+
+    func verify(_ check: MAuthSignatureCheck) async throws(MAuthError) {
+        let key = try await publicKey(forAppUUID: check.appUUID)
+        let verified = check.message.verify(
+            check.signature,
+            version: check.version,
+            key: key,
+            appUUID: check.appUUID,
+            time: check.time,
+            variants: check.acceptsClientVariants
+        )
+        guard verified else {
+            throw MAuthError(.inauthentic, "Signature verification failed for \(check.message.kind).")
+        }
+    }
+
+    private func publicKey(forAppUUID appUUID: String) async throws(MAuthError) -> MAuthPublicKey {
+        let key: MAuthPublicKey?
+        do {
+            key = try await keyProvider.publicKey(forAppUUID: appUUID)
+        } catch let error as MAuthError {
+            throw error
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "Failed to fetch the public key for \(appUUID): \(error)")
+        }
+        guard let key else {
+            throw MAuthError(.inauthentic, "No public key is registered for app \(appUUID).")
+        }
+        return key
+    }
+}
