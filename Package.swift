@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "MAuth", targets: ["MAuth"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
+        .library(name: "MAuthService", targets: ["MAuthService"]),
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
         .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),
@@ -86,6 +87,29 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "MAuthService",
+            dependencies: [
+                "MAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "MAuthDevelopmentService",
+            dependencies: [
+                "MAuth",
+                "HTTPPipeline",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuthConformance",
             dependencies: ["MAuth"],
             swiftSettings: strictSwift
@@ -96,12 +120,15 @@ let package = Package(
                 "MAuth",
                 "MAuthConformance",
                 "MAuthMiddleware",
+                "MAuthService",
+                "MAuthDevelopmentService",
                 "HTTPPipeline",
                 "HTTPPipelineServer",
                 "DemoApplication",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

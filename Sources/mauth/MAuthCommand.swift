@@ -13,6 +13,7 @@ struct MAuthCommand: AsyncParsableCommand {
             KeygenCommand.self,
             ConformanceCommand.self,
             ServeCommand.self,
+            ServiceCommand.self,
         ]
     )
 

@@ -6,6 +6,7 @@ import HTTPPipelineServer
 import Logging
 import MAuth
 import MAuthMiddleware
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
@@ -53,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Event-loop threads for network I/O; one per core by default.")
+    var ioThreads: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if tlsPort != nil || tlsCert != nil || tlsKey != nil {
@@ -69,14 +73,22 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+    /// Sends log lines at `level` and above to standard error and returns a logger.
+    static func bootstrapLogging(level: String, label: String) -> Logger {
+        let level = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "mauth.serve")
+        return Logger(label: label)
+    }
+
+    func run() async throws {
+        let logger = Self.bootstrapLogging(level: logLevel, label: "mauth.serve")
+        if let ioThreads {
+            NIOSingletons.groupLoopCountSuggestion = ioThreads
+        }
 
         let keysDirectory: String
         var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?

@@ -20,7 +20,7 @@ struct DirectoryPublicKeyProviderTests {
 
     @Test("keys are found by app UUID, and changes are seen without a restart")
     func lookupAndReload() async throws {
-        let provider = DirectoryPublicKeyProvider(directory: directory.path)
+        let provider = DirectoryPublicKeyProvider(directory: directory.path, recheckInterval: .zero)
         #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == nil)
         try write(Fixtures.publicKeyPEM, as: "\(Fixtures.appUUID).pub")
         #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID)?.pem == Fixtures.publicKey.pem)
@@ -31,6 +31,17 @@ struct DirectoryPublicKeyProviderTests {
         #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == nil)
     }
 
+    @Test("a found key is used for the recheck interval before its file is looked at again")
+    func recheckInterval() async throws {
+        try write(Fixtures.publicKeyPEM, as: "app.pub")
+        let provider = DirectoryPublicKeyProvider(directory: directory.path, recheckInterval: .milliseconds(300))
+        #expect(try await provider.publicKey(forAppUUID: "app")?.pem == Fixtures.publicKey.pem)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("app.pub"))
+        #expect(try await provider.publicKey(forAppUUID: "app") != nil)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await provider.publicKey(forAppUUID: "app") == nil)
+    }
+
     @Test("PKCS#1 public key files are read too")
     func pkcs1() async throws {
         let pkcs1 = try String(
@@ -39,7 +50,8 @@ struct DirectoryPublicKeyProviderTests {
         )
         try write(pkcs1, as: "app.pub")
         #expect(
-            try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "app")?.pem
+            try await DirectoryPublicKeyProvider(directory: directory.path, recheckInterval: .zero).publicKey(
+                forAppUUID: "app")?.pem
                 == Fixtures.publicKey.pem)
     }
 
@@ -59,7 +71,8 @@ struct DirectoryPublicKeyProviderTests {
     func unusableFile() async throws {
         try write("garbage", as: "broken.pub")
         let error = await #expect(throws: MAuthError.self) {
-            try await DirectoryPublicKeyProvider(directory: directory.path).publicKey(forAppUUID: "broken")
+            try await DirectoryPublicKeyProvider(directory: directory.path, recheckInterval: .zero).publicKey(
+                forAppUUID: "broken")
         }
         #expect(error?.code == .unableToAuthenticate)
         #expect(error?.message.hasPrefix("the public key file for app broken is unusable") == true)

@@ -65,6 +65,12 @@ public struct MAuthAuthenticator: Sendable {
         self.init(verifier: PublicKeyVerifier(keyProvider: keyProvider), options: options, logger: logger)
     }
 
+    /// The verifier that checks signatures with keys from `keyProvider`: the one
+    /// ``init(keyProvider:options:logger:)`` uses.
+    public static func localVerifier(keyProvider: any PublicKeyProvider) -> any MAuthSignatureVerifier {
+        PublicKeyVerifier(keyProvider: keyProvider)
+    }
+
     /// Creates an authenticator that hands the signature check to `verifier`, such as a MAuth
     /// service in remote mode. Time, token and header form are still checked here first.
     public init(

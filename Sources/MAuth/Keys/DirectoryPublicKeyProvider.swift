@@ -11,9 +11,10 @@ import Synchronization
 /// Public keys read from a directory of `<app_uuid>.pub` PEM files (SubjectPublicKeyInfo or
 /// PKCS#1).
 ///
-/// Files are looked up on every request and parsed again only when they change, so keys added to
-/// or removed from the directory take effect without a restart. App UUIDs that are not plain
-/// file names (anything but letters, digits, `-` and `_`) are unknown apps, never paths.
+/// A key file is looked at again at most once per ``recheckInterval`` (one second by default) and
+/// parsed again only when it changed, so keys added to, replaced in or removed from the directory
+/// take effect without a restart. App UUIDs that are not plain file names (anything but letters,
+/// digits, `-` and `_`) are unknown apps, never paths.
 public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     /// The directory that holds the key files.
     public let directory: String
@@ -29,13 +30,21 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     private struct CachedKey {
         var file: FileIdentity
         var key: MAuthPublicKey
+        var checked: ContinuousClock.Instant
     }
 
     private let cache = Mutex<[String: CachedKey]>([:])
 
+    /// How long a key found in the directory is used before its file is looked at again.
+    public let recheckInterval: Duration
+
     /// Creates a provider over `directory`.
-    public init(directory: String) {
+    ///
+    /// - Parameter recheckInterval: how long a found key is used before its file is looked at
+    ///   again; `.zero` looks at the file on every lookup.
+    public init(directory: String, recheckInterval: Duration = .seconds(1)) {
         self.directory = directory
+        self.recheckInterval = recheckInterval
     }
 
     /// The file that holds the key of `appUUID`, or `nil` when `appUUID` cannot be a file name.
@@ -52,11 +61,18 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
 
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
         guard let path = keyFilePath(forAppUUID: appUUID) else { return nil }
+        let now = ContinuousClock.now
+        let cached = cache.withLock { $0[appUUID] }
+        if let cached, cached.checked.duration(to: now) < recheckInterval {
+            return cached.key
+        }
         guard let file = Self.identity(ofFile: path) else {
             cache.withLock { $0[appUUID] = nil }
             return nil
         }
-        if let cached = cache.withLock({ $0[appUUID] }), cached.file == file {
+        if var cached, cached.file == file {
+            cached.checked = now
+            cache.withLock { $0[appUUID] = cached }
             return cached.key
         }
         let key: MAuthPublicKey
@@ -66,7 +82,7 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
             throw MAuthError(
                 .unableToAuthenticate, "the public key file for app \(appUUID) is unusable: \(error.message)")
         }
-        cache.withLock { $0[appUUID] = CachedKey(file: file, key: key) }
+        cache.withLock { $0[appUUID] = CachedKey(file: file, key: key, checked: now) }
         return key
     }
 

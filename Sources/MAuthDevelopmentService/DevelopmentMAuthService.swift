@@ -1,0 +1,108 @@
+import Foundation
+public import HTTPPipeline
+import HTTPTypes
+public import MAuth
+import NIOCore
+
+/// A MAuth-compatible service for development and CI, over a directory of `<app_uuid>.pub`
+/// files (PROTOCOL.md §7).
+///
+/// - `GET /mauth/<version>/security_tokens/<app_uuid>.json` answers the real service's document
+///   with `Cache-Control: max-age`, or 404 for an unknown app.
+/// - `POST /mauth/<version>/authentication_tickets.json` checks a ticket (time, token and
+///   signature, V1 or V2): 204 when authentic, 412 when not, 404 for an unknown app, 400 for a
+///   malformed ticket.
+///
+/// Keys added to or removed from the directory are seen on the next request. Put a
+/// `MAuthMiddleware` over the same directory in front of it to require signed calls, as the real
+/// service does.
+public struct DevelopmentMAuthService: Handler {
+    /// The directory of public keys.
+    public let keysDirectory: String
+    /// The `max-age` sent with every security token.
+    public let maxAge: Int
+    /// The largest ticket accepted, in bytes.
+    public let maxTicketSize: Int
+    private let keys: DirectoryPublicKeyProvider
+    private let ticketAuthenticator: MAuthAuthenticator
+
+    /// Creates the service.
+    public init(
+        keysDirectory: String, maxAge: Int = 300, maxTicketSize: Int = 16 * 1024 * 1024, clock: MAuthClock = .system
+    ) {
+        self.keysDirectory = keysDirectory
+        self.maxAge = maxAge
+        self.maxTicketSize = maxTicketSize
+        self.keys = DirectoryPublicKeyProvider(directory: keysDirectory)
+        self.ticketAuthenticator = MAuthAuthenticator(keyProvider: keys, options: .init(clock: clock))
+    }
+
+    public func handle(_ request: Request, context: RequestContext) async throws -> Response {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count >= 4, segments[0].isEmpty, segments[1] == "mauth", segments[2].hasPrefix("v") else {
+            throw HTTPError(.notFound)
+        }
+        let resource = segments[3...]
+        if resource.count == 2, resource.first == "security_tokens", resource.last!.hasSuffix(".json") {
+            guard request.head.method == .get || request.head.method == .head else {
+                throw HTTPError(.methodNotAllowed, headerFields: [.allow: "GET, HEAD"])
+            }
+            let file = resource.last!
+            let appUUID = String(file.dropLast(".json".count)).removingPercentEncoding ?? ""
+            return try await securityToken(for: appUUID)
+        }
+        if resource.count == 1, resource.first == "authentication_tickets.json" {
+            guard request.head.method == .post else {
+                throw HTTPError(.methodNotAllowed, headerFields: [.allow: "POST"])
+            }
+            return try await authenticationTicket(try await request.body.collect(upTo: maxTicketSize))
+        }
+        throw HTTPError(.notFound)
+    }
+
+    private func securityToken(for appUUID: String) async throws -> Response {
+        guard let path = keys.keyFilePath(forAppUUID: appUUID), let key = try await keys.publicKey(forAppUUID: appUUID)
+        else {
+            throw HTTPError(.notFound, message: "No security token for app \(appUUID).")
+        }
+        let created = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+        let body = JSON.object([
+            "security_token": .object([
+                "app_name": .string(appUUID),
+                "app_uuid": .string(appUUID),
+                "public_key_str": .string(key.pem),
+                "created_at": .string(ISO8601DateFormatter().string(from: created)),
+            ])
+        ]).text
+        var response = Response.json(body)
+        response.head.headerFields[.cacheControl] = "max-age=\(maxAge), private"
+        return response
+    }
+
+    private func authenticationTicket(_ body: ByteBuffer) async throws -> Response {
+        let ticket = try AuthenticationTicket(json: Data(body.readableBytesView))
+        guard try await keys.publicKey(forAppUUID: ticket.appUUID) != nil else {
+            throw HTTPError(.notFound, message: "No security token for app \(ticket.appUUID).")
+        }
+        let failure = await ticketFailure(ticket)
+        guard let failure else { return Response(status: .noContent) }
+        guard failure.code == .inauthentic else { throw failure }
+        let body = JSON.object(["errors": .object(["mauth": .array([.string(failure.message)])])]).text
+        return .json(body, status: .preconditionFailed)
+    }
+
+    /// Why the ticket's signature is not authentic, or `nil` when it is.
+    private func ticketFailure(_ ticket: AuthenticationTicket) async -> MAuthError? {
+        do {
+            _ = try await ticketAuthenticator.authenticate(
+                method: ticket.verb,
+                target: MAuthRequestTarget(path: ticket.requestURL, query: ticket.queryString),
+                headers: ticket.headers,
+                body: ticket.body
+            )
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

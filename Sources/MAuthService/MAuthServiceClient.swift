@@ -1,0 +1,113 @@
+public import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+public import MAuth
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Signed HTTP calls to a MAuth service (PROTOCOL.md §7).
+///
+/// Every call is signed with the calling app's own identity, as the service requires. Calls
+/// time out, and a call whose connection could not be made is retried a few times with growing
+/// pauses; any other failure is reported at once. Every failure is an ``MAuth/MAuthError`` with
+/// code `unableToAuthenticate` that names the cause.
+public struct MAuthServiceClient: Sendable {
+    /// The service's base URL, such as `https://mauth.example.com`, without a trailing slash.
+    public let baseURL: String
+    /// The API version in the service's paths; `v1`.
+    public let apiVersion: String
+    /// How long one attempt may take.
+    public let timeout: Duration
+    /// How many times a call is retried when its connection could not be made.
+    public let connectionRetries: Int
+    let signer: MAuthSigner
+    let httpClient: HTTPClient
+    private let pathPrefix: String
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - baseURL: the service's base URL.
+    ///   - apiVersion: the API version; `v1`.
+    ///   - signer: the calling app's identity.
+    ///   - httpClient: the client to send with; the shared one by default.
+    ///   - timeout: the limit for one attempt; 3 s by default.
+    ///   - connectionRetries: retries after a failed connection attempt; 2 by default.
+    public init(
+        baseURL: String,
+        apiVersion: String = "v1",
+        signer: MAuthSigner,
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(3),
+        connectionRetries: Int = 2
+    ) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.apiVersion = apiVersion
+        self.signer = signer
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.connectionRetries = connectionRetries
+        self.pathPrefix = URLComponents(string: base)?.percentEncodedPath ?? ""
+    }
+
+    /// A response from the service.
+    struct Reply {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: ByteBuffer
+
+        var bodyText: String { String(buffer: body) }
+    }
+
+    /// Sends a signed request to `path` (below `/mauth/<apiVersion>/`).
+    func send(_ method: HTTPMethod, _ path: String, json body: [UInt8]? = nil) async throws(MAuthError) -> Reply {
+        let servicePath = "/mauth/\(apiVersion)/\(path)"
+        let signedHeaders = try signer.headers(
+            method: method.rawValue,
+            target: MAuthRequestTarget(pathPrefix + servicePath),
+            body: body ?? []
+        )
+        var request = HTTPClientRequest(url: baseURL + servicePath)
+        request.method = method
+        for field in signedHeaders {
+            request.headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        var attempt = 0
+        while true {
+            do {
+                let response = try await httpClient.execute(
+                    request, timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
+                let responseBody = try await response.body.collect(upTo: 1 << 20)
+                return Reply(status: Int(response.status.code), headers: response.headers, body: responseBody)
+            } catch {
+                guard Self.isConnectionFailure(error), attempt < connectionRetries else {
+                    throw MAuthError(.unableToAuthenticate, "could not reach the MAuth service at \(baseURL): \(error)")
+                }
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(100 << attempt))
+            }
+        }
+    }
+
+    private static func isConnectionFailure(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? HTTPClientError {
+            return error == .connectTimeout || error == .remoteConnectionClosed
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        return false
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+public import Logging
+public import MAuth
+import NIOHTTP1
+import Synchronization
+
+/// Public keys fetched from a MAuth service (local mode, PROTOCOL.md §7.1), cached.
+///
+/// - A key is kept for the `max-age` of its response's `Cache-Control` (wherever the directive
+///   stands), or for ``CachePolicy/defaultTimeToLive`` when there is none, per entry.
+/// - Concurrent lookups of one app UUID share one request: a thousand simultaneous requests from
+///   an uncached app cost one round trip.
+/// - The cache holds at most ``CachePolicy/maximumEntries`` keys, dropping the least recently
+///   used; failures are never cached.
+/// - With ``CachePolicy/staleIfErrorGracePeriod`` set, an expired key is still served for that
+///   long while the service cannot be reached; without it, expiry is strict.
+///
+/// An unknown app (404) is reported as `nil`, so the request is inauthentic (401). Any other
+/// status, a timeout, an unreachable service, a malformed document or an unusable key throws
+/// `unableToAuthenticate` (500) naming the cause.
+public final class MAuthServiceKeyProvider: PublicKeyProvider {
+    /// How keys are cached.
+    public struct CachePolicy: Sendable {
+        /// How long a key is kept when the response has no `max-age`; 300 s by default.
+        public var defaultTimeToLive: Duration
+        /// The most keys kept; 1,024 by default.
+        public var maximumEntries: Int
+        /// How long past expiry a key may still be served while the service fails; `nil` (the
+        /// default) never serves an expired key.
+        public var staleIfErrorGracePeriod: Duration?
+
+        /// Creates a policy.
+        public init(
+            defaultTimeToLive: Duration = .seconds(300),
+            maximumEntries: Int = 1024,
+            staleIfErrorGracePeriod: Duration? = nil
+        ) {
+            self.defaultTimeToLive = defaultTimeToLive
+            self.maximumEntries = max(1, maximumEntries)
+            self.staleIfErrorGracePeriod = staleIfErrorGracePeriod
+        }
+    }
+
+    private enum Lookup: Sendable {
+        case key(MAuthPublicKey)
+        case unknownApp
+        case failure(MAuthError)
+    }
+
+    private struct Entry {
+        var key: MAuthPublicKey
+        var expires: ContinuousClock.Instant
+        var lastUse: UInt64
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var inFlight: [String: Task<Lookup, Never>] = [:]
+        var useCounter: UInt64 = 0
+    }
+
+    /// The client that talks to the service.
+    public let client: MAuthServiceClient
+    /// How keys are cached.
+    public let cachePolicy: CachePolicy
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// Creates a provider that asks the service behind `client`.
+    public init(
+        client: MAuthServiceClient, cachePolicy: CachePolicy = CachePolicy(),
+        logger: Logger = Logger(label: "mauth.service")
+    ) {
+        self.client = client
+        self.cachePolicy = cachePolicy
+        self.logger = logger
+    }
+
+    public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+        let now = ContinuousClock.now
+        let pending = state.withLock { state -> Result<MAuthPublicKey, Never>? in
+            guard var entry = state.entries[appUUID], entry.expires > now else { return nil }
+            state.useCounter += 1
+            entry.lastUse = state.useCounter
+            state.entries[appUUID] = entry
+            return .success(entry.key)
+        }
+        if case .success(let key) = pending {
+            return key
+        }
+        let fetch = state.withLock { state in
+            if let running = state.inFlight[appUUID] { return running }
+            let task = Task { await self.fetch(appUUID) }
+            state.inFlight[appUUID] = task
+            return task
+        }
+        switch await fetch.value {
+        case .key(let key): return key
+        case .unknownApp: return nil
+        case .failure(let error): throw error
+        }
+    }
+
+    /// How many keys are cached now.
+    public var cachedKeyCount: Int { state.withLock { $0.entries.count } }
+
+    private func fetch(_ appUUID: String) async -> Lookup {
+        let result = await ask(appUUID)
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            state.inFlight[appUUID] = nil
+            switch result {
+            case .success(let (key, timeToLive)):
+                state.useCounter += 1
+                state.entries[appUUID] = Entry(
+                    key: key, expires: now.advanced(by: timeToLive), lastUse: state.useCounter)
+                evictLeastRecentlyUsed(&state)
+                return .key(key)
+            case .failure(let error) where error.code == .inauthentic:
+                state.entries[appUUID] = nil
+                return .unknownApp
+            case .failure(let error):
+                if let grace = cachePolicy.staleIfErrorGracePeriod, let stale = state.entries[appUUID],
+                    stale.expires.advanced(by: grace) > now
+                {
+                    logger.warning(
+                        "Serving an expired public key while the MAuth service fails",
+                        metadata: ["app_uuid": "\(appUUID)", "error": "\(error.message)"]
+                    )
+                    return .key(stale.key)
+                }
+                return .failure(error)
+            }
+        }
+    }
+
+    private func evictLeastRecentlyUsed(_ state: inout State) {
+        while state.entries.count > cachePolicy.maximumEntries,
+            let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+        {
+            state.entries[oldest] = nil
+        }
+    }
+
+    /// One request to the service: the key and how long to keep it, or why there is none
+    /// (`inauthentic` for an unknown app).
+    private func ask(_ appUUID: String) async -> Result<(MAuthPublicKey, Duration), MAuthError> {
+        let escaped =
+            appUUID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", "."])) ?? appUUID
+        let reply: MAuthServiceClient.Reply
+        do {
+            reply = try await client.send(.GET, "security_tokens/\(escaped).json")
+        } catch {
+            return .failure(error)
+        }
+        switch reply.status {
+        case 200:
+            guard let text = ServiceJSON.publicKeyText(in: reply.bodyText) else {
+                return .failure(
+                    MAuthError(
+                        .unableToAuthenticate,
+                        "the MAuth service's answer for app \(appUUID) is not a security token document")
+                )
+            }
+            do {
+                let key = try MAuthPublicKey(pem: text)
+                let maxAge = ServiceJSON.maxAge(inCacheControl: reply.headers["Cache-Control"])
+                return .success((key, maxAge.map { .seconds($0) } ?? cachePolicy.defaultTimeToLive))
+            } catch {
+                return .failure(
+                    MAuthError(
+                        .unableToAuthenticate,
+                        "the MAuth service's key for app \(appUUID) is unusable: \(error.message)"))
+            }
+        case 404:
+            return .failure(MAuthError(.inauthentic, "The MAuth service does not know app \(appUUID)."))
+        default:
+            return .failure(
+                MAuthError(
+                    .unableToAuthenticate,
+                    "The mAuth service responded with \(reply.status): \(reply.bodyText.prefix(200))"
+                )
+            )
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import Logging
+import MAuth
+import MAuthDevelopmentService
+import MAuthMiddleware
+import ServiceLifecycle
+import UnixSignals
+
+struct ServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service",
+        abstract:
+            "Run a local MAuth-compatible service (security tokens, authentication tickets) over a key directory.",
+        discussion: """
+            Serves GET /mauth/v1/security_tokens/<app_uuid>.json and POST \
+            /mauth/v1/authentication_tickets.json from the <app_uuid>.pub files in --keys-dir. Like \
+            the real service, callers must sign their requests with a key from that directory, \
+            unless --allow-unsigned. Keys added or removed are seen without a restart.
+            """
+    )
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port; 0 picks a free port.")
+    var port = 7000
+
+    @Option(help: "The directory of <app_uuid>.pub public keys.")
+    var keysDir: String
+
+    @Option(help: "The max-age, in seconds, sent with every security token.")
+    var maxAge = 300
+
+    @Flag(help: "Answer unsigned requests too.")
+    var allowUnsigned = false
+
+    @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxAge >= 0 else { throw ValidationError("--max-age must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: keysDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--keys-dir \(keysDir) is not a directory")
+        }
+    }
+
+    func run() async throws {
+        let logger = ServeCommand.bootstrapLogging(level: logLevel, label: "mauth.service")
+        let service = DevelopmentMAuthService(keysDirectory: keysDir, maxAge: maxAge)
+        var middlewares: [any Middleware] = []
+        if !allowUnsigned {
+            let callers = MAuthAuthenticator(
+                keyProvider: DirectoryPublicKeyProvider(directory: keysDir), logger: logger)
+            middlewares.append(MAuthMiddleware(authenticator: callers, maxBodySize: service.maxTicketSize))
+        }
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(host: host, port: port, maxBodySize: service.maxTicketSize),
+            handler: Pipeline(middlewares: middlewares, handler: service),
+            logger: logger
+        )
+        let services = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        async let running: Void = services.run()
+        let ports = try await server.listeningPorts()
+        Terminal.writeLine(
+            "mauth service: listening on http://\(host):\(ports.cleartext) with keys from \(keysDir)"
+                + (allowUnsigned ? " (unsigned requests allowed)" : "")
+        )
+        try await running
+    }
+}
