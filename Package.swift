@@ -209,6 +209,25 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "MAuthServiceTests",
+            dependencies: [
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "MAuth",
+                "MAuthDevelopmentService",
+                "MAuthMiddleware",
+                "MAuthService",
+                "MAuthTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "mauthCLITests",
             dependencies: ["mauth", "MAuthTestSupport"],
             swiftSettings: strictSwift

@@ -45,9 +45,9 @@ public struct RequestBody: AsyncSequence, Sendable {
         case .buffer(let buffer):
             guard buffer.readableBytes <= maxSize else { throw HTTPError.contentTooLarge(limit: maxSize) }
             return buffer
-        case .stream:
+        case .stream(let source):
             var collected = ByteBuffer()
-            for try await part in self {
+            while let part = try await source.nextBuffer() {
                 guard collected.readableBytes + part.readableBytes <= maxSize else {
                     throw HTTPError.contentTooLarge(limit: maxSize)
                 }

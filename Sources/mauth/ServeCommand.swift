@@ -6,6 +6,7 @@ import HTTPPipelineServer
 import Logging
 import MAuth
 import MAuthMiddleware
+import MAuthService
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
@@ -39,6 +40,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve the public keys (<app_uuid>.pub) found in this directory instead of .mauth/.")
     var keysDir: String?
 
+    @Option(help: "Authenticate through this MAuth service instead of a key directory (MAUTH_URL).")
+    var mauthURL: String?
+
+    @Option(
+        help: "With --mauth-url: local (fetch and cache public keys) or remote (the service checks each signature).")
+    var mode: String?
+
+    @Option(
+        help: "With --mauth-url: this app's UUID, for signing calls to the service (else MAUTH_APP_UUID or APP_UUID).")
+    var appUUID: String?
+
+    @Option(
+        help:
+            "With --mauth-url: this app's private key file (else MAUTH_PRIVATE_KEY, PRIVATE_KEY or MAUTH_PRIVATE_KEY_FILE)."
+    )
+    var privateKeyFile: String?
+
+    @Option(help: "With --mauth-url in local mode: serve an expired key for this many seconds while the service fails.")
+    var staleIfError: Int?
+
     @Option(name: .customLong("exempt"), help: "A path that skips authentication; repeatable. Default: /app_status.")
     var exemptPaths: [String] = []
 
@@ -68,6 +89,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
+        if mauthURL != nil, keysDir != nil {
+            throw ValidationError("--mauth-url and --keys-dir are alternatives; give one")
+        }
+        if mauthURL == nil, mode != nil || appUUID != nil || privateKeyFile != nil || staleIfError != nil {
+            throw ValidationError("--mode, --app-uuid, --private-key-file and --stale-if-error go with --mauth-url")
+        }
+        if let mode, mode != "local", mode != "remote" {
+            throw ValidationError("--mode must be local or remote")
+        }
         for path in exemptPaths where !path.hasPrefix("/") {
             throw ValidationError("--exempt paths start with '/', not '\(path)'")
         }
@@ -90,24 +120,32 @@ struct ServeCommand: AsyncParsableCommand {
             NIOSingletons.groupLoopCountSuggestion = ioThreads
         }
 
-        let keysDirectory: String
+        let keysDescription: String
         var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?
-        if let keysDir {
-            keysDirectory = keysDir
-            guard FileManager.default.fileExists(atPath: keysDir) else {
-                throw CommandFailure.usage("--keys-dir \(keysDir) does not exist")
-            }
+        let authenticator: MAuthAuthenticator
+        if let mauthURL {
+            authenticator = try serviceAuthenticator(mauthURL: mauthURL, logger: logger)
+            keysDescription = "the MAuth service at \(mauthURL) (\(mode ?? "local") mode)"
         } else {
-            keysDirectory = ".mauth"
-            developmentIdentity = try DevelopmentIdentityFiles.loadOrCreate(in: keysDirectory)
+            let keysDirectory: String
+            if let keysDir {
+                keysDirectory = keysDir
+                guard FileManager.default.fileExists(atPath: keysDir) else {
+                    throw CommandFailure.usage("--keys-dir \(keysDir) does not exist")
+                }
+            } else {
+                keysDirectory = ".mauth"
+                developmentIdentity = try DevelopmentIdentityFiles.loadOrCreate(in: keysDirectory)
+            }
+            authenticator = MAuthAuthenticator(
+                keyProvider: DirectoryPublicKeyProvider(directory: keysDirectory),
+                options: .init(v2Only: v2Only),
+                logger: logger
+            )
+            keysDescription = "\(keysDirectory)/<app_uuid>.pub"
         }
 
         var middlewares: [any Middleware] = []
-        let authenticator = MAuthAuthenticator(
-            keyProvider: DirectoryPublicKeyProvider(directory: keysDirectory),
-            options: .init(v2Only: v2Only),
-            logger: logger
-        )
         middlewares.append(
             MAuthMiddleware(
                 authenticator: authenticator,
@@ -130,7 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         async let running: Void = services.run()
         let ports = try await server.listeningPorts()
-        printBanner(ports: ports, keysDirectory: keysDirectory, identity: developmentIdentity?.files)
+        printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
         try await running
     }
 
@@ -146,15 +184,37 @@ struct ServeCommand: AsyncParsableCommand {
             appUUID: identity.files.appUUID, privateKey: identity.key, versions: environment.signVersions)
     }
 
-    private func printBanner(
-        ports: HTTPServer.ListeningPorts, keysDirectory: String, identity: DevelopmentIdentityFiles?
-    ) {
+    /// Authentication through a MAuth service, with this app's identity from the options or the
+    /// environment.
+    private func serviceAuthenticator(mauthURL: String, logger: Logger) throws -> MAuthAuthenticator {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAUTH_URL"] = mauthURL
+        if let mode { environment["MAUTH_MODE"] = mode }
+        if let appUUID { environment["MAUTH_APP_UUID"] = appUUID }
+        if let privateKeyFile {
+            environment["MAUTH_PRIVATE_KEY"] = nil
+            environment["PRIVATE_KEY"] = nil
+            environment["MAUTH_PRIVATE_KEY_FILE"] = privateKeyFile
+        }
+        do {
+            var configuration = try MAuthConfiguration(environment: environment)
+            configuration.v2OnlyAuthenticate = configuration.v2OnlyAuthenticate || v2Only
+            let cachePolicy = MAuthServiceKeyProvider.CachePolicy(
+                staleIfErrorGracePeriod: staleIfError.map { .seconds($0) })
+            return try MAuthServiceAuthenticator(configuration: configuration, cachePolicy: cachePolicy, logger: logger)
+                .authenticator
+        } catch {
+            throw CommandFailure.usage(error.message)
+        }
+    }
+
+    private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {
         let base = "http://\(host):\(ports.cleartext)"
         var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
             lines.append("mauth serve: listening on https://\(host):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
-        lines.append("mauth serve: public keys from \(keysDirectory)/<app_uuid>.pub")
+        lines.append("mauth serve: public keys from \(keys)")
         if let identity {
             let executable = CommandLine.arguments.first ?? "mauth"
             lines.append("mauth serve: development identity \(identity.appUUID) (\(identity.privateKeyPath))")

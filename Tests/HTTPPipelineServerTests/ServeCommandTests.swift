@@ -48,7 +48,7 @@ struct ServeCommandTests {
     @Test("curl over HTTP/1.1, HTTP/2 prior knowledge and HTTP/2 over TLS")
     func curlClients() async throws {
         let certificate = try await TestCertificate.make()
-        let serve = try await ServeProcess([
+        let serve = try await RunningMAuth(serve: [
             "--keys-dir", try Self.keysDirectory().path, "--tls-port", "0",
             "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
         ])
@@ -78,7 +78,9 @@ struct ServeCommandTests {
         "bodies survive authentication: echo, Expect: 100-continue, HEAD, and 413",
         arguments: ["--http1.1", "--http2-prior-knowledge"])
     func bodies(protocolFlag: String) async throws {
-        let serve = try await ServeProcess(["--keys-dir", try Self.keysDirectory().path, "--max-body-size", "100000"])
+        let serve = try await RunningMAuth(serve: [
+            "--keys-dir", try Self.keysDirectory().path, "--max-body-size", "100000",
+        ])
         let body = String(repeating: "0123456789", count: 5000)
         let bodyFile = try Fixtures.temporaryDirectory("mauth-body").appendingPathComponent("body.txt")
         try body.write(to: bodyFile, atomically: true, encoding: .utf8)
@@ -114,7 +116,7 @@ struct ServeCommandTests {
         arguments: ["v1", "v2", "v1,v2"]
     )
     func pythonClient(versions: String) async throws {
-        let serve = try await ServeProcess(["--keys-dir", try Self.keysDirectory().path])
+        let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
         let requests: [[String: Any]] = [
             ["method": "GET", "url": "/", "body_base64": ""],
             [
@@ -143,7 +145,7 @@ struct ServeCommandTests {
     @Test("with no options it makes a development identity, and its printed command authenticates")
     func developmentDefault() async throws {
         let workingDirectory = try Fixtures.temporaryDirectory("mauth-serve")
-        let serve = try await ServeProcess([], directory: workingDirectory)
+        let serve = try await RunningMAuth(serve: [], directory: workingDirectory)
         let marker = workingDirectory.appendingPathComponent(".mauth/development-app-uuid")
         let appUUID = try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(
@@ -158,7 +160,7 @@ struct ServeCommandTests {
             "\(result.errorText)")
         #expect(await serve.stop() == 0)
 
-        let again = try await ServeProcess([], directory: workingDirectory)
+        let again = try await RunningMAuth(serve: [], directory: workingDirectory)
         #expect(again.banner.contains(appUUID), "the development identity is reused")
         #expect(await again.stop() == 0)
     }

@@ -7,7 +7,7 @@ lookup are substituted.
 
 Setup (Python 3.9+):  python3 -m venv VENV && VENV/bin/pip install mauth-client requests
 
-Usage:  python3 mauth_python.py sign|verify|send < request.json > result.json
+Usage:  python3 mauth_python.py sign|verify|send|lambda < request.json > result.json
 
 Mode ``sign`` -- sign requests with ``mauth_client.requests_mauth.MAuth`` (its ``Signer`` and
 ``RequestSignable``), with ``time.time()`` frozen at ``time`` inside ``mauth_client.signer``:
@@ -38,6 +38,14 @@ object, signing with the real clock:
     in:  {"base_url": str, "app_uuid": str, "private_key_pem": str, "sign_versions": str,
           "requests": [{"method": str, "url": str, "body_base64": str}, ...]}
     out: {"results": [{"status": int, "body": str}, ...]}
+
+Mode ``lambda`` -- authenticate requests with the package's ``LambdaAuthenticator``, configured
+only by the environment (``MAUTH_URL``, ``MAUTH_MODE``, ``APP_UUID``, ``PRIVATE_KEY``), against a
+real MAuth service with the real clock: nothing is substituted.
+
+    in:  {"requests": [{"method": str, "url": str, "body_base64": str,
+                        "headers": {name: value, ...}}, ...]}
+    out: {"results": [{"authentic": bool, "status": int, "message": str}, ...]}
 
 ``url`` is the request target as sent on the wire: raw path plus optional ``?query``, no host.
 It is handed to the package as ``http://localhost`` + url, so that ``urlparse`` sees exactly that
@@ -194,10 +202,28 @@ def send(doc):
     return {"results": results}
 
 
+def lambda_authenticate(doc):
+    from mauth_client.lambda_authenticator import LambdaAuthenticator
+
+    results = []
+    for index, request in enumerate(field(doc, "requests", list, "input")):
+        where = "requests[{}]".format(index)
+        method, url, body = request_fields(request, where)
+        headers = field(request, "headers", dict, where)
+        authenticator = LambdaAuthenticator(method, url, headers, body)
+        try:
+            authentic, status, message = authenticator.is_authentic()
+        except Exception as error:  # what the package does not handle itself
+            authentic, status = False, 500
+            message = "uncaught {}: {}".format(type(error).__name__, error)
+        results.append({"authentic": authentic, "status": status, "message": message})
+    return {"results": results}
+
+
 def main(argv):
-    modes = {"sign": sign, "verify": verify, "send": send}
+    modes = {"sign": sign, "verify": verify, "send": send, "lambda": lambda_authenticate}
     if len(argv) != 2 or argv[1] not in modes:
-        fail("usage: mauth_python.py sign|verify|send < input.json  (mauth-client {})".format(
+        fail("usage: mauth_python.py sign|verify|send|lambda < input.json  (mauth-client {})".format(
             getattr(mauth_client, "__version__", "?")))
     try:
         doc = json.load(sys.stdin)

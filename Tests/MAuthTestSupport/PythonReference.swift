@@ -26,11 +26,14 @@ public enum PythonReference {
         public let description: String
     }
 
-    public static func run(mode: String, input: [String: Any]) async throws -> [[String: Any]] {
+    public static func run(mode: String, input: [String: Any], environment: [String: String] = [:]) async throws
+        -> [[String: Any]]
+    {
         let result = try await ChildProcess.run(
             URL(fileURLWithPath: interpreter!),
             [script.path, mode],
-            input: try JSONSerialization.data(withJSONObject: input)
+            input: try JSONSerialization.data(withJSONObject: input),
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }
         )
         let output = result.output
         guard result.status == 0 else {

@@ -1,23 +1,38 @@
-import Foundation
-import MAuthTestSupport
+public import Foundation
 
-/// A running `mauth serve`, started as a user would start it.
-final class ServeProcess: @unchecked Sendable {
+/// A running `mauth` command (`serve` or `service`), started as a user would start it.
+public final class RunningMAuth: @unchecked Sendable {
     let process = Process()
-    let port: Int
-    let tlsPort: Int?
+    /// The cleartext port from the banner.
+    public let port: Int
+    /// The TLS port from the banner, when there is one.
+    public let tlsPort: Int?
     /// What the command printed before it was ready, including the banner.
-    let banner: String
+    public let banner: String
     private let output = Pipe()
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    /// The command did not start.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `mauth serve --port 0 ARGUMENTS` in `directory` and waits for its banner.
-    init(_ arguments: [String], directory: URL? = nil) async throws {
+    public convenience init(serve arguments: [String], directory: URL? = nil) async throws {
+        try await self.init(
+            ["serve", "--port", "0", "--log-level", "warning"] + arguments, readyWhen: "Unsigned, exempt:",
+            directory: directory)
+    }
+
+    /// Starts `mauth service --port 0 ARGUMENTS` and waits until it listens.
+    public convenience init(service arguments: [String]) async throws {
+        try await self.init(
+            ["service", "--port", "0", "--log-level", "warning"] + arguments, readyWhen: "\n", directory: nil)
+    }
+
+    /// Starts `mauth ARGUMENTS` in `directory` and waits until its output contains `marker`.
+    public init(_ arguments: [String], readyWhen marker: String, directory: URL?) async throws {
         process.executableURL = try ChildProcess.mauthExecutable()
-        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + arguments
+        process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -26,11 +41,11 @@ final class ServeProcess: @unchecked Sendable {
         var text = ""
         let reader = output.fileHandleForReading
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !text.contains("Unsigned, exempt:") {
+        while !text.contains(marker) {
             let chunk = reader.availableData
             guard !chunk.isEmpty, ContinuousClock.now < deadline else {
                 process.terminate()
-                throw Failure(description: "mauth serve did not start; it printed: \(text)")
+                throw Failure(description: "mauth \(arguments.first ?? "") did not start; it printed: \(text)")
             }
             text += String(decoding: chunk, as: UTF8.self)
         }
@@ -46,10 +61,10 @@ final class ServeProcess: @unchecked Sendable {
         return port
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Sends SIGTERM and returns the exit status.
-    func stop() async -> Int32 {
+    public func stop() async -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         return process.terminationStatus

@@ -1,0 +1,172 @@
+import Foundation
+import HTTPTypes
+import MAuth
+import MAuthService
+import MAuthTestSupport
+import Testing
+
+@Suite("MAuth service key provider: fetching and caching", .serialized)
+struct KeyProviderTests {
+    static func signedHeaders(_ app: (appUUID: String, key: MAuthPrivateKey), versions: [MAuthVersion] = [.v2]) throws
+        -> HTTPFields
+    {
+        try MAuthSigner(appUUID: app.appUUID, privateKey: app.key, versions: versions)
+            .headers(method: "GET", target: MAuthRequestTarget("/items?a=1"), body: [UInt8]())
+    }
+
+    @Test("a registered app's key authenticates its requests; an unknown app is inauthentic")
+    func lookup() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let authenticator = MAuthAuthenticator(keyProvider: service.keyProvider())
+        for versions in [[MAuthVersion.v1], [.v2]] {
+            let identity = try await authenticator.authenticate(
+                method: "GET", target: MAuthRequestTarget("/items?a=1"),
+                headers: Self.signedHeaders(app, versions: versions),
+                body: [UInt8]()
+            )
+            #expect(identity == MAuthIdentity(appUUID: app.appUUID, version: versions[0]))
+        }
+        #expect(try await service.keyProvider().publicKey(forAppUUID: "unknown-app") == nil)
+        try await service.stop()
+    }
+
+    @Test("keys live for the response's max-age, per entry")
+    func timeToLive() async throws {
+        let service = try await InstrumentedService(maxAge: 1)
+        let app = try service.registerApp()
+        let provider = service.keyProvider()
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 1)
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 2)
+        try await service.stop()
+    }
+
+    @Test("without Cache-Control the default time to live applies")
+    func defaultTimeToLive() async throws {
+        let service = try await InstrumentedService(maxAge: 3600)
+        let app = try service.registerApp()
+        service.switchboard.inject(.noCacheControl)
+        let provider = service.keyProvider(.init(defaultTimeToLive: .milliseconds(300)))
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 1)
+        try await Task.sleep(for: .milliseconds(400))
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 2)
+        try await service.stop()
+    }
+
+    @Test("1,000 simultaneous lookups of an uncached app cost one request")
+    func coalescing() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        service.switchboard.delay(.milliseconds(200))
+        let provider = service.keyProvider()
+        let found = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<1000 {
+                group.addTask { try await provider.publicKey(forAppUUID: app.appUUID) != nil }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(found == 1000)
+        #expect(service.switchboard.securityTokenRequests == 1)
+        try await service.stop()
+    }
+
+    @Test("the cache keeps the most recently used keys up to its bound")
+    func leastRecentlyUsed() async throws {
+        let service = try await InstrumentedService()
+        let apps = try (0..<3).map { _ in try service.registerApp() }
+        let provider = service.keyProvider(.init(maximumEntries: 2))
+        _ = try await provider.publicKey(forAppUUID: apps[0].appUUID)
+        _ = try await provider.publicKey(forAppUUID: apps[1].appUUID)
+        _ = try await provider.publicKey(forAppUUID: apps[0].appUUID)  // apps[1] is now the least recent
+        _ = try await provider.publicKey(forAppUUID: apps[2].appUUID)  // evicts apps[1]
+        #expect(provider.cachedKeyCount == 2)
+        #expect(service.switchboard.securityTokenRequests == 3)
+        _ = try await provider.publicKey(forAppUUID: apps[0].appUUID)
+        #expect(service.switchboard.securityTokenRequests == 3)
+        _ = try await provider.publicKey(forAppUUID: apps[1].appUUID)
+        #expect(service.switchboard.securityTokenRequests == 4)
+        try await service.stop()
+    }
+
+    @Test("failures are not cached")
+    func failuresNotCached() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let provider = service.keyProvider()
+        service.switchboard.inject(.status(.badGateway), count: 1)
+        let error = await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: app.appUUID) }
+        #expect(error?.code == .unableToAuthenticate)
+        #expect(error?.message.hasPrefix("The mAuth service responded with 502") == true)
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) != nil)
+        #expect(service.switchboard.securityTokenRequests == 2)
+        try await service.stop()
+    }
+
+    @Test("an expired key is served during the stale-if-error grace period, and not after")
+    func staleIfError() async throws {
+        let service = try await InstrumentedService(maxAge: 1)
+        let app = try service.registerApp()
+        let provider = service.keyProvider(.init(staleIfErrorGracePeriod: .seconds(1)))
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        service.switchboard.inject(.status(.serviceUnavailable))
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) != nil, "served stale")
+        try await Task.sleep(for: .milliseconds(1000))
+        await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: app.appUUID) }
+
+        let strict = service.keyProvider()
+        await #expect(throws: MAuthError.self) { try await strict.publicKey(forAppUUID: app.appUUID) }
+        try await service.stop()
+    }
+
+    @Test("bad answers and an unreachable service are unable-to-authenticate, naming the cause")
+    func failures() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let cases: [(Switchboard.Fault, String)] = [
+            (.status(.internalServerError), "The mAuth service responded with 500"),
+            (.invalidJSON, "the MAuth service's answer for app \(app.appUUID) is not a security token document"),
+            (.garbledKey, "the MAuth service's key for app \(app.appUUID) is unusable"),
+        ]
+        for (fault, message) in cases {
+            service.switchboard.inject(fault, count: 1)
+            let error = await #expect(throws: MAuthError.self) {
+                try await service.keyProvider().publicKey(forAppUUID: app.appUUID)
+            }
+            #expect(error?.code == .unableToAuthenticate)
+            #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")")
+        }
+        service.switchboard.delay(.seconds(2))
+        let slow = MAuthServiceKeyProvider(client: service.client(timeout: .milliseconds(300)))
+        let timeout = await #expect(throws: MAuthError.self) { try await slow.publicKey(forAppUUID: app.appUUID) }
+        #expect(timeout?.code == .unableToAuthenticate)
+        service.switchboard.delay(.zero)
+        let baseURL = service.baseURL
+        try await service.stop()
+        let unreachable = MAuthServiceKeyProvider(client: service.client(baseURL: baseURL))
+        let down = await #expect(throws: MAuthError.self) { try await unreachable.publicKey(forAppUUID: app.appUUID) }
+        #expect(
+            down?.message.hasPrefix("could not reach the MAuth service at \(baseURL)") == true, "\(down?.message ?? "")"
+        )
+    }
+
+    @Test("a warm lookup is answered from memory")
+    func warmLookupIsLocal() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let provider = service.keyProvider()
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        for _ in 0..<10_000 {
+            _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        }
+        #expect(service.switchboard.securityTokenRequests == 1)
+        try await service.stop()
+    }
+}

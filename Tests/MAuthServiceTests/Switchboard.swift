@@ -1,0 +1,67 @@
+import HTTPPipeline
+import HTTPTypes
+import NIOCore
+import Synchronization
+
+/// A middleware in front of the development service that counts requests and can delay, fail or
+/// garble the answers, so tests can watch how clients cache and cope.
+final class Switchboard: Middleware {
+    enum Fault: Sendable {
+        case status(HTTPResponse.Status)
+        case invalidJSON
+        case garbledKey
+        case noCacheControl
+    }
+
+    private struct State {
+        var securityTokenRequests = 0
+        var ticketRequests = 0
+        var delay: Duration = .zero
+        var fault: Fault?
+        var remainingFaults = 0
+    }
+
+    private let state = Mutex(State())
+
+    var securityTokenRequests: Int { state.withLock { $0.securityTokenRequests } }
+    var ticketRequests: Int { state.withLock { $0.ticketRequests } }
+
+    func delay(_ delay: Duration) {
+        state.withLock { $0.delay = delay }
+    }
+
+    /// Applies `fault` to the next `count` requests; `nil` stops injecting.
+    func inject(_ fault: Fault?, count: Int = .max) {
+        state.withLock {
+            $0.fault = fault
+            $0.remainingFaults = count
+        }
+    }
+
+    func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
+        let (delay, fault) = state.withLock { state -> (Duration, Fault?) in
+            if request.path.contains("/security_tokens/") { state.securityTokenRequests += 1 }
+            if request.path.hasSuffix("/authentication_tickets.json") { state.ticketRequests += 1 }
+            guard let fault = state.fault, state.remainingFaults > 0 else { return (state.delay, nil) }
+            state.remainingFaults -= 1
+            return (state.delay, fault)
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        switch fault {
+        case .none:
+            return try await next.handle(request, context: context)
+        case .status(let status):
+            return .json(#"{"errors":{"mauth":["injected failure"]}}"#, status: status)
+        case .invalidJSON:
+            return .json("{not json", status: .ok)
+        case .garbledKey:
+            return .json(
+                #"{"security_token":{"public_key_str":"-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----\n"}}"#
+            )
+        case .noCacheControl:
+            var response = try await next.handle(request, context: context)
+            response.head.headerFields[.cacheControl] = nil
+            return response
+        }
+    }
+}
