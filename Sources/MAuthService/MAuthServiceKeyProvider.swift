@@ -105,6 +105,9 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     public var cachedKeyCount: Int { state.withLock { $0.entries.count } }
 
     private func fetch(_ appUUID: String) async -> Lookup {
+        // The grace period is judged from when the key was needed, not from when a slow failure
+        // (a timeout) came back.
+        let needed = ContinuousClock.now
         let result = await ask(appUUID)
         let now = ContinuousClock.now
         return state.withLock { state in
@@ -121,7 +124,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                 return .unknownApp
             case .failure(let error):
                 if let grace = cachePolicy.staleIfErrorGracePeriod, let stale = state.entries[appUUID],
-                    stale.expires.advanced(by: grace) > now
+                    stale.expires.advanced(by: grace) > needed
                 {
                     logger.warning(
                         "Serving an expired public key while the MAuth service fails",

@@ -13,18 +13,14 @@ extension EVPKey {
 
     /// Decodes a structurally valid PEM block into an RSA key.
     static func decode(_ document: PEMDocument, privateKey: Bool, kind: String) throws(MAuthError) -> EVPKey {
-        var key: OpaquePointer?
-        let selection = privateKey ? keyPairSelection : publicKeySelection
-        guard let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", nil, nil, selection, nil, nil) else {
-            throw MAuthError(.invalidKey, "could not create a key decoder (\(OpenSSLErrorQueue.drain()))")
+        // OpenSSL 3.0's decoder has been seen to fail a process's first decode ("unsupported")
+        // and succeed on the same input right after, so a failure is retried once.
+        var key = try attemptDecode(document, privateKey: privateKey)
+        if key == nil {
+            _ = OpenSSLErrorQueue.drain()
+            key = try attemptDecode(document, privateKey: privateKey)
         }
-        defer { OSSL_DECODER_CTX_free(decoder) }
-        let decoded = Array(document.text.utf8).withUnsafeBufferPointer { buffer -> Bool in
-            var data: UnsafePointer<UInt8>? = buffer.baseAddress
-            var length = buffer.count
-            return OSSL_DECODER_from_data(decoder, &data, &length) == 1
-        }
-        guard decoded, let key else {
+        guard let key else {
             let detail = OpenSSLErrorQueue.drain()
             throw MAuthError(
                 .invalidKey,
@@ -36,6 +32,32 @@ extension EVPKey {
             throw MAuthError(.invalidKey, "the \(kind) is not an RSA key; MAuth needs RSA")
         }
         return result
+    }
+
+    private static func attemptDecode(_ document: PEMDocument, privateKey: Bool) throws(MAuthError) -> OpaquePointer? {
+        var key: OpaquePointer?
+        let selection = privateKey ? keyPairSelection : publicKeySelection
+        let structure: String? =
+            switch document.label {
+            case "RSA PRIVATE KEY", "RSA PUBLIC KEY": "type-specific"
+            case "PRIVATE KEY": "PrivateKeyInfo"
+            case "PUBLIC KEY": "SubjectPublicKeyInfo"
+            default: nil
+            }
+        guard let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", structure, nil, selection, nil, nil) else {
+            throw MAuthError(.invalidKey, "could not create a key decoder (\(OpenSSLErrorQueue.drain()))")
+        }
+        defer { OSSL_DECODER_CTX_free(decoder) }
+        let decoded = Array(document.text.utf8).withUnsafeBufferPointer { buffer -> Bool in
+            var data: UnsafePointer<UInt8>? = buffer.baseAddress
+            var length = buffer.count
+            return OSSL_DECODER_from_data(decoder, &data, &length) == 1
+        }
+        guard decoded, let key else {
+            if let key { EVP_PKEY_free(key) }
+            return nil
+        }
+        return key
     }
 
     /// The key as PEM text: PKCS#1 (`RSA PRIVATE KEY`) for private keys, SubjectPublicKeyInfo

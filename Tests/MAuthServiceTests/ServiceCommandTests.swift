@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import MAuth
+import MAuthTestSupport
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `mauth service` and `mauth serve --mauth-url` as separate processes, as in development and CI.
+@Suite("mauth service with mauth serve and the Python reference client", .serialized)
+struct ServiceCommandTests {
+    /// A keys directory with the server's identity (the suite's key) and a client app's.
+    struct Identities {
+        let directory: URL
+        let serverKeyFile = Fixtures.privateKeyPath
+        let client: (appUUID: String, key: MAuthPrivateKey)
+
+        init() throws {
+            directory = try Fixtures.temporaryDirectory("mauth-service")
+            try Fixtures.publicKeyPEM.write(
+                to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+            client = ("5ff4257e-9c16-11e0-b048-0026bbfffe5e", Fixtures.otherPrivateKey)
+            try client.key.publicKey.pem.write(
+                to: directory.appendingPathComponent("\(client.appUUID).pub"), atomically: true, encoding: .utf8)
+        }
+    }
+
+    static func serve(through service: RunningMAuth, mode: String, extra: [String] = []) async throws -> RunningMAuth {
+        try await RunningMAuth(
+            serve: [
+                "--mauth-url", service.baseURL, "--mode", mode,
+                "--app-uuid", Fixtures.appUUID, "--private-key-file", Fixtures.privateKeyPath,
+            ] + extra)
+    }
+
+    /// `GET /` on `server`, signed by `app` now.
+    static func get(
+        _ server: RunningMAuth, as app: (appUUID: String, key: MAuthPrivateKey), versions: [MAuthVersion] = [.v2]
+    )
+        async throws -> (status: Int, body: String)
+    {
+        var request = HTTPClientRequest(url: server.baseURL + "/")
+        let fields = try MAuthSigner(appUUID: app.appUUID, privateKey: app.key, versions: versions)
+            .headers(method: "GET", target: MAuthRequestTarget("/"), body: [UInt8]())
+        for field in fields { request.headers.add(name: field.name.rawName, value: field.value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
+
+    @Test(
+        "mauth serve authenticates through mauth service, in local and in remote mode", arguments: ["local", "remote"])
+    func serveThroughService(mode: String) async throws {
+        let identities = try Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
+        let server = try await Self.serve(through: service, mode: mode)
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let answer = try await Self.get(server, as: identities.client, versions: versions)
+            #expect(answer.status == 200)
+            #expect(answer.body.contains(#""app_uuid":"\#(identities.client.appUUID)""#))
+        }
+        let stranger = try await Self.get(server, as: ("0d7e4c9a-unknown", Fixtures.otherPrivateKey))
+        #expect(stranger.status == 401)
+
+        #expect(await service.stop() == 0)
+        // An app the server has not cached yet, so its key must come from the stopped service.
+        let newcomer = (appUUID: "6a1e1b7c-0000-4000-8000-00000000beef", key: Fixtures.otherPrivateKey)
+        try newcomer.key.publicKey.pem.write(
+            to: identities.directory.appendingPathComponent("\(newcomer.appUUID).pub"), atomically: true,
+            encoding: .utf8)
+        let down = try await Self.get(server, as: newcomer)
+        #expect(down.status == 500, "\(down.body)")
+        #expect(down.body.hasPrefix(#"{"errors":{"mauth":["#))
+        #expect(await server.stop() == 0)
+    }
+
+    @Test("with a stale-if-error window an expired key is served while the service is down, and not after")
+    func staleWindow() async throws {
+        let identities = try Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path, "--max-age", "1"])
+        let server = try await Self.serve(through: service, mode: "local", extra: ["--stale-if-error", "2"])
+        #expect(try await Self.get(server, as: identities.client).status == 200)
+        #expect(await service.stop() == 0)
+        try await Task.sleep(for: .milliseconds(1300))
+        #expect(try await Self.get(server, as: identities.client).status == 200)
+        try await Task.sleep(for: .milliseconds(2000))
+        #expect(try await Self.get(server, as: identities.client).status == 500)
+        #expect(await server.stop() == 0)
+    }
+
+    @Test(
+        "requests signed by the Python reference client authenticate through the service",
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage))
+    )
+    func pythonSigner() async throws {
+        let identities = try Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
+        for mode in ["local", "remote"] {
+            let server = try await Self.serve(through: service, mode: mode)
+            let results = try await PythonReference.run(
+                mode: "send",
+                input: [
+                    "base_url": server.baseURL, "app_uuid": identities.client.appUUID,
+                    "private_key_pem": identities.client.key.pem, "sign_versions": "v1,v2",
+                    "requests": [
+                        ["method": "GET", "url": "/?q=a+b", "body_base64": ""],
+                        ["method": "POST", "url": "/echo", "body_base64": Data("hello".utf8).base64EncodedString()],
+                    ],
+                ]
+            )
+            #expect(results.map { $0["status"] as? Int } == [200, 200], "\(mode)")
+            #expect(results[1]["body"] as? String == "hello")
+            #expect(await server.stop() == 0)
+        }
+        #expect(await service.stop() == 0)
+    }
+
+    @Test(
+        "the Python LambdaAuthenticator, pointed at mauth service, accepts requests signed here",
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)),
+        arguments: ["local", "remote"]
+    )
+    func pythonAuthenticator(mode: String) async throws {
+        let identities = try Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
+        let body = Array(#"{"name":"widget"}"#.utf8)
+        var requests: [[String: Any]] = []
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let fields = try MAuthSigner(
+                appUUID: identities.client.appUUID, privateKey: identities.client.key, versions: versions
+            )
+            .headers(method: "POST", target: MAuthRequestTarget("/v1/items?b=2&a=1"), body: body)
+            requests.append([
+                "method": "POST", "url": "/v1/items?b=2&a=1", "body_base64": Data(body).base64EncodedString(),
+                "headers": Dictionary(fields.map { ($0.name.rawName, $0.value) }, uniquingKeysWith: { $1 }),
+            ])
+        }
+        var tampered = requests[2]
+        tampered["body_base64"] = Data("tampered".utf8).base64EncodedString()
+        requests.append(tampered)
+        let results = try await PythonReference.run(
+            mode: "lambda",
+            input: ["requests": requests],
+            environment: [
+                "MAUTH_URL": service.baseURL, "MAUTH_MODE": mode, "MAUTH_API_VERSION": "v1",
+                "APP_UUID": Fixtures.appUUID, "PRIVATE_KEY": Fixtures.privateKeyPEM,
+            ]
+        )
+        #expect(results.map { $0["authentic"] as? Bool } == [true, true, true, false], "\(results)")
+        #expect(results.last?["status"] as? Int == 401)
+        #expect(await service.stop() == 0)
+    }
+}
