@@ -36,6 +36,11 @@ final class ConnectionRegistry: Sendable {
         for channel in channels { Self.quiesce(channel) }
     }
 
+    /// Asks `channel` to finish if a shutdown has begun.
+    func quiesceIfShuttingDown(_ channel: any Channel) {
+        if state.withLock({ $0.quiescing }) { Self.quiesce(channel) }
+    }
+
     static func quiesce(_ channel: any Channel) {
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }

@@ -43,7 +43,8 @@ public final class HTTPServer: Service, Sendable {
 
     private typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     private typealias HTTP2Connection = (any Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>)
-    private typealias Negotiated = NIONegotiatedHTTPVersion<HTTPStream, HTTP2Connection>
+    private typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker)
+    private typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     private struct AcceptedConnection: Sendable {
         let channel: any Channel
@@ -56,9 +57,12 @@ public final class HTTPServer: Service, Sendable {
     private let responder: RequestResponder
     private let logger: Logger
     private let connections = ConnectionRegistry()
-    private let ports = Mutex<(ports: ListeningPorts?, waiters: [CheckedContinuation<ListeningPorts, any Error>])>(
-        (nil, [])
-    )
+    private struct ListeningState {
+        var outcome: Result<ListeningPorts, any Error>?
+        var waiters: [CheckedContinuation<ListeningPorts, any Error>] = []
+    }
+
+    private let ports = Mutex(ListeningState())
 
     /// Creates a server for `handler` (typically a ``HTTPPipeline/Pipeline``). Errors thrown by
     /// the handler are rendered as ``HTTPPipeline/Pipeline/respond(to:context:)`` renders them.
@@ -77,12 +81,11 @@ public final class HTTPServer: Service, Sendable {
     /// The ports the server listens on; waits until it is listening.
     public func listeningPorts() async throws -> ListeningPorts {
         try await withCheckedThrowingContinuation { continuation in
-            let ready = ports.withLock { state -> ListeningPorts? in
-                if let ports = state.ports { return ports }
-                state.waiters.append(continuation)
-                return nil
+            let outcome = ports.withLock { state in
+                if state.outcome == nil { state.waiters.append(continuation) }
+                return state.outcome
             }
-            if let ready { continuation.resume(returning: ready) }
+            if let outcome { continuation.resume(with: outcome) }
         }
     }
 
@@ -92,25 +95,26 @@ public final class HTTPServer: Service, Sendable {
         let secure: Listener?
         do {
             cleartext = try await bind(port: configuration.port, tls: nil)
+        } catch {
+            resolveWaiters(.failure(error))
+            throw error
+        }
+        do {
             if let tls = configuration.tls {
                 secure = try await bind(port: tls.port, tls: try Self.sslContext(tls))
             } else {
                 secure = nil
             }
         } catch {
-            failWaiters(error)
+            try? await cleartext.channel.close()
+            resolveWaiters(.failure(error))
             throw error
         }
         let listening = ListeningPorts(
             cleartext: cleartext.channel.localAddress?.port ?? configuration.port,
             tls: secure.map { $0.channel.localAddress?.port ?? 0 }
         )
-        let waiters = ports.withLock { state in
-            state.ports = listening
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: listening) }
+        resolveWaiters(.success(listening))
         logger.info(
             "Listening",
             metadata: [
@@ -135,12 +139,13 @@ public final class HTTPServer: Service, Sendable {
         logger.info("Stopped")
     }
 
-    private func failWaiters(_ error: any Error) {
+    private func resolveWaiters(_ outcome: Result<ListeningPorts, any Error>) {
         let waiters = ports.withLock { state in
+            state.outcome = outcome
             defer { state.waiters = [] }
             return state.waiters
         }
-        for waiter in waiters { waiter.resume(throwing: error) }
+        for waiter in waiters { waiter.resume(with: outcome) }
     }
 
     private static func sslContext(_ tls: HTTPServerConfiguration.TLS) throws -> NIOSSLContext {
@@ -178,8 +183,10 @@ public final class HTTPServer: Service, Sendable {
                                 try pipeline.configureHTTPServerPipeline(
                                     withPipeliningAssistance: true, withErrorHandling: false)
                                 try pipeline.addHandler(HTTP1ProtocolErrorHandler())
+                                let keepAlive = HTTP1KeepAliveTracker()
+                                try pipeline.addHandler(keepAlive)
                                 try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
-                                return try HTTPStream(wrappingChannelSynchronously: channel)
+                                return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive)
                             }
                         },
                         http2ConnectionInitializer: { channel in
@@ -200,6 +207,7 @@ public final class HTTPServer: Service, Sendable {
                                         return try HTTPStream(wrappingChannelSynchronously: stream)
                                     }
                                 }
+                                try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionErrorHandler())
                                 return (channel, multiplexer)
                             }
                         }
@@ -220,7 +228,9 @@ public final class HTTPServer: Service, Sendable {
         var http2 = NIOHTTP2Handler.Configuration()
         http2.connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.maxConcurrentHTTP2Streams),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: configuration.maxHeaderSize),
+            // Generous at the HPACK layer (which counts 32 extra bytes a field and can only reset
+            // the connection) so that a large head reaches the server's own check and gets a 431.
+            HTTP2Setting(parameter: .maxHeaderListSize, value: max(64 * 1024, 4 * configuration.maxHeaderSize)),
         ]
         return http2
     }
@@ -240,9 +250,13 @@ public final class HTTPServer: Service, Sendable {
         defer { connections.unregister(connection.channel) }
         let remoteAddress = connection.channel.remoteAddress
         do {
-            switch try await connection.negotiated.get() {
-            case .http1_1(let stream):
-                await serveHTTP1(stream, remoteAddress: remoteAddress, secure: secure)
+            let negotiated = try await connection.negotiated.get()
+            // A shutdown that began while the protocol was being agreed could not reach the
+            // HTTP handlers yet.
+            connections.quiesceIfShuttingDown(connection.channel)
+            switch negotiated {
+            case .http1_1(let (stream, keepAlive)):
+                await serveHTTP1(stream, keepAlive: keepAlive, remoteAddress: remoteAddress, secure: secure)
             case .http2(let (_, multiplexer)):
                 await serveHTTP2(multiplexer, remoteAddress: remoteAddress, secure: secure)
             }
@@ -251,24 +265,38 @@ public final class HTTPServer: Service, Sendable {
         }
     }
 
-    private func serveHTTP1(_ stream: HTTPStream, remoteAddress: SocketAddress?, secure: Bool) async {
+    private func serveHTTP1(
+        _ stream: HTTPStream,
+        keepAlive: HTTP1KeepAliveTracker,
+        remoteAddress: SocketAddress?,
+        secure: Bool
+    ) async {
         let channel = stream.channel
-        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http1, isSecure: secure)
+        let info = RequestResponder.Connection(
+            remoteAddress: remoteAddress,
+            httpVersion: .http1,
+            isSecure: secure,
+            closeAfterResponse: { ConnectionRegistry.quiesce(channel) }
+        )
         do {
             try await stream.executeThenClose { inbound, outbound in
-                let reader = InboundRequestReader(inbound)
+                let reader = InboundRequestReader(inbound, channel: channel)
                 var waitLimit = configuration.firstRequestTimeout
-                while true {
-                    let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(waitLimit)) {
-                        channel.close(promise: nil)
-                    }
-                    let part = try await reader.next()
-                    deadline.cancel()
-                    guard let part else { return }
+                while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }
-                    let keepAlive = await responder.respond(
-                        to: head, reader: reader, writer: outbound, connection: info)
-                    guard keepAlive else { return }
+                    let outcome = await responder.respond(
+                        to: head,
+                        reader: reader,
+                        writer: outbound,
+                        connection: info,
+                        keepAliveRequested: keepAlive.nextRequestWantsKeepAlive()
+                    )
+                    if !outcome.keepAlive {
+                        // The pipeline handler closes the connection once the response has been
+                        // sent; until then whatever the client still sends is read and dropped.
+                        while try await reader.next(within: configuration.idleTimeout) != nil {}
+                        return
+                    }
                     waitLimit = configuration.idleTimeout
                 }
             }
@@ -282,16 +310,33 @@ public final class HTTPServer: Service, Sendable {
         remoteAddress: SocketAddress?,
         secure: Bool
     ) async {
-        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http2, isSecure: secure)
+        let info = RequestResponder.Connection(
+            remoteAddress: remoteAddress,
+            httpVersion: .http2,
+            isSecure: secure,
+            closeAfterResponse: {}
+        )
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await stream in multiplexer.inbound {
                     group.addTask {
                         try? await stream.executeThenClose { inbound, outbound in
-                            let reader = InboundRequestReader(inbound)
-                            guard case .head(let head) = try await reader.next() else { return }
-                            _ = await self.responder.respond(
+                            let reader = InboundRequestReader(inbound, channel: stream.channel)
+                            guard case .head(let head) = try await reader.next(within: self.configuration.idleTimeout)
+                            else { return }
+                            let outcome = await self.responder.respond(
                                 to: head, reader: reader, writer: outbound, connection: info)
+                            if outcome.bodyComplete {
+                                // Both sides have ended the stream: it closes by itself once the
+                                // response's last frames are sent, which flow control may delay.
+                                // Closing it now would reset it and lose them.
+                                let channel = stream.channel
+                                let deadline = channel.eventLoop.scheduleTask(
+                                    in: TimeAmount(self.configuration.idleTimeout)
+                                ) { channel.close(promise: nil) }
+                                try? await channel.closeFuture.get()
+                                deadline.cancel()
+                            }
                         }
                     }
                 }

@@ -25,7 +25,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// The TLS listener, if any.
     public var tls: TLS?
     /// The largest request head (request line and header fields), in bytes; larger heads answer
-    /// 431. 16 KiB by default; HTTP/1.1 heads beyond 80 KiB are always refused.
+    /// 431. 12 KiB by default. Beyond this limit two protocol layers refuse a head outright (the
+    /// connection closes instead of a 431): HTTP/1.1 beyond 80 KiB, and HTTP/2 beyond 16 KiB
+    /// until the client has acknowledged the server's settings.
     public var maxHeaderSize: Int
     /// The largest request body, in bytes; handlers that read past it answer 413. 32 MiB by default.
     public var maxBodySize: Int
@@ -45,7 +47,7 @@ public struct HTTPServerConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         tls: TLS? = nil,
-        maxHeaderSize: Int = 16 * 1024,
+        maxHeaderSize: Int = 12 * 1024,
         maxBodySize: Int = 32 * 1024 * 1024,
         idleTimeout: Duration = .seconds(60),
         firstRequestTimeout: Duration = .seconds(10),

@@ -1,20 +1,30 @@
 import HTTPPipeline
+import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
 /// The request parts arriving on one HTTP/1.1 connection or one HTTP/2 stream.
 ///
 /// Only the task serving the connection reads from it — between requests, and through a
-/// request's body while the handler runs — which is why it may be shared as `Sendable`.
+/// request's body while the handler runs — which is why it may be shared as `Sendable`. Every
+/// read has a deadline: a peer that stops sending in the middle of a request has its connection
+/// (or stream) closed.
 final class InboundRequestReader: @unchecked Sendable {
     private var iterator: NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
+    private let channel: any Channel
 
-    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>) {
+    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, channel: any Channel) {
         self.iterator = inbound.makeAsyncIterator()
+        self.channel = channel
     }
 
-    func next() async throws -> HTTPRequestPart? {
-        try await iterator.next()
+    /// The next part, or `nil` when the peer is gone; closes the channel when nothing arrives
+    /// within `deadline`.
+    func next(within deadline: Duration) async throws -> HTTPRequestPart? {
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(deadline)) { channel.close(promise: nil) }
+        defer { timer.cancel() }
+        return try await iterator.next()
     }
 }
 
@@ -22,16 +32,25 @@ final class InboundRequestReader: @unchecked Sendable {
 final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     private let reader: InboundRequestReader
     private let limit: Int
+    private let readTimeout: Duration
     private var sendContinue: (@Sendable () async throws -> Void)?
     private(set) var received = 0
     /// Whether the end of the body has been read.
     private(set) var isComplete = false
 
-    /// - Parameter sendContinue: sends `100 Continue` when the client asked for it; called before
-    ///   the first read, so a handler that never reads the body never invites it.
-    init(reader: InboundRequestReader, limit: Int, sendContinue: (@Sendable () async throws -> Void)?) {
+    /// - Parameters:
+    ///   - readTimeout: how long each part of the body may take to arrive.
+    ///   - sendContinue: sends `100 Continue` when the client asked for it; called before the
+    ///     first read, so a handler that never reads the body never invites it.
+    init(
+        reader: InboundRequestReader,
+        limit: Int,
+        readTimeout: Duration,
+        sendContinue: (@Sendable () async throws -> Void)?
+    ) {
         self.reader = reader
         self.limit = limit
+        self.readTimeout = readTimeout
         self.sendContinue = sendContinue
     }
 
@@ -44,30 +63,37 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
             sendContinue = nil
             try await send()
         }
-        switch try await reader.next() {
+        switch try await reader.next(within: readTimeout) {
         case .body(let buffer):
             received += buffer.readableBytes
             guard received <= limit else { throw HTTPError.contentTooLarge(limit: limit) }
             return buffer
-        case .end, .head, nil:
+        case .end:
             isComplete = true
             return nil
+        case .head, nil:
+            isComplete = true
+            throw HTTPError(.badRequest, message: "The request body ended before it was complete.")
         }
     }
 
     /// Reads and discards what is left of the body, up to `maximum` bytes; returns whether the
-    /// body ended. On HTTP/1.1 that leaves the connection ready for the next request; on HTTP/2 it
-    /// lets the stream close cleanly instead of being reset while the client is still sending.
+    /// body ended properly. On HTTP/1.1 that leaves the connection ready for the next request; on
+    /// HTTP/2 it lets the stream close cleanly instead of being reset while the client is still
+    /// sending.
     func discardRest(maximum: Int) async -> Bool {
         guard !withheldContinue else { return false }
         var discarded = 0
         while !isComplete {
-            switch try? await reader.next() {
+            switch try? await reader.next(within: readTimeout) {
             case .body(let buffer):
                 discarded += buffer.readableBytes
                 if discarded > maximum { return false }
-            case .end, .head, nil:
+            case .end:
                 isComplete = true
+            case .head, nil:
+                isComplete = true
+                return false
             }
         }
         return true

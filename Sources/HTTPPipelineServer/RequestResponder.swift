@@ -19,22 +19,33 @@ struct RequestResponder {
         let remoteAddress: SocketAddress?
         let httpVersion: HTTPVersion
         let isSecure: Bool
+        /// Asks the connection to close once the response being written has been sent (HTTP/1.1).
+        let closeAfterResponse: @Sendable () -> Void
     }
 
     /// Answers `head` and returns whether the connection can carry another request.
+    ///
+    /// - Parameter keepAliveRequested: whether the client asked to keep an HTTP/1 connection
+    ///   open.
     func respond(
         to head: HTTPRequest,
         reader: InboundRequestReader,
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
-        connection: Connection
-    ) async -> Bool {
+        connection: Connection,
+        keepAliveRequested: Bool = true
+    ) async -> (keepAlive: Bool, bodyComplete: Bool) {
         let start = ContinuousClock.now
         let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
         var sendContinue: (@Sendable () async throws -> Void)?
         if expectsContinue {
             sendContinue = { @Sendable in try await writer.write(.head(HTTPResponse(status: .continue))) }
         }
-        let body = StreamedRequestBody(reader: reader, limit: configuration.maxBodySize, sendContinue: sendContinue)
+        let body = StreamedRequestBody(
+            reader: reader,
+            limit: configuration.maxBodySize,
+            readTimeout: configuration.idleTimeout,
+            sendContinue: sendContinue
+        )
         var context = RequestContext(
             logger: logger,
             remoteAddress: connection.remoteAddress,
@@ -57,13 +68,14 @@ struct RequestResponder {
         }
 
         let isHTTP1 = connection.httpVersion == .http1
-        var keepAlive = isHTTP1 && !(head.headerFields[.connection]?.lowercased().contains("close") ?? false)
+        var keepAlive = isHTTP1 && keepAliveRequested
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false
         }
         var responseHead = response.head
         if isHTTP1, !keepAlive {
             responseHead.headerFields[.connection] = "close"
+            connection.closeAfterResponse()
         }
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
@@ -82,7 +94,7 @@ struct RequestResponder {
         if !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
-        return keepAlive
+        return (keepAlive, body.isComplete)
     }
 
     private func logAccess(

@@ -11,9 +11,12 @@ import Synchronization
 /// ``rejectNextRequest()`` makes the next request answer 401; the switch then resets.
 public final class FakeMAuthMiddleware: Middleware {
     private let rejectNext = Atomic<Bool>(false)
+    private let exemptPaths: ExemptPaths
 
-    /// Creates the middleware.
-    public init() {}
+    /// Creates the middleware; `exemptPaths` pass untouched, as with ``MAuthMiddleware``.
+    public init(exemptPaths: ExemptPaths = []) {
+        self.exemptPaths = exemptPaths
+    }
 
     /// Makes the next request fail with the usual 401 body.
     public func rejectNextRequest() {
@@ -21,6 +24,9 @@ public final class FakeMAuthMiddleware: Middleware {
     }
 
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
+        if exemptPaths.contains(rawPath: request.path) {
+            return try await next.handle(request, context: context)
+        }
         let rejected = rejectNext.exchange(false, ordering: .sequentiallyConsistent)
         let fields = request.head.headerFields
         let signed = [MAuthVersion.v2, .v1].lazy.compactMap { version -> MAuthIdentity? in

@@ -1,14 +1,17 @@
 public import HTTPPipeline
+import HTTPTypes
+import Logging
 public import MAuth
 import NIOCore
 
 /// Signs every response with the service's own key (PROTOCOL.md §9.2), so that callers can
 /// authenticate the answer.
 ///
-/// The response is signed with the protocol version the request was authenticated with; a
-/// response to an unauthenticated request (an exempt path) is signed with the signer's versions.
-/// Place it after ``MAuthMiddleware`` in the pipeline so that it sees the final body and the
-/// caller's identity.
+/// The response is signed with the protocol version the request was signed with (V2 when it
+/// carries `MCC-Authentication`, else V1 when it carries `X-MWS-Authentication`); a response to an
+/// unsigned request is signed with the signer's versions. Place it first in the pipeline, in front
+/// of ``MAuthMiddleware``, so that every response is signed — authentication failures and errors
+/// included — and it sees the final body.
 public struct MAuthResponseSigningMiddleware: Middleware {
     let signer: MAuthSigner
 
@@ -23,9 +26,20 @@ public struct MAuthResponseSigningMiddleware: Middleware {
             response = try await next.handle(request, context: context)
         } catch let error as any HTTPResponseError {
             response = error.response
+        } catch {
+            context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            response = HTTPError(.internalServerError).response
         }
         let body = try await response.body.collect()
-        let versions = context.mauthIdentity.map { [$0.version] } ?? signer.versions
+        let fields = request.head.headerFields
+        let versions: [MAuthVersion] =
+            if fields[.mauthV2Authentication] != nil {
+                [.v2]
+            } else if fields[.mauthV1Authentication] != nil {
+                [.v1]
+            } else {
+                signer.versions
+            }
         try signer.sign(&response.head, body: body.readableBytesView, versions: versions)
         response.body = ResponseBody(buffer: body)
         return response

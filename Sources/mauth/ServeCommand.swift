@@ -146,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var middlewares: [any Middleware] = []
+        if signResponses {
+            middlewares.append(MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity)))
+        }
         middlewares.append(
             MAuthMiddleware(
                 authenticator: authenticator,
@@ -153,9 +156,6 @@ struct ServeCommand: AsyncParsableCommand {
                 maxBodySize: maxBodySize
             )
         )
-        if signResponses {
-            middlewares.append(MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity)))
-        }
         let pipeline = Pipeline(middlewares: middlewares, handler: DemoApplication.router(maxBodySize: maxBodySize))
 
         var configuration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)

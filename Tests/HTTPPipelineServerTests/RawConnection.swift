@@ -53,6 +53,11 @@ final class RawConnection {
         }
     }
 
+    /// Tells the server nothing more will be sent.
+    func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Everything the server sends until it closes the connection or goes quiet for five seconds.
     func receiveAll() -> String {
         var received: [UInt8] = []

@@ -64,7 +64,10 @@ struct ServeCommandTests {
         let h2 = try await Self.curl(["--http2", "-k"] + signedGet + [https + "/"])
         #expect((h2.status, h2.version, h2.body) == ("200", "2", expected))
 
+        let large = String(repeating: "a", count: 14_000)
         for protocolFlag in ["--http1.1", "--http2-prior-knowledge"] {
+            let tooLargeHead = try await Self.curl([protocolFlag, "-H", "X-Large: \(large)", http + "/app_status"])
+            #expect(tooLargeHead.status == "431", "\(protocolFlag)")
             let unsigned = try await Self.curl([protocolFlag, http + "/"])
             #expect(unsigned.status == "401")
             #expect(unsigned.body.hasPrefix(#"{"errors":{"mauth":["Authentication Failed. No mAuth signature present"#))

@@ -203,6 +203,40 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("a large response is delivered whole before the connection closes")
+    func largeResponseBeforeClose() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let answer = connection.receiveAll()
+        let body = try #require(answer.range(of: "\r\n\r\n")).upperBound
+        #expect(answer[body...].utf8.count == TestServer.bigBodySize)
+        try await server.stop()
+    }
+
+    @Test("HTTP/1.0 connections close after the response unless they ask for keep-alive")
+    func http10() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /app_status HTTP/1.0\r\n\r\n")
+        let started = ContinuousClock.now
+        #expect(connection.receiveAll().contains("this route is exempt from authentication"))
+        #expect(started.duration(to: .now) < .seconds(2), "the server kept an HTTP/1.0 connection open")
+        try await server.stop()
+    }
+
+    @Test("a body cut short by the client is not handed on as complete")
+    func truncatedBody() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        let headers = TestServer.signedHeaders(method: "POST", target: "/echo", body: Array("0123456789".utf8))
+            .map { "\($0.name.rawName): \($0.value)\r\n" }.joined()
+        connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\(headers)\r\n0123456789")
+        connection.finishSending()
+        #expect(!connection.receiveAll().hasPrefix("HTTP/1.1 200"))
+        try await server.stop()
+    }
+
     @Test("a connection that never completes its first request is closed")
     func slowClient() async throws {
         let server = try await TestServer { $0.firstRequestTimeout = .milliseconds(300) }

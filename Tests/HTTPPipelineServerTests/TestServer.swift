@@ -24,6 +24,9 @@ final class TestServer: Sendable {
         versions: [.v1, .v2]
     )
 
+    /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
+    static let bigBodySize = 4 * 1024 * 1024
+
     static func application(maxBodySize: Int) -> Pipeline {
         var router = Router()
         router.get("/") { _, context in
@@ -43,6 +46,10 @@ final class TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(800))
             return .text("finished")
         }
+        router.get("/big") { _, _ in
+            Response(
+                status: .ok, body: ResponseBody(buffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: bigBodySize)))
+        }
         router.get("/stream") { _, _ in
             Response(
                 status: .ok,
@@ -58,7 +65,7 @@ final class TestServer: Sendable {
         return Pipeline(
             MAuthMiddleware(
                 authenticator: authenticator,
-                exemptPaths: ["/app_status", "/slow", "/stream"],
+                exemptPaths: ["/app_status", "/slow", "/stream", "/big"],
                 maxBodySize: maxBodySize
             ),
             handler: router

@@ -160,8 +160,8 @@ struct MAuthMiddlewareTests {
     func responseSigning() async throws {
         let signer = Fixtures.signer(versions: [.v1, .v2])
         let pipeline = Pipeline(
-            MAuthMiddleware(authenticator: Fixtures.authenticator(), exemptPaths: ["/app_status"]),
             MAuthResponseSigningMiddleware(signer: signer),
+            MAuthMiddleware(authenticator: Fixtures.authenticator(), exemptPaths: ["/app_status"]),
             handler: Self.echo
         )
         for versions in [[MAuthVersion.v1], [.v2]] {
@@ -177,6 +177,12 @@ struct MAuthMiddlewareTests {
         let exempt = await pipeline.respond(to: Self.request(.get, "/app_status"), context: RequestContext())
         #expect(exempt.head.headerFields[.mauthV1Authentication] != nil)
         #expect(exempt.head.headerFields[.mauthV2Authentication] != nil)
+        let rejected = await pipeline.respond(to: Self.request(.get, "/"), context: RequestContext())
+        #expect(rejected.head.status == .unauthorized)
+        let rejectedBody = try await rejected.body.collect()
+        #expect(
+            try await Fixtures.authenticator().authenticate(rejected.head, body: rejectedBody.readableBytesView).version
+                == .v2)
     }
 
     @Test("the fake middleware trusts the header's app UUID and can reject the next request")
@@ -190,5 +196,7 @@ struct MAuthMiddlewareTests {
         #expect(try await Self.respond(request, pipeline: pipeline).0 == .unauthorized)
         #expect(try await Self.respond(request, pipeline: pipeline).0 == .ok)
         #expect(try await Self.respond(Self.request(.get, "/"), pipeline: pipeline).0 == .unauthorized)
+        let exempt = Pipeline(FakeMAuthMiddleware(exemptPaths: ["/app_status"]), handler: Self.echo)
+        #expect(try await Self.respond(Self.request(.get, "/app_status"), pipeline: exempt).0 == .ok)
     }
 }
