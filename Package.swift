@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MAuth", targets: ["MAuth"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
         .library(name: "MAuthService", targets: ["MAuthService"]),
+        .library(name: "MAuthDevelopmentService", targets: ["MAuthDevelopmentService"]),
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
         .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),

@@ -7,12 +7,20 @@ let package = Package(
     name: "swift-mauth-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "swift-mauth", path: "..")
+        .package(name: "swift-mauth", path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
             name: "MAuthBenchmarks",
-            dependencies: [.product(name: "MAuth", package: "swift-mauth")]
+            dependencies: [
+                .product(name: "MAuth", package: "swift-mauth"),
+                .product(name: "MAuthService", package: "swift-mauth"),
+                .product(name: "MAuthDevelopmentService", package: "swift-mauth"),
+                .product(name: "HTTPPipeline", package: "swift-mauth"),
+                .product(name: "HTTPPipelineServer", package: "swift-mauth"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         )
     ]
 )

@@ -3,8 +3,13 @@
 //
 //     scripts/benchmark
 import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
 import HTTPTypes
+import Logging
 import MAuth
+import MAuthDevelopmentService
+import MAuthService
 
 /// Keeps results alive so the optimizer cannot drop the work that produced them.
 nonisolated(unsafe) var sink = 0
@@ -130,18 +135,55 @@ enum Benchmark {
             .version.number
         }
 
+        // Key lookups through a MAuth service: the development service on a free local port.
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("mauth-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        try publicKey.pem.write(to: keys.appendingPathComponent("\(appUUID).pub"), atomically: true, encoding: .utf8)
+        var quiet = Logger(label: "benchmark.service")
+        quiet.logLevel = .warning
+        let service = HTTPServer(
+            configuration: HTTPServerConfiguration(port: 0),
+            handler: DevelopmentMAuthService(keysDirectory: keys.path),
+            logger: quiet
+        )
+        let serviceTask = Task { try await service.run() }
+        let servicePort = try await service.listeningPorts().cleartext
+        let serviceClient = MAuthServiceClient(baseURL: "http://127.0.0.1:\(servicePort)", signer: signer)
+        let serviceKeys = MAuthServiceKeyProvider(client: serviceClient)
+        _ = try await serviceKeys.publicKey(forAppUUID: appUUID)
+        let warmLookup = try await nanosecondsPerCall {
+            sink &+= try await serviceKeys.publicKey(forAppUUID: appUUID) == nil ? 0 : 1
+        }
+        let throughService = MAuthAuthenticator(keyProvider: serviceKeys, options: .init(clock: .fixed(time)))
+        let authenticateV2Service = try await nanosecondsPerCall {
+            sink &+= try await throughService.authenticate(
+                method: "POST", target: target, headers: v2Headers, body: body
+            )
+            .version.number
+        }
+        var coldLookups: [Double] = []
+        for _ in 0..<20 {
+            let cold = MAuthServiceKeyProvider(client: serviceClient)
+            let start = ContinuousClock.now
+            _ = try await cold.publicKey(forAppUUID: appUUID)
+            let elapsed = start.duration(to: .now)
+            coldLookups.append(Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+        }
+        let coldLookup = coldLookups.sorted()[coldLookups.count / 2]
+        serviceTask.cancel()
+
         func microseconds(_ nanoseconds: Double) -> String { String(format: "%9.2f µs", nanoseconds / 1000) }
 
         func row(_ name: String, _ ours: Double, versus baseline: Double?, target: String) {
             let ratio = baseline.map { String(format: "%6.3f×", ours / $0) } ?? "      "
             let base = baseline.map(microseconds) ?? "            "
             print(
-                "\(name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(microseconds(ours))  \(base)  \(ratio)  \(target)"
+                "\(name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(microseconds(ours))  \(base)  \(ratio)  \(target)"
             )
         }
 
         print("")
-        print("operation                          swift-mauth     openssl     ratio  target")
+        print("operation                                swift-mauth     openssl     ratio  target")
         row("string-to-sign V1", stringToSignV1, versus: nil, target: "< 2 µs")
         row("string-to-sign V2", stringToSignV2, versus: nil, target: "< 2 µs")
         row("string-to-sign V2, no body", stringToSignV2NoBody, versus: nil, target: "")
@@ -151,6 +193,9 @@ enum Benchmark {
         row("verify V2", verifyV2, versus: openssl?.verify, target: "≤ 1.10×")
         row("authenticate() V1, in-memory key", authenticateV1, versus: openssl?.verify, target: "")
         row("authenticate() V2, in-memory key", authenticateV2, versus: openssl?.verify, target: "")
+        row("key lookup, warm service cache", warmLookup, versus: nil, target: "< 1 µs")
+        row("authenticate() V2, service cache", authenticateV2Service, versus: nil, target: "in-memory + < 1 µs")
+        row("key lookup, cold (one round trip)", coldLookup, versus: nil, target: "")
         if openssl == nil {
             print("(no `openssl speed rsa2048` output was given, so there are no ratios; run scripts/benchmark)")
         }
