@@ -251,9 +251,7 @@ public final class HTTPServer: Service, Sendable {
         let remoteAddress = connection.channel.remoteAddress
         do {
             let negotiated = try await connection.negotiated.get()
-            // A shutdown that began while the protocol was being agreed could not reach the
-            // HTTP handlers yet.
-            connections.quiesceIfShuttingDown(connection.channel)
+            connections.negotiated(connection.channel)
             switch negotiated {
             case .http1_1(let (stream, keepAlive)):
                 await serveHTTP1(stream, keepAlive: keepAlive, remoteAddress: remoteAddress, secure: secure)
@@ -276,11 +274,13 @@ public final class HTTPServer: Service, Sendable {
             remoteAddress: remoteAddress,
             httpVersion: .http1,
             isSecure: secure,
-            closeAfterResponse: { ConnectionRegistry.quiesce(channel) }
+            closeAfterResponse: { [connections] in connections.quiesce(channel) }
         )
         do {
             try await stream.executeThenClose { inbound, outbound in
-                let reader = InboundRequestReader(inbound, channel: channel)
+                let watchdog = ReadWatchdog(channel: channel, shortestDeadline: configuration.shortestDeadline)
+                defer { watchdog.stop() }
+                let reader = InboundRequestReader(inbound, watchdog: watchdog)
                 var waitLimit = configuration.firstRequestTimeout
                 while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }
@@ -321,7 +321,10 @@ public final class HTTPServer: Service, Sendable {
                 for try await stream in multiplexer.inbound {
                     group.addTask {
                         try? await stream.executeThenClose { inbound, outbound in
-                            let reader = InboundRequestReader(inbound, channel: stream.channel)
+                            let watchdog = ReadWatchdog(
+                                channel: stream.channel, shortestDeadline: self.configuration.shortestDeadline)
+                            defer { watchdog.stop() }
+                            let reader = InboundRequestReader(inbound, watchdog: watchdog)
                             guard case .head(let head) = try await reader.next(within: self.configuration.idleTimeout)
                             else { return }
                             let outcome = await self.responder.respond(
@@ -330,12 +333,9 @@ public final class HTTPServer: Service, Sendable {
                                 // Both sides have ended the stream: it closes by itself once the
                                 // response's last frames are sent, which flow control may delay.
                                 // Closing it now would reset it and lose them.
-                                let channel = stream.channel
-                                let deadline = channel.eventLoop.scheduleTask(
-                                    in: TimeAmount(self.configuration.idleTimeout)
-                                ) { channel.close(promise: nil) }
-                                try? await channel.closeFuture.get()
-                                deadline.cancel()
+                                watchdog.startWaiting(limit: self.configuration.idleTimeout)
+                                try? await stream.channel.closeFuture.get()
+                                watchdog.stopWaiting()
                             }
                         }
                     }

@@ -42,6 +42,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// connection is closed anyway.
     public var shutdownGracePeriod: Duration
 
+    /// The shortest of the read deadlines, which sets how often they are checked.
+    var shortestDeadline: Duration { min(idleTimeout, firstRequestTimeout) }
+
     /// Creates a configuration; every limit has a default suited to an API service.
     public init(
         host: String = "127.0.0.1",

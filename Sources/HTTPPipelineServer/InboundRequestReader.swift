@@ -2,6 +2,7 @@ import HTTPPipeline
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 
 /// The request parts arriving on one HTTP/1.1 connection or one HTTP/2 stream.
 ///
@@ -11,20 +12,76 @@ import NIOHTTPTypes
 /// (or stream) closed.
 final class InboundRequestReader: @unchecked Sendable {
     private var iterator: NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
-    private let channel: any Channel
+    private let watchdog: ReadWatchdog
 
-    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, channel: any Channel) {
+    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, watchdog: ReadWatchdog) {
         self.iterator = inbound.makeAsyncIterator()
-        self.channel = channel
+        self.watchdog = watchdog
     }
 
-    /// The next part, or `nil` when the peer is gone; closes the channel when nothing arrives
+    /// The next part, or `nil` when the peer is gone; the channel is closed when nothing arrives
     /// within `deadline`.
     func next(within deadline: Duration) async throws -> HTTPRequestPart? {
-        let channel = self.channel
-        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(deadline)) { channel.close(promise: nil) }
-        defer { timer.cancel() }
+        watchdog.startWaiting(limit: deadline)
+        defer { watchdog.stopWaiting() }
         return try await iterator.next()
+    }
+}
+
+/// Closes a channel whose pending read has waited longer than its limit.
+///
+/// Arming a timer for every read would wake the event loop twice per read; instead a read only
+/// records when it started waiting, and one periodic check per channel compares.
+final class ReadWatchdog: Sendable {
+    private final class PendingRead: Sendable {
+        struct Waiting {
+            var since: ContinuousClock.Instant
+            var limit: Duration
+        }
+
+        let waiting = Mutex<Waiting?>(nil)
+
+        var isOverdue: Bool {
+            waiting.withLock { waiting in
+                guard let waiting else { return false }
+                return waiting.since.duration(to: .now) > waiting.limit
+            }
+        }
+    }
+
+    private let pending = PendingRead()
+    private let check: RepeatedTask
+
+    /// Watches `channel`, checking every `interval`.
+    init(channel: any Channel, interval: Duration) {
+        let pending = self.pending
+        check = channel.eventLoop.scheduleRepeatedTask(
+            initialDelay: TimeAmount(interval),
+            delay: TimeAmount(interval)
+        ) { task in
+            if pending.isOverdue {
+                channel.close(promise: nil)
+                task.cancel()
+            }
+        }
+    }
+
+    /// A watchdog checking often enough for deadlines of `shortestDeadline` and more.
+    convenience init(channel: any Channel, shortestDeadline: Duration) {
+        self.init(channel: channel, interval: min(max(shortestDeadline / 4, .milliseconds(10)), .seconds(1)))
+    }
+
+    func startWaiting(limit: Duration) {
+        pending.waiting.withLock { $0 = PendingRead.Waiting(since: .now, limit: limit) }
+    }
+
+    func stopWaiting() {
+        pending.waiting.withLock { $0 = nil }
+    }
+
+    /// Stops watching.
+    func stop() {
+        check.cancel()
     }
 }
 
