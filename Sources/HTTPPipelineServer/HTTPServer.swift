@@ -255,8 +255,8 @@ public final class HTTPServer: Service, Sendable {
             switch negotiated {
             case .http1_1(let (stream, keepAlive)):
                 await serveHTTP1(stream, keepAlive: keepAlive, remoteAddress: remoteAddress, secure: secure)
-            case .http2(let (_, multiplexer)):
-                await serveHTTP2(multiplexer, remoteAddress: remoteAddress, secure: secure)
+            case .http2(let (channel, multiplexer)):
+                await serveHTTP2(multiplexer, on: channel, remoteAddress: remoteAddress, secure: secure)
             }
         } catch {
             logger.debug("Connection ended before a protocol was agreed", metadata: ["error": "\(error)"])
@@ -278,9 +278,10 @@ public final class HTTPServer: Service, Sendable {
         )
         do {
             try await stream.executeThenClose { inbound, outbound in
-                let watchdog = ReadWatchdog(channel: channel, shortestDeadline: configuration.shortestDeadline)
+                let watchdog = ReadWatchdog(
+                    eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
                 defer { watchdog.stop() }
-                let reader = InboundRequestReader(inbound, watchdog: watchdog)
+                let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
                 var waitLimit = configuration.firstRequestTimeout
                 while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }
@@ -307,9 +308,12 @@ public final class HTTPServer: Service, Sendable {
 
     private func serveHTTP2(
         _ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>,
+        on connection: any Channel,
         remoteAddress: SocketAddress?,
         secure: Bool
     ) async {
+        let watchdog = ReadWatchdog(eventLoop: connection.eventLoop, shortestDeadline: configuration.shortestDeadline)
+        defer { watchdog.stop() }
         let info = RequestResponder.Connection(
             remoteAddress: remoteAddress,
             httpVersion: .http2,
@@ -321,10 +325,7 @@ public final class HTTPServer: Service, Sendable {
                 for try await stream in multiplexer.inbound {
                     group.addTask {
                         try? await stream.executeThenClose { inbound, outbound in
-                            let watchdog = ReadWatchdog(
-                                channel: stream.channel, shortestDeadline: self.configuration.shortestDeadline)
-                            defer { watchdog.stop() }
-                            let reader = InboundRequestReader(inbound, watchdog: watchdog)
+                            let reader = InboundRequestReader(inbound, channel: stream.channel, watchdog: watchdog)
                             guard case .head(let head) = try await reader.next(within: self.configuration.idleTimeout)
                             else { return }
                             let outcome = await self.responder.respond(
@@ -333,9 +334,9 @@ public final class HTTPServer: Service, Sendable {
                                 // Both sides have ended the stream: it closes by itself once the
                                 // response's last frames are sent, which flow control may delay.
                                 // Closing it now would reset it and lose them.
-                                watchdog.startWaiting(limit: self.configuration.idleTimeout)
+                                watchdog.startWaiting(stream.channel, limit: self.configuration.idleTimeout)
                                 try? await stream.channel.closeFuture.get()
-                                watchdog.stopWaiting()
+                                watchdog.stopWaiting(stream.channel)
                             }
                         }
                     }

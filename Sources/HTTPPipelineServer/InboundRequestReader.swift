@@ -12,71 +12,69 @@ import Synchronization
 /// (or stream) closed.
 final class InboundRequestReader: @unchecked Sendable {
     private var iterator: NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
+    private let channel: any Channel
     private let watchdog: ReadWatchdog
 
-    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, watchdog: ReadWatchdog) {
+    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, channel: any Channel, watchdog: ReadWatchdog) {
         self.iterator = inbound.makeAsyncIterator()
+        self.channel = channel
         self.watchdog = watchdog
     }
 
     /// The next part, or `nil` when the peer is gone; the channel is closed when nothing arrives
     /// within `deadline`.
     func next(within deadline: Duration) async throws -> HTTPRequestPart? {
-        watchdog.startWaiting(limit: deadline)
-        defer { watchdog.stopWaiting() }
+        watchdog.startWaiting(channel, limit: deadline)
+        defer { watchdog.stopWaiting(channel) }
         return try await iterator.next()
     }
 }
 
-/// Closes a channel whose pending read has waited longer than its limit.
+/// Closes channels whose pending read has waited longer than its limit.
 ///
 /// Arming a timer for every read would wake the event loop twice per read; instead a read only
-/// records when it started waiting, and one periodic check per channel compares.
+/// records when it started waiting, and one periodic check per connection — shared by all the
+/// streams of an HTTP/2 connection — compares.
 final class ReadWatchdog: Sendable {
-    private final class PendingRead: Sendable {
-        struct Waiting {
-            var since: ContinuousClock.Instant
-            var limit: Duration
-        }
+    private struct Waiting {
+        var channel: any Channel
+        var since: ContinuousClock.Instant
+        var limit: Duration
+    }
 
-        let waiting = Mutex<Waiting?>(nil)
+    private final class PendingReads: Sendable {
+        let waiting = Mutex<[ObjectIdentifier: Waiting]>([:])
 
-        var isOverdue: Bool {
-            waiting.withLock { waiting in
-                guard let waiting else { return false }
-                return waiting.since.duration(to: .now) > waiting.limit
+        func closeOverdue() {
+            let now = ContinuousClock.now
+            let overdue = waiting.withLock { waiting in
+                waiting.values.filter { $0.since.duration(to: now) > $0.limit }.map(\.channel)
             }
+            for channel in overdue { channel.close(promise: nil) }
         }
     }
 
-    private let pending = PendingRead()
+    private let pending = PendingReads()
     private let check: RepeatedTask
 
-    /// Watches `channel`, checking every `interval`.
-    init(channel: any Channel, interval: Duration) {
+    /// Watches reads on `eventLoop`'s channels, checking often enough for deadlines of
+    /// `shortestDeadline` and more.
+    init(eventLoop: any EventLoop, shortestDeadline: Duration) {
+        let interval = min(max(shortestDeadline / 4, .milliseconds(10)), .seconds(1))
         let pending = self.pending
-        check = channel.eventLoop.scheduleRepeatedTask(
-            initialDelay: TimeAmount(interval),
-            delay: TimeAmount(interval)
-        ) { task in
-            if pending.isOverdue {
-                channel.close(promise: nil)
-                task.cancel()
-            }
+        check = eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in
+            pending.closeOverdue()
         }
     }
 
-    /// A watchdog checking often enough for deadlines of `shortestDeadline` and more.
-    convenience init(channel: any Channel, shortestDeadline: Duration) {
-        self.init(channel: channel, interval: min(max(shortestDeadline / 4, .milliseconds(10)), .seconds(1)))
+    func startWaiting(_ channel: any Channel, limit: Duration) {
+        pending.waiting.withLock {
+            $0[ObjectIdentifier(channel)] = Waiting(channel: channel, since: .now, limit: limit)
+        }
     }
 
-    func startWaiting(limit: Duration) {
-        pending.waiting.withLock { $0 = PendingRead.Waiting(since: .now, limit: limit) }
-    }
-
-    func stopWaiting() {
-        pending.waiting.withLock { $0 = nil }
+    func stopWaiting(_ channel: any Channel) {
+        _ = pending.waiting.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// Stops watching.

@@ -161,26 +161,12 @@ def verify(doc):
     logger.addHandler(logging.NullHandler())
     logger.propagate = False
 
-    results = []
     with mock.patch.object(authenticator_module, "datetime", frozen_datetime_module(now_seconds)), \
             mock.patch.object(Config, "V2_ONLY_AUTHENTICATE", v2_only), \
             mock.patch.object(KeyHolder, "_get_public_key_and_cache_control_from_mauth",
                               classmethod(fetch_key)):
-        for index, request in enumerate(field(doc, "requests", list, "input")):
-            where = "requests[{}]".format(index)
-            method, url, body = request_fields(request, where)
-            headers = field(request, "headers", dict, where)
-            if not all(isinstance(value, str) for value in headers.values()):
-                raise InputError("{}: header values must be strings".format(where))
-            signable = RequestSignable(method=method, url=url, body=body)
-            authenticator = LocalAuthenticator(signable, Signed.from_headers(headers), logger)
-            try:
-                authentic, status, message = authenticator.is_authentic()
-            except Exception as error:  # what the package does not handle itself
-                authentic, status = False, 500
-                message = "uncaught {}: {}".format(type(error).__name__, error)
-            results.append({"authentic": authentic, "status": status, "message": message})
-    return {"results": results}
+        return authenticate_each(doc, lambda method, url, headers, body: LocalAuthenticator(
+            RequestSignable(method=method, url=url, body=body), Signed.from_headers(headers), logger))
 
 
 def send(doc):
@@ -205,14 +191,20 @@ def send(doc):
 def lambda_authenticate(doc):
     from mauth_client.lambda_authenticator import LambdaAuthenticator
 
+    return authenticate_each(doc, LambdaAuthenticator)
+
+
+def authenticate_each(doc, make_authenticator):
+    """Run make_authenticator(method, url, headers, body).is_authentic() for every request."""
     results = []
     for index, request in enumerate(field(doc, "requests", list, "input")):
         where = "requests[{}]".format(index)
         method, url, body = request_fields(request, where)
         headers = field(request, "headers", dict, where)
-        authenticator = LambdaAuthenticator(method, url, headers, body)
+        if not all(isinstance(value, str) for value in headers.values()):
+            raise InputError("{}: header values must be strings".format(where))
         try:
-            authentic, status, message = authenticator.is_authentic()
+            authentic, status, message = make_authenticator(method, url, headers, body).is_authentic()
         except Exception as error:  # what the package does not handle itself
             authentic, status = False, 500
             message = "uncaught {}: {}".format(type(error).__name__, error)
