@@ -98,6 +98,9 @@ public struct MAuthServiceClient: Sendable {
 
     private static func isConnectionFailure(_ error: any Error) -> Bool {
         if error is NIOConnectionError { return true }
+        if let error = error as? IOError {
+            return [ECONNREFUSED, ECONNRESET, ECONNABORTED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode)
+        }
         if let error = error as? HTTPClientError {
             return error == .connectTimeout || error == .remoteConnectionClosed
         }
