@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MAuth", targets: ["MAuth"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
         .library(name: "MAuthService", targets: ["MAuthService"]),
+        .library(name: "MAuthClient", targets: ["MAuthClient"]),
         .library(name: "MAuthDevelopmentService", targets: ["MAuthDevelopmentService"]),
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
@@ -101,6 +102,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "MAuthClient",
+            dependencies: [
+                "MAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuthDevelopmentService",
             dependencies: [
                 "MAuth",
@@ -122,6 +134,7 @@ let package = Package(
                 "MAuthConformance",
                 "MAuthMiddleware",
                 "MAuthService",
+                "MAuthClient",
                 "MAuthDevelopmentService",
                 "HTTPPipeline",
                 "HTTPPipelineServer",
@@ -130,6 +143,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -224,6 +241,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthClientTests",
+            dependencies: [
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "MAuth",
+                "MAuthClient",
+                "MAuthMiddleware",
+                "MAuthTestSupport",
+                "mauth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift

@@ -14,6 +14,7 @@ struct MAuthCommand: AsyncParsableCommand {
             ConformanceCommand.self,
             ServeCommand.self,
             ServiceCommand.self,
+            RequestCommand.self,
         ]
     )
 

@@ -109,29 +109,3 @@ final class TestServer: Sendable {
         try! signer.headers(method: method, target: MAuthRequestTarget(target), body: body, versions: versions)
     }
 }
-
-/// A self-signed certificate for `localhost` and 127.0.0.1, made with the openssl command.
-struct TestCertificate: Sendable {
-    let certificatePath: String
-    let privateKeyPath: String
-
-    static func make() async throws -> TestCertificate {
-        let directory = try Fixtures.temporaryDirectory("mauth-tls")
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        guard let openssl = ChildProcess.find("openssl") else {
-            throw ChildProcess.Failure(description: "the openssl command is needed to make a test certificate")
-        }
-        let result = try await ChildProcess.run(
-            URL(fileURLWithPath: openssl),
-            [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            ]
-        )
-        guard result.status == 0 else {
-            throw ChildProcess.Failure(description: "openssl could not make a certificate: \(result.errorText)")
-        }
-        return TestCertificate(certificatePath: certificate, privateKeyPath: key)
-    }
-}

@@ -1,0 +1,88 @@
+public import AsyncHTTPClient
+import HTTPTypes
+public import MAuth
+public import NIOCore
+public import NIOHTTP1
+
+/// An HTTP client that signs every request and, when asked, authenticates every response
+/// (PROTOCOL.md §9.2).
+///
+/// ```swift
+/// let client = MAuthHTTPClient(signer: try configuration.signer(), responseAuthenticator: authenticator)
+/// let response = try await client.execute(HTTPClientRequest(url: "https://api.example.com/v1/items"))
+/// print(response.status, response.responder?.appUUID ?? "unsigned")
+/// ```
+public struct MAuthHTTPClient: Sendable {
+    /// A response, its body read in full.
+    public struct Response: Sendable {
+        /// The status.
+        public let status: HTTPResponseStatus
+        /// The header fields.
+        public let headers: HTTPHeaders
+        /// The body.
+        public let body: ByteBuffer
+        /// The HTTP version the response came with.
+        public let version: HTTPVersion
+        /// The app that signed the response, when responses are authenticated.
+        public let responder: MAuthIdentity?
+        /// The header fields the request was sent with, signature included.
+        public let requestHeaders: HTTPHeaders
+    }
+
+    let signer: MAuthSigner
+    let responseAuthenticator: MAuthAuthenticator?
+    let httpClient: HTTPClient
+    let maxResponseSize: Int
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - signer: signs every request.
+    ///   - responseAuthenticator: when set, every response must carry a valid MAuth signature;
+    ///     otherwise ``execute(_:body:timeout:)`` throws.
+    ///   - httpClient: the client to send with; the shared one by default.
+    ///   - maxResponseSize: the largest response body read, in bytes.
+    public init(
+        signer: MAuthSigner,
+        responseAuthenticator: MAuthAuthenticator? = nil,
+        httpClient: HTTPClient = .shared,
+        maxResponseSize: Int = 32 * 1024 * 1024
+    ) {
+        self.signer = signer
+        self.responseAuthenticator = responseAuthenticator
+        self.httpClient = httpClient
+        self.maxResponseSize = maxResponseSize
+    }
+
+    /// Signs and sends `request` with `body`, and reads the response.
+    ///
+    /// - Throws: ``MAuth/MAuthError`` when the request cannot be signed or, with response
+    ///   authentication, when the response is inauthentic or its authenticity cannot be
+    ///   determined; AsyncHTTPClient's errors when the request cannot be sent.
+    public func execute(_ request: HTTPClientRequest, body: ByteBuffer? = nil, timeout: TimeAmount = .seconds(30))
+        async throws -> Response
+    {
+        var request = request
+        try signer.sign(&request, body: body)
+        let response = try await httpClient.execute(request, timeout: timeout)
+        let responseBody = try await response.body.collect(upTo: maxResponseSize)
+        var responder: MAuthIdentity?
+        if let responseAuthenticator {
+            var head = HTTPTypes.HTTPResponse(status: .init(code: Int(response.status.code)))
+            for header in response.headers {
+                if let name = HTTPField.Name(header.name) {
+                    head.headerFields.append(HTTPField(name: name, value: header.value))
+                }
+            }
+            responder = try await responseAuthenticator.authenticate(head, body: responseBody.readableBytesView)
+        }
+        return Response(
+            status: response.status,
+            headers: response.headers,
+            body: responseBody,
+            version: response.version,
+            responder: responder,
+            requestHeaders: request.headers
+        )
+    }
+}

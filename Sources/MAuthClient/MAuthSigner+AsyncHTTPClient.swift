@@ -1,0 +1,55 @@
+public import AsyncHTTPClient
+import HTTPTypes
+public import MAuth
+public import NIOCore
+import NIOHTTP1
+
+extension MAuthSigner {
+    /// Signs an AsyncHTTPClient request whose body is `body`, and sets that body.
+    ///
+    /// The signature covers the method, the path and query exactly as they will be sent, and the
+    /// body bytes. Empty `&` pieces are removed from the query first, since MAuth clients
+    /// disagree about them (`a=1&&b=2` is sent and signed as `a=1&b=2`).
+    ///
+    /// - Parameters:
+    ///   - request: the request; its `url` is the final URL.
+    ///   - body: the body; `nil` for none.
+    ///   - versions: overrides the signer's versions for this request.
+    public func sign(_ request: inout HTTPClientRequest, body: ByteBuffer?, versions: [MAuthVersion]? = nil)
+        throws(MAuthError)
+    {
+        request.url = SendableURL.droppingEmptyQueryPieces(request.url)
+        let bytes = body ?? ByteBuffer()
+        let fields = try headers(
+            method: request.method.rawValue,
+            target: MAuthRequestTarget(request.url),
+            body: bytes.readableBytesView,
+            versions: versions
+        )
+        for name in ["X-MWS-Authentication", "X-MWS-Time", "MCC-Authentication", "MCC-Time"] {
+            request.headers.remove(name: name)
+        }
+        for field in fields {
+            request.headers.add(name: field.name.rawName, value: field.value)
+        }
+        request.body = body.map { .bytes($0) }
+    }
+
+    /// Signs an AsyncHTTPClient request whose body arrives as a stream, collecting it first (up to
+    /// `maxBodySize` bytes).
+    public func sign<Body: AsyncSequence & Sendable>(
+        _ request: inout HTTPClientRequest,
+        collecting stream: Body,
+        maxBodySize: Int,
+        versions: [MAuthVersion]? = nil
+    ) async throws where Body.Element == ByteBuffer {
+        var collected = ByteBuffer()
+        for try await part in stream {
+            guard collected.readableBytes + part.readableBytes <= maxBodySize else {
+                throw MAuthError(.unableToSign, "the request body is larger than \(maxBodySize) bytes, the most signed")
+            }
+            collected.writeImmutableBuffer(part)
+        }
+        try sign(&request, body: collected, versions: versions)
+    }
+}

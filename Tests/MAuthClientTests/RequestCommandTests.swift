@@ -1,0 +1,80 @@
+import Foundation
+import MAuthTestSupport
+import Testing
+
+/// `mauth request` run as a user runs it, against `mauth serve` in the same working directory, so
+/// both use the development identity in `.mauth/`.
+@Suite("mauth request", .serialized)
+struct RequestCommandTests {
+    static func request(_ arguments: [String], in directory: URL) async throws -> ChildProcess.Result {
+        var environment = ProcessInfo.processInfo.environment
+        for name in [
+            "MAUTH_APP_UUID", "APP_UUID", "MAUTH_PRIVATE_KEY", "PRIVATE_KEY", "MAUTH_PRIVATE_KEY_FILE", "MAUTH_URL",
+        ] {
+            environment[name] = nil
+        }
+        return try await ChildProcess.run(
+            try ChildProcess.mauthExecutable(), ["request"] + arguments, environment: environment, directory: directory)
+    }
+
+    @Test("transcripts, quiet output and exit statuses")
+    func transcripts() async throws {
+        let directory = try Fixtures.temporaryDirectory("mauth-request")
+        let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
+        let appUUID = try String(
+            contentsOf: directory.appendingPathComponent(".mauth/development-app-uuid"), encoding: .utf8
+        )
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":2}"#
+
+        let verbose = try await Self.request(["--sign-versions", "v1,v2", "GET", serve.baseURL + "/"], in: directory)
+        #expect(verbose.status == 0, "\(verbose.errorText)")
+        #expect(verbose.text.hasPrefix("> GET / HTTP/1.1\n> Host: 127.0.0.1\n"))
+        #expect(verbose.text.contains("> MCC-Authentication: MWSV2 \(appUUID):"))
+        #expect(verbose.text.contains("< HTTP/1.1 200 OK\n"))
+        #expect(verbose.text.hasSuffix("<\n" + expected))
+        #expect(!verbose.text.contains("\u{1B}["), "no colour when not on a terminal")
+
+        let quiet = try await Self.request(
+            ["-q", "--sign-versions", "v2", "POST", serve.baseURL + "/echo", #"{"a":1}"#], in: directory)
+        #expect(quiet.status == 0)
+        #expect(quiet.text == #"{"a":1}"#)
+
+        let authenticated = try await Self.request(
+            ["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
+        #expect(authenticated.status == 0, "\(authenticated.errorText)")
+        #expect(authenticated.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
+
+        let missing = try await Self.request(["-q", "GET", serve.baseURL + "/nothing"], in: directory)
+        #expect(missing.status == 1)
+        #expect(missing.errorText == "mauth: the server answered 404 Not Found\n")
+
+        #expect(await serve.stop() == 0)
+        let refused = try await Self.request(["GET", serve.baseURL + "/"], in: directory)
+        #expect(refused.status == 1)
+        #expect(refused.errorText.hasPrefix("mauth: could not complete the request to \(serve.baseURL)/"))
+    }
+
+    @Test("an unsigned response fails --authenticate-response; bad usage exits 2")
+    func failures() async throws {
+        let directory = try Fixtures.temporaryDirectory("mauth-request")
+        let serve = try await RunningMAuth(serve: [], directory: directory)
+        let unsigned = try await Self.request(["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
+        #expect(unsigned.status == 1)
+        #expect(
+            unsigned.errorText.hasPrefix(
+                "mauth: the response is inauthentic: Authentication Failed. No mAuth signature present"))
+        #expect(await serve.stop() == 0)
+
+        let empty = try Fixtures.temporaryDirectory("mauth-request-empty")
+        let noIdentity = try await Self.request(["GET", "http://127.0.0.1:1/"], in: empty)
+        #expect(noIdentity.status == 2)
+        #expect(noIdentity.errorText.hasPrefix("mauth: no identity"))
+        for arguments in [
+            ["GET", "ftp://example.com/"], ["-q", "-v", "GET", "http://127.0.0.1/"],
+            ["-H", "nocolon", "GET", "http://127.0.0.1/"],
+        ] {
+            #expect(try await Self.request(arguments, in: directory).status == 2, "\(arguments)")
+        }
+    }
+}
