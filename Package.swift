@@ -229,6 +229,7 @@ let package = Package(
         .testTarget(
             name: "MAuthServiceTests",
             dependencies: [
+                "MAuthClient",
                 "HTTPPipeline",
                 "HTTPPipelineServer",
                 "MAuth",

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import MAuth
+import MAuthClient
 import MAuthTestSupport
 import NIOCore
 import NIOHTTP1
@@ -149,5 +150,71 @@ struct ServiceCommandTests {
         #expect(results.map { $0["authentic"] as? Bool } == [true, true, true, false], "\(results)")
         #expect(results.last?["status"] as? Int == 401)
         #expect(await service.stop() == 0)
+    }
+}
+
+/// The Python reference client's own server middlewares, pointed at `mauth service`, accept
+/// requests signed here.
+@Suite(
+    "Python WSGI and ASGI middlewares accept requests signed here",
+    .serialized,
+    .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage))
+)
+struct PythonMiddlewareTests {
+    @Test("V1, V2 and both, with bodies and queries", arguments: ["wsgi", "asgi"])
+    func middleware(kind: String) async throws {
+        let identities = try ServiceCommandTests.Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
+        var environment = ProcessInfo.processInfo.environment
+        environment["APP_UUID"] = Fixtures.appUUID
+        environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
+        environment["MAUTH_URL"] = service.baseURL
+        environment["MAUTH_API_VERSION"] = "v1"
+        let python = try await RunningMAuth(
+            executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
+            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, kind],
+            readyWhen: "listening on",
+            environment: environment
+        )
+        try await Self.waitUntilServing(python.baseURL)
+        let client = identities.client
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let signer = try MAuthSigner(appUUID: client.appUUID, privateKey: client.key, versions: versions)
+            var get = HTTPClientRequest(url: python.baseURL + "/?b=2&a=1&q=x+y")
+            try signer.sign(&get, body: nil)
+            let got = try await HTTPClient.shared.execute(get, timeout: .seconds(10))
+            let document = String(buffer: try await got.body.collect(upTo: 1 << 16))
+            #expect(got.status.code == 200, "\(kind) \(versions): \(document)")
+            #expect(document.contains(#""app_uuid": "\#(client.appUUID)""#), "\(document)")
+            #expect(document.contains(#""protocol_version": \#(versions.max()!.number)"#), "\(document)")
+
+            var post = HTTPClientRequest(url: python.baseURL + "/echo")
+            post.method = .POST
+            try signer.sign(&post, body: ByteBuffer(string: #"{"name":"widget","ü":1}"#))
+            let echoed = try await HTTPClient.shared.execute(post, timeout: .seconds(10))
+            #expect(echoed.status.code == 200)
+            #expect(String(buffer: try await echoed.body.collect(upTo: 1 << 16)) == #"{"name":"widget","ü":1}"#)
+        }
+        var tampered = HTTPClientRequest(url: python.baseURL + "/?b=3")
+        let signedHeaders = try MAuthSigner(appUUID: client.appUUID, privateKey: client.key, versions: [.v2])
+            .headers(method: "GET", target: MAuthRequestTarget("/?b=2"), body: [UInt8]())
+        for field in signedHeaders { tampered.headers.add(name: field.name.rawName, value: field.value) }
+        #expect(try await HTTPClient.shared.execute(tampered, timeout: .seconds(10)).status.code == 401)
+        _ = await python.stop()
+        #expect(await service.stop() == 0)
+    }
+
+    /// Polls the exempt route until the Python server answers.
+    static func waitUntilServing(_ baseURL: String) async throws {
+        for _ in 0..<100 {
+            if let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: baseURL + "/app_status"), timeout: .seconds(1)),
+                response.status.code == 200
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the Python server at \(baseURL) did not start")
     }
 }

@@ -30,9 +30,22 @@ public final class RunningMAuth: @unchecked Sendable {
     }
 
     /// Starts `mauth ARGUMENTS` in `directory` and waits until its output contains `marker`.
-    public init(_ arguments: [String], readyWhen marker: String, directory: URL?) async throws {
-        process.executableURL = try ChildProcess.mauthExecutable()
+    public convenience init(_ arguments: [String], readyWhen marker: String, directory: URL?) async throws {
+        try await self.init(
+            executable: try ChildProcess.mauthExecutable(), arguments, readyWhen: marker, directory: directory)
+    }
+
+    /// Starts any program that prints `listening on http://127.0.0.1:PORT` when it is ready.
+    public init(
+        executable: URL,
+        _ arguments: [String],
+        readyWhen marker: String,
+        directory: URL? = nil,
+        environment: [String: String]? = nil
+    ) async throws {
+        process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -63,14 +76,22 @@ public final class RunningMAuth: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Sends SIGTERM and returns the exit status.
+    /// Sends SIGTERM and returns the exit status; a program still running after five seconds is
+    /// killed (a child may inherit a blocked SIGTERM from the test process).
     public func stop() async -> Int32 {
         kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
