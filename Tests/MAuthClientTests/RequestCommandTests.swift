@@ -55,6 +55,23 @@ struct RequestCommandTests {
         #expect(refused.errorText.hasPrefix("mauth: could not complete the request to \(serve.baseURL)/"))
     }
 
+    @Test("HTTP/2 when the server offers it over TLS")
+    func http2OverTLS() async throws {
+        let directory = try Fixtures.temporaryDirectory("mauth-request-tls")
+        let certificate = try await TestCertificate.make()
+        let serve = try await RunningMAuth(
+            serve: ["--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath],
+            directory: directory
+        )
+        let url = "https://localhost:\(try #require(serve.tlsPort))/"
+        let answer = try await Self.request(["--insecure", "GET", url], in: directory)
+        #expect(answer.status == 0, "\(answer.errorText)")
+        #expect(answer.text.contains("< HTTP/2 200 OK\n"))
+        let verified = try await Self.request(["GET", url], in: directory)
+        #expect(verified.status == 1, "the self-signed certificate is refused without --insecure")
+        #expect(await serve.stop() == 0)
+    }
+
     @Test("an unsigned response fails --authenticate-response; bad usage exits 2")
     func failures() async throws {
         let directory = try Fixtures.temporaryDirectory("mauth-request")
