@@ -224,6 +224,9 @@ struct ServeCommand: AsyncParsableCommand {
                     + "--app-uuid \(identity.appUUID) --method GET --url /) \(base)/"
             )
         }
+        if identity != nil {
+            lines.append("Or, from this directory: \(CommandLine.arguments.first ?? "mauth") request GET \(base)/")
+        }
         lines.append("Unsigned, exempt: curl \(base)/app_status")
         Terminal.writeLine(lines.joined(separator: "\n"))
     }

@@ -161,6 +161,15 @@ struct ServeCommandTests {
         #expect(
             result.text == #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":2}"#,
             "\(result.errorText)")
+        let requestLine = try #require(
+            serve.banner.split(separator: "\n").first { $0.hasPrefix("Or, from this directory: ") })
+        let viaRequest = try await ChildProcess.run(
+            URL(fileURLWithPath: bash), ["-c", requestLine.dropFirst("Or, from this directory: ".count) + " -q"],
+            directory: workingDirectory
+        )
+        #expect(
+            viaRequest.text == #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":1}"#,
+            "\(viaRequest.errorText)")
         #expect(await serve.stop() == 0)
 
         let again = try await RunningMAuth(serve: [], directory: workingDirectory)

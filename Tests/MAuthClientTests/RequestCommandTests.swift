@@ -60,7 +60,9 @@ struct RequestCommandTests {
         let directory = try Fixtures.temporaryDirectory("mauth-request-tls")
         let certificate = try await TestCertificate.make()
         let serve = try await RunningMAuth(
-            serve: ["--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath],
+            serve: [
+                "--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
+            ],
             directory: directory
         )
         let url = "https://localhost:\(try #require(serve.tlsPort))/"
