@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import MAuth
 import MAuthClient
 import MAuthService
@@ -50,6 +51,9 @@ struct RequestCommand: AsyncParsableCommand {
     @Flag(help: "Do not verify the server's TLS certificate.")
     var insecure = false
 
+    @Flag(help: "Speak HTTP/2 over cleartext (an http:// URL) without negotiating it first.")
+    var http2PriorKnowledge = false
+
     @Argument(help: "The HTTP method, such as GET.")
     var method: String
 
@@ -64,6 +68,9 @@ struct RequestCommand: AsyncParsableCommand {
         guard let scheme = URLComponents(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https"
         else {
             throw ValidationError("URL must be an http or https URL, not '\(url)'")
+        }
+        if http2PriorKnowledge, !url.lowercased().hasPrefix("http://") {
+            throw ValidationError("--http2-prior-knowledge needs an http:// URL; https negotiates HTTP/2 by itself")
         }
         for header in headers where !header.contains(":") {
             throw ValidationError("-H must look like 'Name: value', not '\(header)'")
@@ -98,6 +105,13 @@ struct RequestCommand: AsyncParsableCommand {
 
     private func send(with httpClient: HTTPClient, configuration: MAuthConfiguration, signer: MAuthSigner) async throws
     {
+        if http2PriorKnowledge {
+            let authenticator =
+                authenticateResponse
+                ? try responseAuthenticator(configuration, signer: signer, httpClient: httpClient) : nil
+            try await sendWithPriorKnowledge(signer: signer, authenticator: authenticator)
+            return
+        }
         let client = MAuthHTTPClient(
             signer: signer,
             responseAuthenticator: authenticateResponse
@@ -130,11 +144,86 @@ struct RequestCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("could not complete the request to \(url): \(error)")
         }
-        transcript.request(method: method.uppercased(), url: url, headers: response.requestHeaders, body: bodyBytes)
-        transcript.response(response)
+        let version =
+            response.version.major == 2 ? "HTTP/2" : "HTTP/\(response.version.major).\(response.version.minor)"
+        transcript.request(
+            method: method.uppercased(), url: url, version: version,
+            headers: response.requestHeaders.map { ($0.name, $0.value) }, body: bodyBytes)
+        transcript.response(
+            version: version,
+            status: Int(response.status.code),
+            reason: response.status.reasonPhrase,
+            headers: response.headers.map { ($0.name, $0.value) },
+            responder: response.responder
+        )
         Terminal.write(Array(response.body.readableBytesView))
         if response.status.code >= 400 {
             throw CommandFailure("the server answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+    }
+
+    /// The same exchange over h2c, signed as an `HTTPRequest`.
+    private func sendWithPriorKnowledge(signer: MAuthSigner, authenticator: MAuthAuthenticator?) async throws {
+        guard let components = URLComponents(string: url), let host = components.host,
+            let requestMethod = HTTPTypes.HTTPRequest.Method(method.uppercased())
+        else {
+            throw CommandFailure.usage("cannot send \(method) \(url)")
+        }
+        let port = components.port ?? 80
+        var head = HTTPTypes.HTTPRequest(
+            method: requestMethod,
+            scheme: "http",
+            authority: components.port.map { "\(host):\($0)" } ?? host,
+            path: MAuthRequestTarget(url).description
+        )
+        for header in headers {
+            let colon = header.firstIndex(of: ":")!
+            guard let name = HTTPField.Name(header[..<colon].trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure.usage("-H has an invalid header name: '\(header)'")
+            }
+            head.headerFields.append(
+                HTTPField(name: name, value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            )
+        }
+        let bodyBytes = try readBody()
+        if bodyBytes != nil, head.headerFields[.contentType] == nil {
+            head.headerFields[.contentType] = contentType ?? "application/json"
+        }
+        try signer.sign(&head, body: bodyBytes ?? [])
+        let reply: PriorKnowledgeExchange.Reply
+        do {
+            reply = try await PriorKnowledgeExchange.send(
+                head, body: bodyBytes.map { ByteBuffer(bytes: $0) }, host: host, port: port, maxResponseSize: 32 << 20)
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure("could not complete the request to \(url): \(error)")
+        }
+        var responder: MAuthIdentity?
+        if let authenticator {
+            do {
+                responder = try await authenticator.authenticate(reply.head, body: reply.body.readableBytesView)
+            } catch  where error.code == .inauthentic {
+                throw CommandFailure("the response is inauthentic: \(error.message)")
+            } catch {
+                throw CommandFailure(error.message)
+            }
+        }
+        let transcript = Transcript(enabled: !quiet)
+        transcript.request(
+            method: method.uppercased(), url: url, version: "HTTP/2",
+            headers: head.headerFields.map { ($0.name.rawName, $0.value) }, body: bodyBytes)
+        let reason = HTTPResponseStatus(statusCode: reply.head.status.code).reasonPhrase
+        transcript.response(
+            version: "HTTP/2",
+            status: reply.head.status.code,
+            reason: reason,
+            headers: reply.head.headerFields.map { ($0.name.rawName, $0.value) },
+            responder: responder
+        )
+        Terminal.write(Array(reply.body.readableBytesView))
+        if reply.head.status.code >= 400 {
+            throw CommandFailure("the server answered \(reply.head.status.code) \(reason)")
         }
     }
 

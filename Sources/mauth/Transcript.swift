@@ -1,8 +1,5 @@
 import Foundation
 import MAuth
-import MAuthClient
-import NIOCore
-import NIOHTTP1
 
 /// The `curl -v`-like account of an exchange that `mauth request` prints, coloured on a terminal.
 struct Transcript {
@@ -13,10 +10,10 @@ struct Transcript {
         self.enabled = enabled
     }
 
-    func request(method: String, url: String, headers: HTTPHeaders, body: [UInt8]?) {
+    func request(method: String, url: String, version: String, headers: [(name: String, value: String)], body: [UInt8]?)
+    {
         guard enabled else { return }
-        let target = MAuthRequestTarget(url)
-        var lines = ["\(method) \(target.description) HTTP/1.1"]
+        var lines = ["\(method) \(MAuthRequestTarget(url).description) \(version)"]
         if let host = URLComponents(string: url)?.host { lines.append("Host: \(host)") }
         lines += headers.map { "\($0.name): \($0.value)" }
         for line in lines { write("> " + line, code: "36") }
@@ -24,15 +21,17 @@ struct Transcript {
         if let body, !body.isEmpty { write("> [\(body.count) bytes of body]", code: "36") }
     }
 
-    func response(_ response: MAuthHTTPClient.Response) {
+    func response(
+        version: String,
+        status: Int,
+        reason: String,
+        headers: [(name: String, value: String)],
+        responder: MAuthIdentity?
+    ) {
         guard enabled else { return }
-        let version =
-            response.version.major == 2 ? "HTTP/2" : "HTTP/\(response.version.major).\(response.version.minor)"
-        write(
-            "< \(version) \(response.status.code) \(response.status.reasonPhrase)",
-            code: response.status.code >= 400 ? "31" : "32")
-        for header in response.headers { write("< \(header.name): \(header.value)", code: "32") }
-        if let responder = response.responder {
+        write("< \(version) \(status) \(reason)", code: status >= 400 ? "31" : "32")
+        for header in headers { write("< \(header.name): \(header.value)", code: "32") }
+        if let responder {
             write("< MAuth: authentic response from \(responder.appUUID) (\(responder.version))", code: "32")
         }
         write("<", code: "32")

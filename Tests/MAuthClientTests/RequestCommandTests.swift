@@ -45,6 +45,16 @@ struct RequestCommandTests {
         #expect(authenticated.status == 0, "\(authenticated.errorText)")
         #expect(authenticated.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
 
+        let h2c = try await Self.request(
+            ["--http2-prior-knowledge", "--authenticate-response", "POST", serve.baseURL + "/echo", "hello"],
+            in: directory)
+        #expect(h2c.status == 0, "\(h2c.errorText)")
+        #expect(h2c.text.hasPrefix("> POST /echo HTTP/2\n"))
+        #expect(h2c.text.contains("< HTTP/2 200 OK\n"))
+        #expect(h2c.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
+        #expect(
+            try await Self.request(["--http2-prior-knowledge", "GET", "https://localhost/"], in: directory).status == 2)
+
         let missing = try await Self.request(["-q", "GET", serve.baseURL + "/nothing"], in: directory)
         #expect(missing.status == 1)
         #expect(missing.errorText == "mauth: the server answered 404 Not Found\n")

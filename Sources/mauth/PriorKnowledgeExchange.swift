@@ -1,0 +1,63 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP2
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP2
+import NIOPosix
+
+/// One request and its response over cleartext HTTP/2 with prior knowledge (h2c), which
+/// AsyncHTTPClient does not speak.
+enum PriorKnowledgeExchange {
+    struct Reply {
+        let head: HTTPResponse
+        let body: ByteBuffer
+    }
+
+    private typealias Stream = NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>
+
+    static func send(_ request: HTTPRequest, body: ByteBuffer?, host: String, port: Int, maxResponseSize: Int)
+        async throws
+        -> Reply
+    {
+        let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(mode: .client) {
+                        $0.eventLoop.makeSucceededVoidFuture()
+                    }
+                    return (channel, multiplexer)
+                }
+            }
+        defer { connection.close(promise: nil) }
+        let stream: Stream = try await multiplexer.openStream { streamChannel in
+            streamChannel.eventLoop.makeCompletedFuture {
+                try streamChannel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPClientCodec())
+                return try Stream(wrappingChannelSynchronously: streamChannel)
+            }
+        }
+        return try await stream.executeThenClose { inbound, outbound in
+            try await outbound.write(.head(request))
+            if let body { try await outbound.write(.body(body)) }
+            try await outbound.write(.end(nil))
+            var head: HTTPResponse?
+            var responseBody = ByteBuffer()
+            for try await part in inbound {
+                switch part {
+                case .head(let response) where response.status.kind != .informational:
+                    head = response
+                case .head:
+                    continue
+                case .body(let buffer):
+                    guard responseBody.readableBytes + buffer.readableBytes <= maxResponseSize else {
+                        throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
+                    }
+                    responseBody.writeImmutableBuffer(buffer)
+                case .end:
+                    break
+                }
+            }
+            guard let head else { throw CommandFailure("the server closed the stream without a response") }
+            return Reply(head: head, body: responseBody)
+        }
+    }
+}
