@@ -7,6 +7,25 @@ let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// What the tests that run servers and clients over real sockets share.
+let socketTestDependencies: [Target.Dependency] = [
+    "HTTPPipeline",
+    "HTTPPipelineServer",
+    "MAuth",
+    "MAuthClient",
+    "MAuthMiddleware",
+    "MAuthTestSupport",
+    "mauth",
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "HTTPTypes", package: "swift-http-types"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+]
+
 let package = Package(
     name: "swift-mauth",
     platforms: [.macOS(.v15)],
@@ -211,63 +230,17 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPPipelineServerTests",
-            dependencies: [
-                "HTTPPipeline",
-                "HTTPPipelineServer",
-                "MAuth",
-                "MAuthMiddleware",
-                "MAuthTestSupport",
-                "mauth",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: socketTestDependencies,
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "MAuthServiceTests",
-            dependencies: [
-                "MAuthClient",
-                "HTTPPipeline",
-                "HTTPPipelineServer",
-                "MAuth",
-                "MAuthDevelopmentService",
-                "MAuthMiddleware",
-                "MAuthService",
-                "MAuthTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: socketTestDependencies + ["MAuthDevelopmentService", "MAuthService"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "MAuthClientTests",
-            dependencies: [
-                "HTTPPipeline",
-                "HTTPPipelineServer",
-                "MAuth",
-                "MAuthClient",
-                "MAuthMiddleware",
-                "MAuthTestSupport",
-                "mauth",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: socketTestDependencies,
             swiftSettings: strictSwift
         ),
         .testTarget(
