@@ -84,7 +84,17 @@ final class ReadWatchdog: Sendable {
 }
 
 /// The body of the request being served, read from the connection on demand.
+///
+/// A handler must read it from one task at a time and only until it returns: a read that overlaps
+/// another, or comes after the handler has returned, throws instead of racing the connection.
 final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
+    private struct Access {
+        var reading = false
+        var handlerReturned = false
+    }
+
+    /// The reading token: whoever holds it may touch the fields below.
+    private let access = Mutex(Access())
     private let reader: InboundRequestReader
     private let limit: Int
     private let readTimeout: Duration
@@ -113,6 +123,13 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     var withheldContinue: Bool { sendContinue != nil }
 
     func nextBuffer() async throws -> ByteBuffer? {
+        let permitted = access.withLock { access in
+            guard !access.reading, !access.handlerReturned else { return false }
+            access.reading = true
+            return true
+        }
+        guard permitted else { throw BodyMisuse() }
+        defer { access.withLock { $0.reading = false } }
         guard !isComplete else { return nil }
         if let send = sendContinue {
             sendContinue = nil
@@ -129,6 +146,15 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
         case .head, nil:
             isComplete = true
             throw HTTPError(.badRequest, message: "The request body ended before it was complete.")
+        }
+    }
+
+    /// Ends the handler's access to the body; returns `false` when a read of the handler's is
+    /// still under way, in which case the connection cannot be used further.
+    func handlerReturned() -> Bool {
+        access.withLock { access in
+            access.handlerReturned = true
+            return !access.reading
         }
     }
 
@@ -152,5 +178,12 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
             }
         }
         return true
+    }
+}
+
+/// A request body read by two tasks at once, or after its handler returned.
+struct BodyMisuse: Error, CustomStringConvertible {
+    var description: String {
+        "the request body was read concurrently or after the handler returned; read it once, within the handler"
     }
 }

@@ -67,8 +67,9 @@ struct RequestResponder {
                 to: Request(head: head, body: RequestBody(source: body)), context: context)
         }
 
+        let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
-        var keepAlive = isHTTP1 && keepAliveRequested
+        var keepAlive = isHTTP1 && keepAliveRequested && bodyIdle
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false
         }
@@ -91,10 +92,10 @@ struct RequestResponder {
             keepAlive = false
         }
         logAccess(head, status: responseHead.status, start: start, connection: connection)
-        if !body.isComplete, keepAlive || !isHTTP1 {
+        if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
-        return (keepAlive, body.isComplete)
+        return (keepAlive, bodyIdle && body.isComplete)
     }
 
     private func logAccess(
