@@ -12,12 +12,7 @@ import Testing
 
 @Suite("Reference server over real sockets", .serialized)
 struct ServerTests {
-    /// Clients that live as long as the test process, so that no failing test can leave one to
-    /// be deinitialized without a shutdown.
-    static let http1Client = makeClient(http2: false)
-    static let http2Client = makeClient(http2: true)
-
-    static func makeClient(http2: Bool) -> HTTPClient {
+    static func client(http2: Bool = false) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = .makeClientConfiguration()
         configuration.tlsConfiguration?.certificateVerification = .none
@@ -57,7 +52,7 @@ struct ServerTests {
     @Test("HTTP/1.1 through AsyncHTTPClient: signed, tampered, exempt, oversized")
     func http1() async throws {
         let server = try await TestServer()
-        let client = Self.http1Client
+        let client = Self.client()
         let base = server.baseURL
 
         for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
@@ -95,6 +90,7 @@ struct ServerTests {
         let streamed = try await Self.send(client, base, target: "/stream", sign: false)
         #expect(streamed.body == "one two three")
 
+        try await client.shutdown()
         try await server.stop()
     }
 
@@ -102,7 +98,7 @@ struct ServerTests {
     func http2OverTLS() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await TestServer(tls: certificate)
-        let http2 = Self.http2Client
+        let http2 = Self.client(http2: true)
         let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
         #expect(signed.status == 200)
         #expect(signed.version == .http2)
@@ -111,10 +107,12 @@ struct ServerTests {
         #expect(echo.body == "over h2")
         #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
 
-        let http1 = Self.http1Client
+        let http1 = Self.client()
         let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
         #expect(overTLS.status == 200)
         #expect(overTLS.version == .http1_1)
+        try await http2.shutdown()
+        try await http1.shutdown()
         try await server.stop()
     }
 
@@ -155,15 +153,16 @@ struct ServerTests {
         #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
         #expect(answer.hasSuffix(#"{"error":"The request head is too large."}"#))
 
-        let client = Self.http1Client
+        let client = Self.client()
         #expect(try await Self.send(client, server.baseURL, target: "/app_status", sign: false).status == 200)
+        try await client.shutdown()
         try await server.stop()
     }
 
     @Test("graceful shutdown finishes the in-flight request, then stops accepting")
     func gracefulShutdown() async throws {
         let server = try await TestServer()
-        let client = Self.http1Client
+        let client = Self.client()
         let base = server.baseURL
         let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
         try await Task.sleep(for: .milliseconds(200))
@@ -174,13 +173,14 @@ struct ServerTests {
         #expect(finished.status == 200)
         #expect(finished.body == "finished")
         #expect(throws: (any Error).self) { try RawConnection(port: server.ports.cleartext) }
+        try await client.shutdown()
     }
 
     @Test("graceful shutdown over HTTP/2 finishes the open stream (GOAWAY), then stops")
     func gracefulShutdownHTTP2() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await TestServer(tls: certificate)
-        let client = Self.http2Client
+        let client = Self.client(http2: true)
         let base = server.secureBaseURL
         #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
         let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
@@ -188,6 +188,7 @@ struct ServerTests {
         try await server.stop()
         let finished = try await inFlight.value
         #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
+        try await client.shutdown()
     }
 
     @Test("an idle keep-alive connection is closed after the idle timeout")
@@ -247,8 +248,9 @@ struct ServerTests {
         let answer = connection.receiveAll()
         #expect(!answer.contains("hello"), "the late read must not see the body")
         #expect(!answer.contains("exempt from authentication"), "the connection must not serve the next request")
-        let client = Self.http1Client
+        let client = Self.client()
         #expect(try await Self.send(client, server.baseURL, target: "/app_status", sign: false).status == 200)
+        try await client.shutdown()
         try await server.stop()
     }
 

@@ -15,15 +15,6 @@ import Testing
 
 @Suite("Signing outgoing requests and authenticating responses", .serialized)
 struct ClientTests {
-    /// Trusts the test certificate; lives as long as the test process, so no failing test can leave
-    /// it to be deinitialized without a shutdown.
-    static let trustingClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = .makeClientConfiguration()
-        configuration.tlsConfiguration?.certificateVerification = .none
-        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-    }()
-
     @Test("AsyncHTTPClient requests signed here authenticate, paths and queries as sent")
     func asyncHTTPClient() async throws {
         let server = try await ClientServer()
@@ -48,7 +39,10 @@ struct ClientTests {
     func http2() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await ClientServer(tls: (certificate.certificatePath, certificate.privateKeyPath))
-        let httpClient = Self.trustingClient
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = .makeClientConfiguration()
+        configuration.tlsConfiguration?.certificateVerification = .none
+        let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         let client = MAuthHTTPClient(
             signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
             httpClient: httpClient)
@@ -58,6 +52,7 @@ struct ClientTests {
         #expect(response.version.major == 2)
         #expect(String(buffer: response.body).contains(#""http_version":"HTTP/2""#))
         #expect(response.responder == MAuthIdentity(appUUID: ClientServer.responderUUID, version: .v2))
+        try await httpClient.shutdown()
         try await server.stop()
     }
 
