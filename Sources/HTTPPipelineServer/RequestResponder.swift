@@ -33,7 +33,7 @@ struct RequestResponder {
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
         connection: Connection,
         keepAliveRequested: Bool = true
-    ) async -> (keepAlive: Bool, bodyComplete: Bool, responseSent: Bool) {
+    ) async -> (keepAlive: Bool, bodyComplete: Bool) {
         let start = ContinuousClock.now
         let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
         var sendContinue: (@Sendable () async throws -> Void)?
@@ -81,14 +81,12 @@ struct RequestResponder {
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
         }
-        var responseSent = false
         do {
             try await writer.write(.head(responseHead))
             if head.method != .head {
                 try await response.body.write(to: OutboundBodyWriter(writer: writer))
             }
             try await writer.write(.end(nil))
-            responseSent = true
         } catch {
             context.logger.debug("Could not send the response", metadata: ["error": "\(error)"])
             keepAlive = false
@@ -97,7 +95,7 @@ struct RequestResponder {
         if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
-        return (keepAlive, bodyIdle && body.isComplete, responseSent)
+        return (keepAlive, bodyIdle && body.isComplete)
     }
 
     private func logAccess(
