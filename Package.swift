@@ -230,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPPipelineServerTests",
-            dependencies: socketTestDependencies,
+            dependencies: socketTestDependencies + [.product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -3,20 +3,46 @@ import NIOHTTP1
 
 /// Answers an HTTP/1.1 request that cannot be parsed — 431 when its head is too large, 400
 /// otherwise — and closes that connection; the server goes on serving everyone else.
+///
+/// The answer is only written when no other response for the request can interleave with it:
+/// not while the application's response is on its way, and not when the application has already
+/// answered the broken request. Once the answer is written, whatever the application still writes
+/// for that request is dropped, so the connection carries exactly one response per request.
 final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// A request head has been handed on and its end has not arrived yet.
+    private var requestOpen = false
+    /// The application completed a response while the current request was still open.
+    private var answeredOpenRequest = false
+    /// A response head has been written and its end has not.
     private var responseInProgress = false
+    /// This handler has answered a parse error; nothing else may be written.
+    private var answeredParseError = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            requestOpen = true
+            answeredOpenRequest = false
+        case .end:
+            requestOpen = false
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
             context.fireErrorCaught(error)
             return
         }
-        if !responseInProgress {
+        if !responseInProgress && !answeredOpenRequest && !answeredParseError {
+            answeredParseError = true
             let tooLarge = parserError == .headerOverflow
             let status: HTTPResponseStatus = tooLarge ? .requestHeaderFieldsTooLarge : .badRequest
             let message = tooLarge ? "The request head is too large." : "The request could not be parsed."
@@ -36,9 +62,15 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !answeredParseError else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .head: responseInProgress = true
-        case .end: responseInProgress = false
+        case .end:
+            responseInProgress = false
+            if requestOpen { answeredOpenRequest = true }
         case .body: break
         }
         context.write(data, promise: promise)
