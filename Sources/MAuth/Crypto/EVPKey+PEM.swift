@@ -14,11 +14,13 @@ extension EVPKey {
     /// Decodes a structurally valid PEM block into an RSA key.
     static func decode(_ document: PEMDocument, privateKey: Bool, kind: String) throws(MAuthError) -> EVPKey {
         // OpenSSL 3.0's decoder has been seen to fail a process's first decode ("unsupported")
-        // and succeed on the same input right after, so a failure is retried once.
-        var key = try attemptDecode(document, privateKey: privateKey)
-        if key == nil {
-            _ = OpenSSLErrorQueue.drain()
-            key = try attemptDecode(document, privateKey: privateKey)
+        // and succeed on the same input right after, so a failure is retried.
+        let key = try OpenSSLKeyCodec.serialized { () throws(MAuthError) -> OpaquePointer? in
+            for _ in 0..<OpenSSLKeyCodec.decodeRetries {
+                if let key = try attemptDecode(document, privateKey: privateKey) { return key }
+                _ = OpenSSLErrorQueue.drain()
+            }
+            return try attemptDecode(document, privateKey: privateKey)
         }
         guard let key else {
             let detail = OpenSSLErrorQueue.drain()
@@ -63,6 +65,10 @@ extension EVPKey {
     /// The key as PEM text: PKCS#1 (`RSA PRIVATE KEY`) for private keys, SubjectPublicKeyInfo
     /// (`PUBLIC KEY`) for public keys.
     func pem(privateKey: Bool) -> String {
+        OpenSSLKeyCodec.serialized { encodePEM(privateKey: privateKey) }
+    }
+
+    private func encodePEM(privateKey: Bool) -> String {
         guard let bio = BIO_new(BIO_s_mem()) else {
             preconditionFailure("could not allocate a memory BIO: \(OpenSSLErrorQueue.drain())")
         }
