@@ -207,7 +207,12 @@ let package = Package(
         ),
         .target(
             name: "MAuthTestSupport",
-            dependencies: ["MAuth"],
+            dependencies: [
+                "MAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/MAuthTestSupport",
             swiftSettings: strictSwift
         ),

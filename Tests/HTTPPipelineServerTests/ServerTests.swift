@@ -12,14 +12,6 @@ import Testing
 
 @Suite("Reference server over real sockets", .serialized)
 struct ServerTests {
-    static func client(http2: Bool = false) -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = .makeClientConfiguration()
-        configuration.tlsConfiguration?.certificateVerification = .none
-        configuration.httpVersion = http2 ? .automatic : .http1Only
-        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-    }
-
     /// Sends a request signed now (unless `sign` is false) and returns status, body and version.
     static func send(
         _ client: HTTPClient,
@@ -52,45 +44,44 @@ struct ServerTests {
     @Test("HTTP/1.1 through AsyncHTTPClient: signed, tampered, exempt, oversized")
     func http1() async throws {
         let server = try await TestServer()
-        let client = Self.client()
-        let base = server.baseURL
+        try await withHTTPClient(http2: false) { client in
+            let base = server.baseURL
 
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
-            let signed = try await Self.send(client, base, target: "/", versions: versions)
-            #expect(signed.status == 200)
-            #expect(
-                signed.body
-                    == #"{"app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number),"http_version":"HTTP/1.1"}"#
-            )
+            for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+                let signed = try await Self.send(client, base, target: "/", versions: versions)
+                #expect(signed.status == 200)
+                #expect(
+                    signed.body
+                        == #"{"app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number),"http_version":"HTTP/1.1"}"#
+                )
+            }
+            let echo = try await Self.send(client, base, method: .POST, target: "/echo?x=%20y", body: #"{"α":"β"}"#)
+            #expect(echo.status == 200)
+            #expect(echo.body == #"{"α":"β"}"#)
+
+            let tamperedBody = try await Self.send(client, base, method: .POST, target: "/echo", body: "signed") {
+                $0.body = .bytes(ByteBuffer(string: "changed"))
+            }
+            #expect(tamperedBody.status == 401)
+            #expect(tamperedBody.body == #"{"errors":{"mauth":["Signature verification failed for request."]}}"#)
+            let tamperedQuery = try await Self.send(client, base, target: "/?id=1") { $0.url = base + "/?id=2" }
+            #expect(tamperedQuery.status == 401)
+            let tamperedPath = try await Self.send(client, base, target: "/public") { $0.url = base + "/" }
+            #expect(tamperedPath.status == 401)
+            let tamperedTime = try await Self.send(client, base, target: "/") {
+                $0.headers.replaceOrAdd(name: "MCC-Time", value: "1")
+            }
+            #expect(tamperedTime.status == 401)
+            #expect(tamperedTime.body.contains("Time verification failed. 1 not within 300s of"))
+
+            #expect(try await Self.send(client, base, target: "/app_status", sign: false).status == 200)
+            #expect(try await Self.send(client, base, target: "/", sign: false).status == 401)
+            let oversized = try await Self.send(
+                client, base, method: .POST, target: "/echo", body: String(repeating: "x", count: 70 * 1024))
+            #expect(oversized.status == 413)
+            let streamed = try await Self.send(client, base, target: "/stream", sign: false)
+            #expect(streamed.body == "one two three")
         }
-        let echo = try await Self.send(client, base, method: .POST, target: "/echo?x=%20y", body: #"{"α":"β"}"#)
-        #expect(echo.status == 200)
-        #expect(echo.body == #"{"α":"β"}"#)
-
-        let tamperedBody = try await Self.send(client, base, method: .POST, target: "/echo", body: "signed") {
-            $0.body = .bytes(ByteBuffer(string: "changed"))
-        }
-        #expect(tamperedBody.status == 401)
-        #expect(tamperedBody.body == #"{"errors":{"mauth":["Signature verification failed for request."]}}"#)
-        let tamperedQuery = try await Self.send(client, base, target: "/?id=1") { $0.url = base + "/?id=2" }
-        #expect(tamperedQuery.status == 401)
-        let tamperedPath = try await Self.send(client, base, target: "/public") { $0.url = base + "/" }
-        #expect(tamperedPath.status == 401)
-        let tamperedTime = try await Self.send(client, base, target: "/") {
-            $0.headers.replaceOrAdd(name: "MCC-Time", value: "1")
-        }
-        #expect(tamperedTime.status == 401)
-        #expect(tamperedTime.body.contains("Time verification failed. 1 not within 300s of"))
-
-        #expect(try await Self.send(client, base, target: "/app_status", sign: false).status == 200)
-        #expect(try await Self.send(client, base, target: "/", sign: false).status == 401)
-        let oversized = try await Self.send(
-            client, base, method: .POST, target: "/echo", body: String(repeating: "x", count: 70 * 1024))
-        #expect(oversized.status == 413)
-        let streamed = try await Self.send(client, base, target: "/stream", sign: false)
-        #expect(streamed.body == "one two three")
-
-        try await client.shutdown()
         try await server.stop()
     }
 
@@ -98,21 +89,21 @@ struct ServerTests {
     func http2OverTLS() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await TestServer(tls: certificate)
-        let http2 = Self.client(http2: true)
-        let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
-        #expect(signed.status == 200)
-        #expect(signed.version == .http2)
-        #expect(signed.body.contains(#""http_version":"HTTP/2""#))
-        let echo = try await Self.send(http2, server.secureBaseURL, method: .POST, target: "/echo", body: "over h2")
-        #expect(echo.body == "over h2")
-        #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
-
-        let http1 = Self.client()
-        let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
-        #expect(overTLS.status == 200)
-        #expect(overTLS.version == .http1_1)
-        try await http2.shutdown()
-        try await http1.shutdown()
+        try await withHTTPClient { http2 in
+            let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
+            #expect(signed.status == 200)
+            #expect(signed.version == .http2)
+            #expect(signed.body.contains(#""http_version":"HTTP/2""#))
+            let echo = try await Self.send(
+                http2, server.secureBaseURL, method: .POST, target: "/echo", body: "over h2")
+            #expect(echo.body == "over h2")
+            #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
+        }
+        try await withHTTPClient(http2: false) { http1 in
+            let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
+            #expect(overTLS.status == 200)
+            #expect(overTLS.version == .http1_1)
+        }
         try await server.stop()
     }
 
@@ -153,42 +144,44 @@ struct ServerTests {
         #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
         #expect(answer.hasSuffix(#"{"error":"The request head is too large."}"#))
 
-        let client = Self.client()
-        #expect(try await Self.send(client, server.baseURL, target: "/app_status", sign: false).status == 200)
-        try await client.shutdown()
+        let afterwards = try await withHTTPClient(http2: false) { client in
+            try await Self.send(client, server.baseURL, target: "/app_status", sign: false)
+        }
+        #expect(afterwards.status == 200)
         try await server.stop()
     }
 
     @Test("graceful shutdown finishes the in-flight request, then stops accepting")
     func gracefulShutdown() async throws {
         let server = try await TestServer()
-        let client = Self.client()
         let base = server.baseURL
-        let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
-        try await Task.sleep(for: .milliseconds(200))
-        let started = ContinuousClock.now
-        try await server.stop()
-        #expect(started.duration(to: .now) >= .milliseconds(100), "stop() returned before the slow request finished")
-        let finished = try await inFlight.value
-        #expect(finished.status == 200)
-        #expect(finished.body == "finished")
-        #expect(throws: (any Error).self) { try RawConnection(port: server.ports.cleartext) }
-        try await client.shutdown()
+        try await withHTTPClient(http2: false) { client in
+            let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            try await server.stop()
+            #expect(
+                started.duration(to: .now) >= .milliseconds(100), "stop() returned before the slow request finished")
+            let finished = try await inFlight.value
+            #expect(finished.status == 200)
+            #expect(finished.body == "finished")
+            #expect(throws: (any Error).self) { try RawConnection(port: server.ports.cleartext) }
+        }
     }
 
     @Test("graceful shutdown over HTTP/2 finishes the open stream (GOAWAY), then stops")
     func gracefulShutdownHTTP2() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await TestServer(tls: certificate)
-        let client = Self.client(http2: true)
         let base = server.secureBaseURL
-        #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
-        let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
-        try await Task.sleep(for: .milliseconds(200))
-        try await server.stop()
-        let finished = try await inFlight.value
-        #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
-        try await client.shutdown()
+        try await withHTTPClient { client in
+            #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
+            let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
+            try await Task.sleep(for: .milliseconds(200))
+            try await server.stop()
+            let finished = try await inFlight.value
+            #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
+        }
     }
 
     @Test("an idle keep-alive connection is closed after the idle timeout")

@@ -39,20 +39,17 @@ struct ClientTests {
     func http2() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await ClientServer(tls: (certificate.certificatePath, certificate.privateKeyPath))
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = .makeClientConfiguration()
-        configuration.tlsConfiguration?.certificateVerification = .none
-        let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-        let client = MAuthHTTPClient(
-            signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
-            httpClient: httpClient)
-        let response = try await client.execute(
-            HTTPClientRequest(url: "https://localhost:\(try #require(server.tlsPort))/"))
-        #expect(response.status == .ok)
-        #expect(response.version.major == 2)
-        #expect(String(buffer: response.body).contains(#""http_version":"HTTP/2""#))
-        #expect(response.responder == MAuthIdentity(appUUID: ClientServer.responderUUID, version: .v2))
-        try await httpClient.shutdown()
+        try await withHTTPClient { httpClient in
+            let client = MAuthHTTPClient(
+                signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
+                httpClient: httpClient)
+            let response = try await client.execute(
+                HTTPClientRequest(url: "https://localhost:\(try #require(server.tlsPort))/"))
+            #expect(response.status == .ok)
+            #expect(response.version.major == 2)
+            #expect(String(buffer: response.body).contains(#""http_version":"HTTP/2""#))
+            #expect(response.responder == MAuthIdentity(appUUID: ClientServer.responderUUID, version: .v2))
+        }
         try await server.stop()
     }
 
