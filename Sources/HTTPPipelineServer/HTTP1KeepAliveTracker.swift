@@ -2,25 +2,59 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Records, for each HTTP/1 request head in order, whether the client asked to keep the
-/// connection open — by the rules of its HTTP version (1.0 closes unless it says `keep-alive`,
-/// 1.1 stays open unless it says `close`), which are lost once the head becomes an `HTTPRequest`.
-final class HTTP1KeepAliveTracker: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+/// Records what each HTTP/1 request's version means for its response — lost once the head
+/// becomes an `HTTPRequest` — and frames HTTP/1.0 responses the way an HTTP/1.0 client reads them.
+///
+/// HTTP/1.0 closes unless the client says `keep-alive`, HTTP/1.1 stays open unless it says
+/// `close`. An HTTP/1.0 client cannot read chunked encoding, so a response to it that has no
+/// `Content-Length` goes out as HTTP/1.0, delimited by closing the connection.
+final class HTTP1KeepAliveTracker: ChannelDuplexHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
-    private let pending = Mutex<[Bool]>([])
+    /// What the responder needs to know of a request's HTTP/1 version.
+    struct RequestTraits: Equatable {
+        /// The client asked, by its version's rules, to keep the connection open.
+        var wantsKeepAlive: Bool
+        /// The request was HTTP/1.0.
+        var isHTTP10: Bool
+    }
+
+    /// Requests in order, for the responder task, which takes them one at a time.
+    private let notYetServed = Mutex<[RequestTraits]>([])
+    /// Requests in order whose response head has not been written; used on the event loop only.
+    private let notYetAnswered = Mutex<[Bool]>([])
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) {
-            pending.withLock { $0.append(head.isKeepAlive) }
+            let isHTTP10 = head.version.major == 1 && head.version.minor == 0
+            notYetServed.withLock {
+                $0.append(RequestTraits(wantsKeepAlive: head.isKeepAlive, isHTTP10: isHTTP10))
+            }
+            notYetAnswered.withLock { $0.append(isHTTP10) }
         }
         context.fireChannelRead(data)
     }
 
-    /// Whether the oldest request not yet served asked for keep-alive.
-    func nextRequestWantsKeepAlive() -> Bool {
-        pending.withLock { $0.isEmpty ? false : $0.removeFirst() }
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200 else {
+            context.write(data, promise: promise)
+            return
+        }
+        let answersHTTP10 = notYetAnswered.withLock { $0.isEmpty ? false : $0.removeFirst() }
+        if answersHTTP10, !head.headers.contains(name: "content-length") {
+            head.version = .http1_0
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        } else {
+            context.write(data, promise: promise)
+        }
+    }
+
+    /// The oldest request not yet served.
+    func nextRequest() -> RequestTraits {
+        notYetServed.withLock { $0.isEmpty ? RequestTraits(wantsKeepAlive: false, isHTTP10: false) : $0.removeFirst() }
     }
 }
 

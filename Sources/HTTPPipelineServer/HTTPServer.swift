@@ -290,7 +290,7 @@ public final class HTTPServer: Service, Sendable {
                         reader: reader,
                         writer: outbound,
                         connection: info,
-                        keepAliveRequested: keepAlive.nextRequestWantsKeepAlive()
+                        request: keepAlive.nextRequest()
                     )
                     if !outcome.keepAlive {
                         // The pipeline handler closes the connection once the response has been

@@ -25,14 +25,14 @@ struct RequestResponder {
 
     /// Answers `head` and returns whether the connection can carry another request.
     ///
-    /// - Parameter keepAliveRequested: whether the client asked to keep an HTTP/1 connection
-    ///   open.
+    /// - Parameter request: what the HTTP/1 request's version asks of the connection; `nil` on
+    ///   HTTP/2.
     func respond(
         to head: HTTPRequest,
         reader: InboundRequestReader,
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
         connection: Connection,
-        keepAliveRequested: Bool = true
+        request: HTTP1KeepAliveTracker.RequestTraits? = nil
     ) async -> (keepAlive: Bool, bodyComplete: Bool) {
         let start = ContinuousClock.now
         let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
@@ -69,17 +69,24 @@ struct RequestResponder {
 
         let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
-        var keepAlive = isHTTP1 && keepAliveRequested && bodyIdle
+        let isHTTP10 = request?.isHTTP10 ?? false
+        var responseHead = response.head
+        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
+            responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
+        }
+        var keepAlive = isHTTP1 && (request?.wantsKeepAlive ?? false) && bodyIdle
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false
         }
-        var responseHead = response.head
+        if isHTTP10, responseHead.headerFields[.contentLength] == nil, head.method != .head {
+            // Without a length, an HTTP/1.0 client finds the end of the body by the close.
+            keepAlive = false
+        }
         if isHTTP1, !keepAlive {
             responseHead.headerFields[.connection] = "close"
             connection.closeAfterResponse()
-        }
-        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
-            responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
+        } else if isHTTP10 {
+            responseHead.headerFields[.connection] = "keep-alive"
         }
         do {
             try await writer.write(.head(responseHead))
