@@ -39,7 +39,7 @@ public struct MAuthServiceAuthenticator: Sendable {
     public init(
         configuration: MAuthConfiguration,
         cachePolicy: MAuthServiceKeyProvider.CachePolicy = .init(),
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = MAuthServiceClient.defaultHTTPClient,
         logger: Logger = Logger(label: "mauth.service")
     ) throws(MAuthError) {
         var missing: [String] = []

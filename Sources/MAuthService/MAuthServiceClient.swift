@@ -31,14 +31,14 @@ public struct MAuthServiceClient: Sendable {
     ///   - baseURL: the service's base URL.
     ///   - apiVersion: the API version; `v1`.
     ///   - signer: the calling app's identity.
-    ///   - httpClient: the client to send with; the shared one by default.
+    ///   - httpClient: the client to send with; ``defaultHTTPClient`` by default.
     ///   - timeout: the limit for one attempt; 3 s by default.
     ///   - connectionRetries: retries after a failed connection attempt; 2 by default.
     public init(
         baseURL: String,
         apiVersion: String = "v1",
         signer: MAuthSigner,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = Self.defaultHTTPClient,
         timeout: Duration = .seconds(3),
         connectionRetries: Int = 2
     ) {
@@ -52,6 +52,18 @@ public struct MAuthServiceClient: Sendable {
         self.connectionRetries = connectionRetries
         self.pathPrefix = URLComponents(string: base)?.percentEncodedPath ?? ""
     }
+
+    /// The HTTP client used when none is given.
+    ///
+    /// Unlike `HTTPClient.shared`, it does not keep retrying a connection that cannot be made
+    /// until the call's deadline: the retries with pauses above are the only ones, so an
+    /// unreachable service is reported in well under a second rather than after every attempt
+    /// has run out its timeout. It lives as long as the process and is never shut down.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
 
     /// A response from the service.
     struct Reply {

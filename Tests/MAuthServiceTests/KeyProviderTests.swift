@@ -151,7 +151,9 @@ struct KeyProviderTests {
         let baseURL = service.baseURL
         try await service.stop()
         let unreachable = MAuthServiceKeyProvider(client: service.client(baseURL: baseURL))
+        let started = ContinuousClock.now
         let down = await #expect(throws: MAuthError.self) { try await unreachable.publicKey(forAppUUID: app.appUUID) }
+        #expect(started.duration(to: .now) < .seconds(2), "a refused connection is retried briefly, not until timeouts")
         #expect(
             down?.message.hasPrefix("could not reach the MAuth service at \(baseURL)") == true, "\(down?.message ?? "")"
         )
