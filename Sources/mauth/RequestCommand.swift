@@ -87,6 +87,9 @@ struct RequestCommand: AsyncParsableCommand {
         let signer = try makeSigner(configuration)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic
+        // Like curl, a connection that cannot be made is reported at once rather than retried
+        // until the timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         if insecure {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
@@ -101,6 +104,23 @@ struct RequestCommand: AsyncParsableCommand {
             try? await httpClient.shutdown()
             throw error
         }
+    }
+
+    /// A transport failure in words, with the fix when there is an obvious one.
+    static func reason(_ error: any Error) -> String {
+        let description = String(describing: error)
+        // NIOSSL reports an untrusted certificate only inside BoringSSL's error text.
+        if description.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's TLS certificate is not trusted (pass --insecure to skip verification)"
+        }
+        if let error = error as? HTTPClientError, error == .connectTimeout || error == .deadlineExceeded {
+            return "no answer in time"
+        }
+        let ioError = (error as? IOError) ?? ((error as? NIOConnectionError)?.connectionErrors.first?.error as? IOError)
+        if ioError?.errnoCode == ECONNREFUSED {
+            return "the connection was refused (is the server running?)"
+        }
+        return description
     }
 
     private func send(with httpClient: HTTPClient, configuration: MAuthConfiguration, signer: MAuthSigner) async throws
@@ -142,7 +162,7 @@ struct RequestCommand: AsyncParsableCommand {
         } catch let error as MAuthError {
             throw CommandFailure(error.message)
         } catch {
-            throw CommandFailure("could not complete the request to \(url): \(error)")
+            throw CommandFailure("could not complete the request to \(url): \(Self.reason(error))")
         }
         let version =
             response.version.major == 2 ? "HTTP/2" : "HTTP/\(response.version.major).\(response.version.minor)"
@@ -197,7 +217,7 @@ struct RequestCommand: AsyncParsableCommand {
         } catch let failure as CommandFailure {
             throw failure
         } catch {
-            throw CommandFailure("could not complete the request to \(url): \(error)")
+            throw CommandFailure("could not complete the request to \(url): \(Self.reason(error))")
         }
         var responder: MAuthIdentity?
         if let authenticator {

@@ -81,10 +81,11 @@ struct RequestCommandTests {
         #expect(answer.text.contains("< HTTP/2 200 OK\n"))
         let verified = try await Self.request(["GET", url], in: directory)
         #expect(verified.status == 1, "the self-signed certificate is refused without --insecure")
+        #expect(verified.errorText.contains("the server's TLS certificate is not trusted (pass --insecure"))
         #expect(await serve.stop() == 0)
     }
 
-    @Test("an unsigned response fails --authenticate-response; bad usage exits 2")
+    @Test("an unsigned response fails --authenticate-response, a refused connection exits 1, bad usage 2")
     func failures() async throws {
         let directory = try Fixtures.temporaryDirectory("mauth-request")
         let serve = try await RunningMAuth(serve: [], directory: directory)
@@ -93,7 +94,14 @@ struct RequestCommandTests {
         #expect(
             unsigned.errorText.hasPrefix(
                 "mauth: the response is inauthentic: Authentication Failed. No mAuth signature present"))
+        let port = serve.port
         #expect(await serve.stop() == 0)
+
+        let started = ContinuousClock.now
+        let refused = try await Self.request(["GET", "http://127.0.0.1:\(port)/"], in: directory)
+        #expect(refused.status == 1)
+        #expect(refused.errorText.hasSuffix("the connection was refused (is the server running?)\n"))
+        #expect(started.duration(to: .now) < .seconds(5), "a refused connection is reported at once")
 
         let empty = try Fixtures.temporaryDirectory("mauth-request-empty")
         let noIdentity = try await Self.request(["GET", "http://127.0.0.1:1/"], in: empty)
