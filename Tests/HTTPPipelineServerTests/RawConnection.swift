@@ -1,4 +1,5 @@
 import Foundation
+import MAuthTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -59,14 +60,18 @@ final class RawConnection {
     }
 
     /// Everything the server sends until it closes the connection or goes quiet for five seconds.
-    func receiveAll() -> String {
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            received.append(contentsOf: buffer[..<count])
+    func receiveAll() async -> String {
+        let descriptor = self.descriptor
+        let received = await onDedicatedThread {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                received.append(contentsOf: buffer[..<count])
+            }
+            return received
         }
         return String(decoding: received, as: UTF8.self)
     }

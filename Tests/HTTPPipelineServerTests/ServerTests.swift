@@ -119,7 +119,7 @@ struct ServerTests {
                 + "GET /missing-signature HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
-        let responses = connection.receiveAll()
+        let responses = await connection.receiveAll()
         let statuses = responses.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
         #expect(statuses == ["200", "200", "401", "200"], "\(responses)")
         let exempt = try #require(responses.range(of: "exempt from authentication"))
@@ -134,13 +134,13 @@ struct ServerTests {
         let server = try await TestServer()
         let garbage = try RawConnection(port: server.ports.cleartext)
         garbage.send("THIS IS NOT HTTP\r\n\r\n")
-        #expect(garbage.receiveAll().hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(await garbage.receiveAll().hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
 
         let large = try RawConnection(port: server.ports.cleartext)
         large.send(
             "GET /app_status HTTP/1.1\r\nHost: x\r\nX-Large: \(String(repeating: "a", count: 20_000))\r\nConnection: close\r\n\r\n"
         )
-        let answer = large.receiveAll()
+        let answer = await large.receiveAll()
         #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
         #expect(answer.hasSuffix(#"{"error":"The request head is too large."}"#))
 
@@ -190,7 +190,7 @@ struct ServerTests {
         let connection = try RawConnection(port: server.ports.cleartext)
         connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n")
         let started = ContinuousClock.now
-        let answer = connection.receiveAll()
+        let answer = await connection.receiveAll()
         #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
         #expect(started.duration(to: .now) < .seconds(4), "the connection stayed open past the idle timeout")
         try await server.stop()
@@ -201,20 +201,36 @@ struct ServerTests {
         let server = try await TestServer()
         let connection = try RawConnection(port: server.ports.cleartext)
         connection.send("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        let answer = connection.receiveAll()
+        let answer = await connection.receiveAll()
         let body = try #require(answer.range(of: "\r\n\r\n")).upperBound
         #expect(answer[body...].utf8.count == TestServer.bigBodySize)
         try await server.stop()
     }
 
-    @Test("HTTP/1.0 connections close after the response unless they ask for keep-alive")
+    @Test("HTTP/1.0: close unless keep-alive is asked for, and no chunked encoding")
     func http10() async throws {
         let server = try await TestServer()
         let connection = try RawConnection(port: server.ports.cleartext)
         connection.send("GET /app_status HTTP/1.0\r\n\r\n")
         let started = ContinuousClock.now
-        #expect(connection.receiveAll().contains("this route is exempt from authentication"))
+        #expect(await connection.receiveAll().contains("this route is exempt from authentication"))
         #expect(started.duration(to: .now) < .seconds(2), "the server kept an HTTP/1.0 connection open")
+
+        let streamed = try RawConnection(port: server.ports.cleartext)
+        streamed.send("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let streamedAnswer = await streamed.receiveAll()
+        #expect(streamedAnswer.hasPrefix("HTTP/1.0 200 OK\r\n"), "\(streamedAnswer)")
+        #expect(!streamedAnswer.lowercased().contains("chunked"), "\(streamedAnswer)")
+        #expect(streamedAnswer.hasSuffix("\r\n\r\none two three"), "\(streamedAnswer)")
+
+        let kept = try RawConnection(port: server.ports.cleartext)
+        kept.send(
+            "GET /app_status HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                + "GET /app_status HTTP/1.0\r\n\r\n")
+        let keptAnswer = await kept.receiveAll()
+        let answers = keptAnswer.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+        #expect(answers.count == 2, "\(keptAnswer)")
+        #expect(answers.first?.lowercased().contains("connection: keep-alive") == true, "\(keptAnswer)")
         try await server.stop()
     }
 
@@ -226,7 +242,7 @@ struct ServerTests {
             .map { "\($0.name.rawName): \($0.value)\r\n" }.joined()
         connection.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\(headers)\r\n0123456789")
         connection.finishSending()
-        #expect(!connection.receiveAll().hasPrefix("HTTP/1.1 200"))
+        #expect(await !connection.receiveAll().hasPrefix("HTTP/1.1 200"))
         try await server.stop()
     }
 
@@ -236,7 +252,7 @@ struct ServerTests {
         let connection = try RawConnection(port: server.ports.cleartext)
         connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\n")
         let started = ContinuousClock.now
-        #expect(connection.receiveAll() == "")
+        #expect(await connection.receiveAll() == "")
         #expect(started.duration(to: .now) < .seconds(4))
         try await server.stop()
     }

@@ -14,6 +14,7 @@ caller, ``POST /echo`` answers the request body, ``GET /app_status`` is exempt.
 """
 
 import json
+import signal
 import socket
 import sys
 
@@ -90,6 +91,9 @@ def serve_asgi():
 
 
 if __name__ == "__main__":
+    # A child inherits the signal mask of the thread that started it, and the Swift test runner's
+    # threads block SIGTERM; unblocked, SIGTERM stops this server at once.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     modes = {"wsgi": serve_wsgi, "asgi": serve_asgi}
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         sys.stderr.write("usage: python_server.py wsgi|asgi\n")

@@ -62,15 +62,18 @@ public enum ChildProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        // The pipes are drained and the input written at once, each on its own thread, so that a
+        // chatty program cannot fill one pipe and stall while the test waits on another.
+        async let output = onDedicatedThread { stdout.fileHandleForReading.readDataToEndOfFile() }
+        async let error = onDedicatedThread { stderr.fileHandleForReading.readDataToEndOfFile() }
         if let input {
-            stdin.fileHandleForWriting.write(input)
-            try stdin.fileHandleForWriting.close()
+            await onDedicatedThread {
+                stdin.fileHandleForWriting.write(input)
+                try? stdin.fileHandleForWriting.close()
+            }
         }
-        // Both pipes are drained at once so that a chatty program cannot fill one and stall.
-        async let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let error = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
         let (outputData, errorData) = await (output, error)
-        process.waitUntilExit()
+        await onDedicatedThread { process.waitUntilExit() }
         return Result(status: process.terminationStatus, output: outputData, error: errorData)
     }
 }

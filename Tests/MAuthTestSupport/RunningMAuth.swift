@@ -51,16 +51,20 @@ public final class RunningMAuth: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        var text = ""
         let reader = output.fileHandleForReading
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !text.contains(marker) {
-            let chunk = reader.availableData
-            guard !chunk.isEmpty, ContinuousClock.now < deadline else {
-                process.terminate()
-                throw Failure(description: "mauth \(arguments.first ?? "") did not start; it printed: \(text)")
+        let text = await onDedicatedThread {
+            var text = ""
+            while !text.contains(marker), ContinuousClock.now < deadline {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
             }
-            text += String(decoding: chunk, as: UTF8.self)
+            return text
+        }
+        guard text.contains(marker) else {
+            process.terminate()
+            throw Failure(description: "mauth \(arguments.first ?? "") did not start; it printed: \(text)")
         }
         banner = text
         port = try Self.port(in: text, scheme: "http")
@@ -87,7 +91,7 @@ public final class RunningMAuth: @unchecked Sendable {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
-        process.waitUntilExit()
+        await onDedicatedThread { [process] in process.waitUntilExit() }
         return process.terminationStatus
     }
 
