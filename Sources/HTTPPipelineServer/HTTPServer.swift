@@ -53,6 +53,11 @@ public final class HTTPServer: Service, Sendable {
 
     private typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
 
+    /// How long a connection that is closing waits for the rest of a request it will not serve.
+    private static let lingerAfterClose = Duration.seconds(2)
+    /// How much of such a request it reads and drops before closing anyway.
+    private static let maximumDroppedAfterClose = 4 * 1024 * 1024
+
     private let configuration: HTTPServerConfiguration
     private let responder: RequestResponder
     private let logger: Logger
@@ -292,10 +297,21 @@ public final class HTTPServer: Service, Sendable {
                         connection: info,
                         request: keepAlive.nextRequest()
                     )
+                    if !outcome.responseSent {
+                        // A response that broke off cannot be finished: close at once.
+                        return
+                    }
                     if !outcome.keepAlive {
                         // The pipeline handler closes the connection once the response has been
-                        // sent; until then whatever the client still sends is read and dropped.
-                        while try await reader.next(within: configuration.idleTimeout) != nil {}
+                        // sent and the request has ended; until then whatever the client still
+                        // sends is read and dropped — for a little while only, since a client
+                        // answered early (413) may stop sending without ending its request.
+                        var dropped = 0
+                        while dropped < Self.maximumDroppedAfterClose,
+                            let part = try await reader.next(within: Self.lingerAfterClose)
+                        {
+                            if case .body(let buffer) = part { dropped += buffer.readableBytes }
+                        }
                         return
                     }
                     waitLimit = configuration.idleTimeout
@@ -330,7 +346,7 @@ public final class HTTPServer: Service, Sendable {
                             else { return }
                             let outcome = await self.responder.respond(
                                 to: head, reader: reader, writer: outbound, connection: info)
-                            if outcome.bodyComplete {
+                            if outcome.bodyComplete, outcome.responseSent {
                                 // Both sides have ended the stream: it closes by itself once the
                                 // response's last frames are sent, which flow control may delay.
                                 // Closing it now would reset it and lose them.

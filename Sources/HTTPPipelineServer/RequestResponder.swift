@@ -33,7 +33,7 @@ struct RequestResponder {
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
         connection: Connection,
         request: HTTP1KeepAliveTracker.RequestTraits? = nil
-    ) async -> (keepAlive: Bool, bodyComplete: Bool) {
+    ) async -> (keepAlive: Bool, bodyComplete: Bool, responseSent: Bool) {
         let start = ContinuousClock.now
         let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
         var sendContinue: (@Sendable () async throws -> Void)?
@@ -88,12 +88,14 @@ struct RequestResponder {
         } else if isHTTP10 {
             responseHead.headerFields[.connection] = "keep-alive"
         }
+        var responseSent = false
         do {
             try await writer.write(.head(responseHead))
             if head.method != .head {
                 try await response.body.write(to: OutboundBodyWriter(writer: writer))
             }
             try await writer.write(.end(nil))
+            responseSent = true
         } catch {
             context.logger.debug("Could not send the response", metadata: ["error": "\(error)"])
             keepAlive = false
@@ -102,7 +104,7 @@ struct RequestResponder {
         if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
-        return (keepAlive, bodyIdle && body.isComplete)
+        return (keepAlive, bodyIdle && body.isComplete, responseSent)
     }
 
     private func logAccess(

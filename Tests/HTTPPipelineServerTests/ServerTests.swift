@@ -246,6 +246,37 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("a body read after the handler returned fails that exchange and closes the connection")
+    func lateBodyRead() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send(
+            "POST /late-read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        let answer = await connection.receiveAll()
+        #expect(!answer.contains("hello"), "the late read must not see the body")
+        #expect(!answer.contains("exempt from authentication"), "the connection must not serve the next request")
+        let afterwards = try await withHTTPClient(http2: false) { client in
+            try await Self.send(client, server.baseURL, target: "/app_status", sign: false)
+        }
+        #expect(afterwards.status == 200)
+        try await server.stop()
+    }
+
+    @Test("after an early 413 the connection closes soon, even if the client stops sending mid-body")
+    func earlyRefusalLingersBriefly() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" + String(repeating: "x", count: 1000))
+        let started = ContinuousClock.now
+        let answer = await connection.receiveAll()
+        #expect(answer.hasPrefix("HTTP/1.1 413 "), "\(answer)")
+        #expect(started.duration(to: .now) < .seconds(4), "the server waited for the rest of a refused body")
+        try await server.stop()
+    }
+
     @Test("a connection that never completes its first request is closed")
     func slowClient() async throws {
         let server = try await TestServer { $0.firstRequestTimeout = .milliseconds(300) }

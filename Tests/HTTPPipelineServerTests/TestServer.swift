@@ -46,6 +46,16 @@ final class TestServer: Sendable {
             try await Task.sleep(for: .milliseconds(800))
             return .text("finished")
         }
+        router.post("/late-read") { request, _ in
+            // Reads the request body only while the response is being written: after the handler
+            // returned, which the server refuses.
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    for try await part in request.body { try await writer.write(part) }
+                }
+            )
+        }
         router.get("/big") { _, _ in
             Response(
                 status: .ok, body: ResponseBody(buffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: bigBodySize)))
@@ -65,7 +75,7 @@ final class TestServer: Sendable {
         return Pipeline(
             MAuthMiddleware(
                 authenticator: authenticator,
-                exemptPaths: ["/app_status", "/slow", "/stream", "/big"],
+                exemptPaths: ["/app_status", "/slow", "/stream", "/big", "/late-read"],
                 maxBodySize: maxBodySize
             ),
             handler: router
