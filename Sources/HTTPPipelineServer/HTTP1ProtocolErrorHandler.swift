@@ -18,7 +18,7 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
     private var requestOpen = false
     /// The application completed a response while the current request was still open.
     private var answeredOpenRequest = false
-    /// A response head has been written and its end has not.
+    /// A final (not informational) response head has been written and its end has not.
     private var responseInProgress = false
     /// This handler has answered a parse error; nothing else may be written.
     private var answeredParseError = false
@@ -29,7 +29,9 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
             requestOpen = true
             answeredOpenRequest = false
         case .end:
+            // Whatever breaks after this belongs to the next request.
             requestOpen = false
+            answeredOpenRequest = false
         case .body:
             break
         }
@@ -67,7 +69,7 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
             return
         }
         switch unwrapOutboundIn(data) {
-        case .head: responseInProgress = true
+        case .head(let head): if head.status.code >= 200 { responseInProgress = true }
         case .end:
             responseInProgress = false
             if requestOpen { answeredOpenRequest = true }

@@ -53,7 +53,8 @@ public final class HTTPServer: Service, Sendable {
 
     private typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
 
-    /// How long a connection that is closing waits for the rest of a request it will not serve.
+    /// How long, in all, a connection that is closing waits for the rest of a request body it
+    /// will not serve.
     private static let lingerAfterClose = Duration.seconds(2)
     /// How much of such a request it reads and drops before closing anyway.
     private static let maximumDroppedAfterClose = 4 * 1024 * 1024
@@ -298,19 +299,22 @@ public final class HTTPServer: Service, Sendable {
                         request: keepAlive.nextRequest()
                     )
                     if !outcome.responseSent {
-                        // A response that broke off cannot be finished: close at once.
+                        // A response that broke off cannot be finished. It closes at once, with a
+                        // reset, so that a client reading to the end of the connection (HTTP/1.0)
+                        // cannot take the part it got for the whole.
+                        try? await (channel as? any SocketOptionProvider)?
+                            .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
                         return
                     }
                     if !outcome.keepAlive {
                         // The pipeline handler closes the connection once the response has been
-                        // sent and the request has ended; until then whatever the client still
-                        // sends is read and dropped — for a little while only, since a client
-                        // answered early (413) may stop sending without ending its request.
-                        var dropped = 0
-                        while dropped < Self.maximumDroppedAfterClose,
-                            let part = try await reader.next(within: Self.lingerAfterClose)
-                        {
-                            if case .body(let buffer) = part { dropped += buffer.readableBytes }
+                        // sent and the request has ended. A complete request only waits for the
+                        // response to go out, however slowly the client reads; the rest of a
+                        // request answered early (413) is read and dropped for a little while
+                        // only, since its client may stop sending without ending it.
+                        let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
+                        if requestEnded {
+                            while try await reader.next(within: configuration.idleTimeout) != nil {}
                         }
                         return
                     }
@@ -320,6 +324,23 @@ public final class HTTPServer: Service, Sendable {
         } catch {
             logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Reads and drops what is left of a request, until it ends, 2 s have passed or 4 MiB have
+    /// been dropped; returns whether the request ended.
+    private func drainRefusedRequest(_ reader: InboundRequestReader) async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: Self.lingerAfterClose)
+        var dropped = 0
+        while dropped < Self.maximumDroppedAfterClose {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero, let part = try await reader.next(within: remaining) else { return false }
+            switch part {
+            case .body(let buffer): dropped += buffer.readableBytes
+            case .end: return true
+            case .head: return false
+            }
+        }
+        return false
     }
 
     private func serveHTTP2(

@@ -35,7 +35,9 @@ struct RequestResponder {
         request: HTTP1KeepAliveTracker.RequestTraits? = nil
     ) async -> (keepAlive: Bool, bodyComplete: Bool, responseSent: Bool) {
         let start = ContinuousClock.now
-        let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
+        let isHTTP10 = request?.isHTTP10 ?? false
+        // An HTTP/1.0 client cannot read an interim response, so its expectation is ignored.
+        let expectsContinue = !isHTTP10 && head.headerFields[.expect]?.lowercased() == "100-continue"
         var sendContinue: (@Sendable () async throws -> Void)?
         if expectsContinue {
             sendContinue = { @Sendable in try await writer.write(.head(HTTPResponse(status: .continue))) }
@@ -69,7 +71,6 @@ struct RequestResponder {
 
         let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
-        let isHTTP10 = request?.isHTTP10 ?? false
         var responseHead = response.head
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
@@ -78,7 +79,8 @@ struct RequestResponder {
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false
         }
-        if isHTTP10, responseHead.headerFields[.contentLength] == nil, head.method != .head {
+        let hasBody = head.method != .head && ![204, 304].contains(responseHead.status.code)
+        if isHTTP10, hasBody, responseHead.headerFields[.contentLength] == nil {
             // Without a length, an HTTP/1.0 client finds the end of the body by the close.
             keepAlive = false
         }

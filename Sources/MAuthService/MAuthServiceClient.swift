@@ -58,7 +58,9 @@ public struct MAuthServiceClient: Sendable {
     /// Unlike `HTTPClient.shared`, it does not keep retrying a connection that cannot be made
     /// until the call's deadline: the retries with pauses above are the only ones, so an
     /// unreachable service is reported in well under a second rather than after every attempt
-    /// has run out its timeout. It lives as long as the process and is never shut down.
+    /// has run out its timeout. A connection that cannot be made also fails the other calls
+    /// waiting for a connection to the service at that moment; each of them is retried the same
+    /// way. It lives as long as the process and is never shut down.
     public static let defaultHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -81,6 +81,37 @@ struct ProtocolErrorHandlerTests {
         _ = try? channel.finish()
     }
 
+    @Test("a request answered early and then completed leaves the next request's 400 to this handler")
+    func garbageAfterAnEarlyAnswer() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(
+            ByteBuffer(string: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"))
+        Self.respond(channel, status: .payloadTooLarge)
+        try channel.writeInbound(ByteBuffer(string: "0\r\n\r\nNOT HTTP AT ALL\r\n\r\n"))
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"), "\(text)")
+        #expect(text.contains("HTTP/1.1 400 Bad Request\r\n"), "\(text)")
+        #expect(Self.responseCount(text) == 2, "\(text)")
+        _ = try? channel.finish()
+    }
+
+    @Test("a body that breaks after 100 Continue still gets a 400")
+    func brokenBodyAfterContinue() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(
+            ByteBuffer(
+                string:
+                    "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ))
+        channel.writeAndFlush(
+            HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .continue)), promise: nil)
+        try channel.writeInbound(ByteBuffer(string: "zz\r\n"))
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(text)")
+        #expect(text.contains("HTTP/1.1 400 Bad Request\r\n"), "\(text)")
+        _ = try? channel.finish()
+    }
+
     @Test("garbage between requests gets a 400")
     func garbageBetweenRequests() throws {
         let channel = try Self.channel()

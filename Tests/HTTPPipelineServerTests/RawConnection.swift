@@ -20,9 +20,16 @@ final class RawConnection {
         let description: String
     }
 
-    init(port: Int) throws {
+    /// Connects to `port` on the loopback interface.
+    ///
+    /// - Parameter receiveBufferSize: a small receive buffer makes the server wait for this side
+    ///   to read, as a slow client over a slow link would.
+    init(port: Int, receiveBufferSize: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
+        if var size = receiveBufferSize {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

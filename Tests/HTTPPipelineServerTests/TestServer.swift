@@ -25,7 +25,7 @@ final class TestServer: Sendable {
     )
 
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
-    static let bigBodySize = 4 * 1024 * 1024
+    static let bigBodySize = 16 * 1024 * 1024
 
     static func application(maxBodySize: Int) -> Pipeline {
         var router = Router()

@@ -34,10 +34,6 @@ final class EVPKey: @unchecked Sendable {
 
     /// Generates a new RSA key of `bits` bits.
     static func generateRSA(bits: Int) throws(MAuthError) -> EVPKey {
-        try OpenSSLKeyCodec.serialized { () throws(MAuthError) -> EVPKey in try makeRSA(bits: bits) }
-    }
-
-    private static func makeRSA(bits: Int) throws(MAuthError) -> EVPKey {
         guard let context = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else {
             throw MAuthError(.invalidKey, "could not create an RSA key generator (\(OpenSSLErrorQueue.drain()))")
         }

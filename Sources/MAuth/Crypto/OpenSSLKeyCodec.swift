@@ -1,11 +1,12 @@
 import Synchronization
 
-/// Serializes OpenSSL's key decoders, encoders and generators within the process.
+/// Serializes OpenSSL's key decoders and encoders within the process.
 ///
 /// OpenSSL 3.0 fills its provider method caches lazily, and a decode racing that fill on another
 /// thread has been seen to fail with "unsupported" for a perfectly valid key. Key loading is rare
 /// (at start-up and on a key-cache miss), so one lock costs nothing measurable, while signing and
-/// verifying, which use prepared per-key contexts, never take it.
+/// verifying, which use prepared per-key contexts, never take it. Key generation, which can take a
+/// second, does not take it either.
 enum OpenSSLKeyCodec {
     private static let lock = Mutex(())
 
