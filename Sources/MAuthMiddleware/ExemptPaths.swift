@@ -8,10 +8,15 @@
 public struct ExemptPaths: Sendable, ExpressibleByArrayLiteral {
     /// The exempt paths, each starting with `/`.
     public let paths: Set<String>
+    /// The same paths as UTF-8 bytes: `String` equality treats canonically equivalent texts
+    /// (a Kelvin sign and a `K`) as equal, which a router comparing bytes would not.
+    private let pathBytes: Set<[UInt8]>
 
     /// Creates a set of exempt paths.
     public init(_ paths: some Sequence<String>) {
+        let paths = Array(paths)
         self.paths = Set(paths)
+        self.pathBytes = Set(paths.map { Array($0.utf8) })
     }
 
     public init(arrayLiteral elements: String...) {
@@ -20,8 +25,8 @@ public struct ExemptPaths: Sendable, ExpressibleByArrayLiteral {
 
     /// Whether a request whose raw path is `rawPath` skips authentication.
     public func contains(rawPath: Substring) -> Bool {
-        guard paths.contains(String(rawPath)) else { return false }
         let bytes = Array(rawPath.utf8)
+        guard pathBytes.contains(bytes) else { return false }
         guard bytes.first == UInt8(ascii: "/"), !bytes.contains(UInt8(ascii: "\\")) else { return false }
         var index = 0
         while index < bytes.count {

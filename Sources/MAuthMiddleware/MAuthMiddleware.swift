@@ -77,7 +77,9 @@ public struct MAuthMiddleware: Middleware {
         do {
             context.mauthIdentity = try await authenticator.authenticate(
                 method: request.head.method.rawValue,
-                target: MAuthRequestTarget(request.target),
+                // Exactly the path and query the handler sees: a `#` in the target must not split
+                // what is authenticated from what is served.
+                target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
                 headers: request.head.headerFields,
                 body: body.readableBytesView
             )
@@ -90,7 +92,8 @@ public struct MAuthMiddleware: Middleware {
     }
 
     private func failureResponse(_ error: MAuthError, context: RequestContext) -> Response {
-        let unable = error.code == .unableToAuthenticate
+        // Anything but a verdict on the request itself is the server's failure.
+        let unable = error.code != .inauthentic
         let message: String
         switch errorMessages {
         case .detailed: message = error.message

@@ -87,7 +87,7 @@ public struct MAuthServiceAuthenticator: Sendable {
             )
             return Result(isAuthentic: true, status: 200, message: nil, identity: identity)
         } catch {
-            let status = error.code == .unableToAuthenticate ? 500 : 401
+            let status = error.code == .inauthentic ? 401 : 500
             return Result(isAuthentic: false, status: status, message: error.message, identity: nil)
         }
     }

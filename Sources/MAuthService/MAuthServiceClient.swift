@@ -79,11 +79,16 @@ public struct MAuthServiceClient: Sendable {
     /// Sends a signed request to `path` (below `/mauth/<apiVersion>/`).
     func send(_ method: HTTPMethod, _ path: String, json body: [UInt8]? = nil) async throws(MAuthError) -> Reply {
         let servicePath = "/mauth/\(apiVersion)/\(path)"
-        let signedHeaders = try signer.headers(
-            method: method.rawValue,
-            target: MAuthRequestTarget(pathPrefix + servicePath),
-            body: body ?? []
-        )
+        let signedHeaders: HTTPFields
+        do {
+            signedHeaders = try signer.headers(
+                method: method.rawValue,
+                target: MAuthRequestTarget(pathPrefix + servicePath),
+                body: body ?? []
+            )
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "could not sign the call to the MAuth service: \(error.message)")
+        }
         var request = HTTPClientRequest(url: baseURL + servicePath)
         request.method = method
         for field in signedHeaders {
@@ -96,17 +101,39 @@ public struct MAuthServiceClient: Sendable {
         var attempt = 0
         while true {
             do {
-                let response = try await httpClient.execute(
-                    request, timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
-                let responseBody = try await response.body.collect(upTo: 1 << 20)
-                return Reply(status: Int(response.status.code), headers: response.headers, body: responseBody)
+                return try await exchange(request)
             } catch {
                 guard Self.isConnectionFailure(error), attempt < connectionRetries else {
-                    throw MAuthError(.unableToAuthenticate, "could not reach the MAuth service at \(baseURL): \(error)")
+                    let reason =
+                        (error as? HTTPClientError) == .deadlineExceeded
+                        ? "no complete answer within \(timeout)" : "\(error)"
+                    throw MAuthError(
+                        .unableToAuthenticate, "could not reach the MAuth service at \(baseURL): \(reason)")
                 }
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(100 << attempt))
             }
+        }
+    }
+
+    /// One request and its whole response within ``timeout``: the client's own deadline ends
+    /// once the response head has arrived, and a body that stalls after it must not hold the
+    /// caller (and every lookup waiting on it) forever.
+    private func exchange(_ request: HTTPClientRequest) async throws -> Reply {
+        let (httpClient, timeout) = (self.httpClient, self.timeout)
+        return try await withThrowingTaskGroup(of: Reply.self) { group in
+            group.addTask {
+                let response = try await httpClient.execute(request, timeout: TimeAmount(clamping: timeout))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                return Reply(status: Int(response.status.code), headers: response.headers, body: body)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw HTTPClientError.deadlineExceeded
+            }
+            defer { group.cancelAll() }
+            guard let reply = try await group.next() else { throw HTTPClientError.deadlineExceeded }
+            return reply
         }
     }
 
@@ -123,8 +150,12 @@ public struct MAuthServiceClient: Sendable {
     }
 }
 
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+extension TimeAmount {
+    /// `duration` in nanoseconds, or the longest amount there is when it does not fit.
+    init(clamping duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        self = .nanoseconds(overflow || overflowAgain ? (seconds < 0 ? .min : .max) : total)
     }
 }

@@ -14,6 +14,9 @@ import Synchronization
 ///   used; failures are never cached.
 /// - With ``CachePolicy/staleIfErrorGracePeriod`` set, an expired key is still served for that
 ///   long while the service cannot be reached; without it, expiry is strict.
+/// - At most ``CachePolicy/maximumConcurrentLookups`` different apps are looked up at once; past
+///   that, a lookup fails at once rather than queue, so that requests forged with made-up app
+///   UUIDs cannot flood the service or starve lookups for real callers.
 ///
 /// An unknown app (404) is reported as `nil`, so the request is inauthentic (401). Any other
 /// status, a timeout, an unreachable service, a malformed document or an unusable key throws
@@ -28,26 +31,35 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         /// How long past expiry a key may still be served while the service fails; `nil` (the
         /// default) never serves an expired key.
         public var staleIfErrorGracePeriod: Duration?
+        /// The longest a key is kept, whatever `max-age` the service sends; one day by default.
+        public var maximumTimeToLive: Duration
+        /// How many different apps may be looked up at the same time; 64 by default.
+        public var maximumConcurrentLookups: Int
 
         /// Creates a policy.
         public init(
             defaultTimeToLive: Duration = .seconds(300),
             maximumEntries: Int = 1024,
-            staleIfErrorGracePeriod: Duration? = nil
+            staleIfErrorGracePeriod: Duration? = nil,
+            maximumTimeToLive: Duration = .seconds(86_400),
+            maximumConcurrentLookups: Int = 64
         ) {
             self.defaultTimeToLive = defaultTimeToLive
             self.maximumEntries = max(1, maximumEntries)
             self.staleIfErrorGracePeriod = staleIfErrorGracePeriod
+            self.maximumTimeToLive = maximumTimeToLive
+            self.maximumConcurrentLookups = max(1, maximumConcurrentLookups)
         }
     }
 
     private enum Lookup: Sendable {
         case key(MAuthPublicKey)
         case unknownApp
-        case failure(MAuthError)
+        /// The lookup failed; `stale` is the expired entry that was cached, if any.
+        case failure(MAuthError, stale: Entry?)
     }
 
-    private struct Entry {
+    private struct Entry: Sendable {
         var key: MAuthPublicKey
         var expires: ContinuousClock.Instant
         var lastUse: UInt64
@@ -76,28 +88,50 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         self.logger = logger
     }
 
+    private enum Cached {
+        case key(MAuthPublicKey)
+        case fetching(Task<Lookup, Never>)
+        case tooManyLookups
+    }
+
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
-        let now = ContinuousClock.now
-        let pending = state.withLock { state -> Result<MAuthPublicKey, Never>? in
-            guard var entry = state.entries[appUUID], entry.expires > now else { return nil }
-            state.useCounter += 1
-            entry.lastUse = state.useCounter
-            state.entries[appUUID] = entry
-            return .success(entry.key)
-        }
-        if case .success(let key) = pending {
-            return key
-        }
-        let fetch = state.withLock { state in
-            if let running = state.inFlight[appUUID] { return running }
+        // The grace period is judged from when this caller needed the key, not from when a slow
+        // failure (a timeout) came back.
+        let needed = ContinuousClock.now
+        let cached = state.withLock { state -> Cached in
+            if var entry = state.entries[appUUID], entry.expires > needed {
+                state.useCounter += 1
+                entry.lastUse = state.useCounter
+                state.entries[appUUID] = entry
+                return .key(entry.key)
+            }
+            if let running = state.inFlight[appUUID] { return .fetching(running) }
+            guard state.inFlight.count < cachePolicy.maximumConcurrentLookups else { return .tooManyLookups }
             let task = Task { await self.fetch(appUUID) }
             state.inFlight[appUUID] = task
-            return task
+            return .fetching(task)
+        }
+        let fetch: Task<Lookup, Never>
+        switch cached {
+        case .key(let key): return key
+        case .fetching(let task): fetch = task
+        case .tooManyLookups:
+            throw MAuthError(
+                .unableToAuthenticate,
+                "too many public keys are being fetched from the MAuth service at once to look up app \(appUUID)")
         }
         switch await fetch.value {
         case .key(let key): return key
         case .unknownApp: return nil
-        case .failure(let error): throw error
+        case .failure(let error, let stale):
+            if let grace = cachePolicy.staleIfErrorGracePeriod, let stale, stale.expires.advanced(by: grace) > needed {
+                logger.warning(
+                    "Serving an expired public key while the MAuth service fails",
+                    metadata: ["app_uuid": "\(appUUID)", "error": "\(error.message)"]
+                )
+                return stale.key
+            }
+            throw error
         }
     }
 
@@ -105,9 +139,6 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     public var cachedKeyCount: Int { state.withLock { $0.entries.count } }
 
     private func fetch(_ appUUID: String) async -> Lookup {
-        // The grace period is judged from when the key was needed, not from when a slow failure
-        // (a timeout) came back.
-        let needed = ContinuousClock.now
         let result = await ask(appUUID)
         let now = ContinuousClock.now
         return state.withLock { state in
@@ -116,23 +147,17 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             case .success(let (key, timeToLive)):
                 state.useCounter += 1
                 state.entries[appUUID] = Entry(
-                    key: key, expires: now.advanced(by: timeToLive), lastUse: state.useCounter)
+                    key: key, expires: now.advanced(by: min(timeToLive, cachePolicy.maximumTimeToLive)),
+                    lastUse: state.useCounter)
                 evictLeastRecentlyUsed(&state)
                 return .key(key)
             case .failure(let error) where error.code == .inauthentic:
                 state.entries[appUUID] = nil
                 return .unknownApp
             case .failure(let error):
-                if let grace = cachePolicy.staleIfErrorGracePeriod, let stale = state.entries[appUUID],
-                    stale.expires.advanced(by: grace) > needed
-                {
-                    logger.warning(
-                        "Serving an expired public key while the MAuth service fails",
-                        metadata: ["app_uuid": "\(appUUID)", "error": "\(error.message)"]
-                    )
-                    return .key(stale.key)
-                }
-                return .failure(error)
+                // Another lookup may have cached a fresh key meanwhile; it still holds.
+                if let entry = state.entries[appUUID], entry.expires > now { return .key(entry.key) }
+                return .failure(error, stale: state.entries[appUUID])
             }
         }
     }

@@ -10,19 +10,25 @@ enum ServiceJSON {
         return token["public_key_str"] as? String
     }
 
-    /// The `max-age` directive of a `Cache-Control` header, wherever it stands in the list.
+    /// The `max-age` directive of a `Cache-Control` header, wherever it stands in the list, in
+    /// its plain or quoted form; a number too large to hold counts as the largest there is.
     static func maxAge(inCacheControl values: [String]) -> Int? {
         for value in values {
             for directive in value.split(separator: ",") {
                 let parts = directive.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].lowercased() == "max-age",
-                    let seconds = Int(parts[1].trimmingCharacters(in: .whitespaces)),
-                    seconds >= 0
-                {
-                    return seconds
+                guard parts.count == 2, parts[0].lowercased() == "max-age" else { continue }
+                var digits = parts[1].trimmingCharacters(in: .whitespaces)
+                if digits.count >= 2, digits.hasPrefix("\""), digits.hasSuffix("\"") {
+                    digits = String(digits.dropFirst().dropLast())
                 }
+                guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { continue }
+                return Int(digits) ?? Int.max
             }
         }
         return nil
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -88,6 +88,15 @@ struct MAuthMiddlewareTests {
         let tamperedQuery = try await Self.respond(
             Self.request(.get, "/a?id=2", signWith: [.v2], signedTarget: "/a?id=1"))
         #expect(tamperedQuery.0 == .unauthorized)
+        // V1 does not sign the query, so only V2 can notice a '#' that hides part of it.
+        let fragment = try await Self.respond(
+            Self.request(.get, "/a?id=1#&admin=true", signWith: [.v2], signedTarget: "/a?id=1"))
+        #expect(fragment.0 == .unauthorized, "a '#' must not hide part of the query the handler sees")
+        for versions in [[MAuthVersion.v1], [.v2]] {
+            let pathFragment = try await Self.respond(
+                Self.request(.get, "/a#/../admin", signWith: versions, signedTarget: "/a"))
+            #expect(pathFragment.0 == .unauthorized)
+        }
         let expired = try await Self.respond(
             Self.request(.get, "/", signWith: [.v2]),
             pipeline: Self.pipeline(authenticator: Fixtures.authenticator(now: Fixtures.time + 301))
@@ -108,6 +117,16 @@ struct MAuthMiddlewareTests {
             Self.request(.get, "/", signWith: [.v2]), pipeline: Self.pipeline(authenticator: authenticator))
         #expect(status == .internalServerError)
         #expect(body == #"{"errors":{"mauth":["the MAuth service is unreachable"]}}"#)
+
+        struct Corrupt: PublicKeyProvider {
+            func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+                try MAuthPublicKey(pem: "-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----\n")
+            }
+        }
+        let corrupt = MAuthAuthenticator(keyProvider: Corrupt(), options: .init(clock: .fixed(Fixtures.time)))
+        let (corruptStatus, _, _) = try await Self.respond(
+            Self.request(.get, "/", signWith: [.v2]), pipeline: Self.pipeline(authenticator: corrupt))
+        #expect(corruptStatus == .internalServerError, "a broken key store is the server's failure, not the caller's")
     }
 
     @Test("the Ruby client's fixed messages on request")
@@ -145,6 +164,7 @@ struct MAuthMiddlewareTests {
             ("/app%5Fstatus", false),
             ("/APP_STATUS", false),
             ("/app_status/x", false),
+            ("/app_status#x", false),
         ])
     func exempt(target: String, isExempt: Bool) async throws {
         let (status, body, _) = try await Self.respond(Self.request(.get, target))
@@ -154,6 +174,14 @@ struct MAuthMiddlewareTests {
         } else {
             #expect(status == .unauthorized)
         }
+    }
+
+    @Test("exempt paths compare bytes, not canonically equivalent text")
+    func exemptBytes() {
+        let exempt: ExemptPaths = ["/Kelvin", "/a;b"]
+        #expect(exempt.contains(rawPath: "/Kelvin"))
+        #expect(!exempt.contains(rawPath: "/\u{212A}elvin"), "KELVIN SIGN is not K")
+        #expect(!exempt.contains(rawPath: "/a\u{037E}b"), "GREEK QUESTION MARK is not ';'")
     }
 
     @Test("the response signer signs with the version the request used")

@@ -45,6 +45,62 @@ struct KeyProviderTests {
         try await service.stop()
     }
 
+    @Test("max-age is read in its quoted form, and no key outlives the maximum time to live")
+    func cacheControlForms() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        service.switchboard.inject(.cacheControl(#"private, max-age="1""#))
+        let quoted = service.keyProvider()
+        _ = try await quoted.publicKey(forAppUUID: app.appUUID)
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = try await quoted.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 2)
+
+        service.switchboard.inject(.cacheControl("max-age=99999999999999999999999999"))
+        let capped = service.keyProvider(.init(maximumTimeToLive: .milliseconds(300)))
+        _ = try await capped.publicKey(forAppUUID: app.appUUID)
+        _ = try await capped.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 3)
+        try await Task.sleep(for: .milliseconds(400))
+        _ = try await capped.publicKey(forAppUUID: app.appUUID)
+        #expect(service.switchboard.securityTokenRequests == 4)
+        try await service.stop()
+    }
+
+    @Test("a body that stalls after the response head is a timeout, not a hang")
+    func stalledBody() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        service.switchboard.inject(.stalledBody, count: 1)
+        let provider = MAuthServiceKeyProvider(client: service.client(timeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+        let stalled = await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: app.appUUID) }
+        #expect(stalled?.code == .unableToAuthenticate)
+        #expect(stalled?.message.contains("no complete answer within") == true, "\(stalled?.message ?? "")")
+        #expect(started.duration(to: .now) < .seconds(1.5))
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) != nil)
+        try await service.stop()
+    }
+
+    @Test("lookups of more apps at once than the limit fail at once instead of queueing")
+    func concurrentLookupLimit() async throws {
+        let service = try await InstrumentedService()
+        let first = try service.registerApp()
+        let second = try service.registerApp()
+        service.switchboard.delay(.milliseconds(500))
+        let provider = service.keyProvider(.init(maximumConcurrentLookups: 1))
+        async let slow = provider.publicKey(forAppUUID: first.appUUID)
+        try await Task.sleep(for: .milliseconds(100))
+        let refused = await #expect(throws: MAuthError.self) {
+            try await provider.publicKey(forAppUUID: second.appUUID)
+        }
+        #expect(refused?.code == .unableToAuthenticate)
+        #expect(refused?.message.hasPrefix("too many public keys are being fetched") == true)
+        #expect(try await slow != nil)
+        #expect(try await provider.publicKey(forAppUUID: second.appUUID) != nil)
+        try await service.stop()
+    }
+
     @Test("without Cache-Control the default time to live applies")
     func defaultTimeToLive() async throws {
         let service = try await InstrumentedService(maxAge: 3600)

@@ -11,6 +11,10 @@ final class Switchboard: Middleware {
         case invalidJSON
         case garbledKey
         case noCacheControl
+        /// The service's answer with this `Cache-Control` value instead of its own.
+        case cacheControl(String)
+        /// A 200 head and the first bytes of a body, then two seconds of silence.
+        case stalledBody
     }
 
     private struct State {
@@ -62,6 +66,19 @@ final class Switchboard: Middleware {
             var response = try await next.handle(request, context: context)
             response.head.headerFields[.cacheControl] = nil
             return response
+        case .cacheControl(let value):
+            var response = try await next.handle(request, context: context)
+            response.head.headerFields[.cacheControl] = value
+            return response
+        case .stalledBody:
+            return Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: #"{"security_token":"#))
+                    try await Task.sleep(for: .seconds(2))
+                    try await writer.write(ByteBuffer(string: "null}"))
+                }
+            )
         }
     }
 }
