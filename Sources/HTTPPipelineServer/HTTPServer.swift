@@ -1,3 +1,4 @@
+import Foundation
 public import HTTPPipeline
 import HTTPTypes
 public import Logging
@@ -100,14 +101,14 @@ public final class HTTPServer: Service, Sendable {
         let cleartext: Listener
         let secure: Listener?
         do {
-            cleartext = try await bind(port: configuration.port, tls: nil)
+            cleartext = try await listen(port: configuration.port, tls: nil)
         } catch {
             resolveWaiters(.failure(error))
             throw error
         }
         do {
             if let tls = configuration.tls {
-                secure = try await bind(port: tls.port, tls: try Self.sslContext(tls))
+                secure = try await listen(port: tls.port, tls: try Self.sslContext(tls))
             } else {
                 secure = nil
             }
@@ -154,15 +155,52 @@ public final class HTTPServer: Service, Sendable {
         for waiter in waiters { waiter.resume(with: outcome) }
     }
 
-    private static func sslContext(_ tls: HTTPServerConfiguration.TLS) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map {
-            NIOSSLCertificateSource.certificate($0)
+    /// Binds `port`, or says in words which address could not be used and why.
+    private func listen(port: Int, tls: NIOSSLContext?) async throws(HTTPServerError) -> Listener {
+        do {
+            return try await bind(port: port, tls: tls)
+        } catch {
+            let reason =
+                if let error = error as? IOError { String(cString: strerror(error.errnoCode)) } else { "\(error)" }
+            throw HTTPServerError(.cannotListen, "cannot listen on \(configuration.host):\(port): \(reason)")
         }
-        let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+    }
+
+    private static func sslContext(_ tls: HTTPServerConfiguration.TLS) throws(HTTPServerError) -> NIOSSLContext {
+        func unreadable(_ what: String, _ path: String, _ error: any Error) -> HTTPServerError {
+            let reason =
+                FileManager.default.isReadableFile(atPath: path)
+                ? "it is not PEM text of the right kind (\(error))" : "it does not exist or cannot be read"
+            return HTTPServerError(.invalidTLSConfiguration, "cannot load the TLS \(what) '\(path)': \(reason)")
+        }
+        let chain: [NIOSSLCertificateSource]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map { .certificate($0) }
+        } catch {
+            throw unreadable("certificate chain", tls.certificateChainFile, error)
+        }
+        guard !chain.isEmpty else {
+            throw HTTPServerError(
+                .invalidTLSConfiguration,
+                "cannot load the TLS certificate chain '\(tls.certificateChainFile)': it holds no certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw unreadable("private key", tls.privateKeyFile, error)
+        }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain, privateKey: .privateKey(key))
         configuration.applicationProtocols = ["h2", "http/1.1"]
-        return try NIOSSLContext(configuration: configuration)
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw HTTPServerError(
+                .invalidTLSConfiguration,
+                "the TLS certificate chain '\(tls.certificateChainFile)' and private key '\(tls.privateKeyFile)' "
+                    + "cannot be used together (\(error))")
+        }
     }
 
     private func bind(port: Int, tls: NIOSSLContext?) async throws -> Listener {

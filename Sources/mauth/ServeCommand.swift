@@ -167,7 +167,12 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         async let running: Void = services.run()
-        let ports = try await server.listeningPorts()
+        let ports: HTTPServer.ListeningPorts
+        do {
+            ports = try await server.listeningPorts()
+        } catch let error as HTTPServerError {
+            throw CommandFailure(error.message)
+        }
         printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
         try await running
     }

@@ -70,7 +70,12 @@ struct ServiceCommand: AsyncParsableCommand {
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         async let running: Void = services.run()
-        let ports = try await server.listeningPorts()
+        let ports: HTTPServer.ListeningPorts
+        do {
+            ports = try await server.listeningPorts()
+        } catch let error as HTTPServerError {
+            throw CommandFailure(error.message)
+        }
         Terminal.writeLine(
             "mauth service: listening on http://\(host):\(ports.cleartext) with keys from \(keysDir)"
                 + (allowUnsigned ? " (unsigned requests allowed)" : "")

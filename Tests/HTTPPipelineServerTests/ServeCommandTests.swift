@@ -176,4 +176,36 @@ struct ServeCommandTests {
         #expect(again.banner.contains(appUUID), "the development identity is reused")
         #expect(await again.stop() == 0)
     }
+
+    @Test("a port in use or an unloadable TLS file ends the command with a one-line reason")
+    func startupFailures() async throws {
+        let workingDirectory = try Fixtures.temporaryDirectory("mauth-serve-failures")
+        let serve = try await RunningMAuth(serve: [], directory: workingDirectory)
+        let mauth = try ChildProcess.mauthExecutable()
+        let taken = try await ChildProcess.run(
+            mauth, ["serve", "--port", "\(serve.port)"], directory: workingDirectory)
+        #expect(taken.status == 1)
+        #expect(taken.errorText == "mauth: cannot listen on 127.0.0.1:\(serve.port): Address already in use\n")
+        #expect(await serve.stop() == 0)
+
+        let certificate = try await TestCertificate.make()
+        for (certificateFile, keyFile, reason) in [
+            (
+                "/nonexistent/cert.pem", certificate.privateKeyPath,
+                "cannot load the TLS certificate chain '/nonexistent/cert.pem': it does not exist"
+            ),
+            (
+                certificate.certificatePath, certificate.certificatePath,
+                "cannot load the TLS private key '\(certificate.certificatePath)': it is not PEM text"
+            ),
+        ] {
+            let failed = try await ChildProcess.run(
+                mauth,
+                ["serve", "--port", "0", "--tls-port", "0", "--tls-cert", certificateFile, "--tls-key", keyFile],
+                directory: workingDirectory)
+            #expect(failed.status == 1)
+            #expect(failed.errorText.hasPrefix("mauth: " + reason), "\(failed.errorText)")
+            #expect(failed.errorText.split(separator: "\n").count == 1, "\(failed.errorText)")
+        }
+    }
 }
