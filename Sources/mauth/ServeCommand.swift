@@ -8,8 +8,6 @@ import MAuth
 import MAuthMiddleware
 import MAuthService
 import NIOCore
-import ServiceLifecycle
-import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -163,18 +161,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
         }
         let server = HTTPServer(configuration: configuration, handler: pipeline, logger: logger)
-        let services = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        async let running: Void = services.run()
-        let ports: HTTPServer.ListeningPorts
-        do {
-            ports = try await server.listeningPorts()
-        } catch let error as HTTPServerError {
-            throw CommandFailure(error.message)
+        try await server.runAsCommand(logger: logger) { ports in
+            printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
         }
-        printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
-        try await running
     }
 
     private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws

@@ -6,8 +6,6 @@ import Logging
 import MAuth
 import MAuthDevelopmentService
 import MAuthMiddleware
-import ServiceLifecycle
-import UnixSignals
 
 struct ServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,20 +64,11 @@ struct ServiceCommand: AsyncParsableCommand {
             handler: Pipeline(middlewares: middlewares, handler: service),
             logger: logger
         )
-        let services = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
-        async let running: Void = services.run()
-        let ports: HTTPServer.ListeningPorts
-        do {
-            ports = try await server.listeningPorts()
-        } catch let error as HTTPServerError {
-            throw CommandFailure(error.message)
+        try await server.runAsCommand(logger: logger) { ports in
+            Terminal.writeLine(
+                "mauth service: listening on http://\(host):\(ports.cleartext) with keys from \(keysDir)"
+                    + (allowUnsigned ? " (unsigned requests allowed)" : "")
+            )
         }
-        Terminal.writeLine(
-            "mauth service: listening on http://\(host):\(ports.cleartext) with keys from \(keysDir)"
-                + (allowUnsigned ? " (unsigned requests allowed)" : "")
-        )
-        try await running
     }
 }

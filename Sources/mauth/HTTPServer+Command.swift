@@ -1,0 +1,24 @@
+import HTTPPipelineServer
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+extension HTTPServer {
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully; `ready` is called with the
+    /// ports once the server listens. A server that cannot start ends the command with its
+    /// one-line reason.
+    func runAsCommand(logger: Logger, ready: (ListeningPorts) -> Void) async throws {
+        let services = ServiceGroup(
+            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        async let running: Void = services.run()
+        let ports: ListeningPorts
+        do {
+            ports = try await listeningPorts()
+        } catch let error as HTTPServerError {
+            throw CommandFailure(error.message)
+        }
+        ready(ports)
+        try await running
+    }
+}
