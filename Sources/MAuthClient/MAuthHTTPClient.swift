@@ -3,6 +3,7 @@ import HTTPTypes
 public import MAuth
 public import NIOCore
 public import NIOHTTP1
+import NIOPosix
 
 /// An HTTP client that signs every request and, when asked, authenticates every response
 /// (PROTOCOL.md §9.2).
@@ -27,7 +28,18 @@ public struct MAuthHTTPClient: Sendable {
         public let responder: MAuthIdentity?
         /// The header fields the request was sent with, signature included.
         public let requestHeaders: HTTPHeaders
+        /// The URL the request was sent to, as signed.
+        public let requestURL: String
     }
+
+    /// The HTTP client used when none is given. It follows no redirects: AsyncHTTPClient would
+    /// send the request's signature headers on to the address a 3xx names, which could be another
+    /// host that then replays them. It lives as long as the process and is never shut down.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
 
     let signer: MAuthSigner
     let responseAuthenticator: MAuthAuthenticator?
@@ -40,12 +52,13 @@ public struct MAuthHTTPClient: Sendable {
     ///   - signer: signs every request.
     ///   - responseAuthenticator: when set, every response must carry a valid MAuth signature;
     ///     otherwise ``execute(_:body:timeout:)`` throws.
-    ///   - httpClient: the client to send with; the shared one by default.
+    ///   - httpClient: the client to send with; ``defaultHTTPClient`` by default. A client given
+    ///     here must not follow redirects, or the signature goes wherever a 3xx points.
     ///   - maxResponseSize: the largest response body read, in bytes.
     public init(
         signer: MAuthSigner,
         responseAuthenticator: MAuthAuthenticator? = nil,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = Self.defaultHTTPClient,
         maxResponseSize: Int = 32 * 1024 * 1024
     ) {
         self.signer = signer
@@ -58,17 +71,26 @@ public struct MAuthHTTPClient: Sendable {
     ///
     /// - Throws: ``MAuth/MAuthError`` when the request cannot be signed or, with response
     ///   authentication, when the response is inauthentic or its authenticity cannot be
-    ///   determined; AsyncHTTPClient's errors when the request cannot be sent.
-    public func execute(_ request: HTTPClientRequest, body: ByteBuffer? = nil, timeout: TimeAmount = .seconds(30))
+    ///   determined; AsyncHTTPClient's errors when the request cannot be sent, and
+    ///   `HTTPClientError.deadlineExceeded` when the whole response has not arrived in `timeout`.
+    public func execute(_ request: HTTPClientRequest, body: ByteBuffer? = nil, timeout: Duration = .seconds(30))
         async throws -> Response
     {
         var request = request
         try signer.sign(&request, body: body)
-        let response = try await httpClient.execute(request, timeout: timeout)
-        let responseBody = try await response.body.collect(upTo: maxResponseSize)
+        let (httpClient, maxResponseSize, sent) = (self.httpClient, self.maxResponseSize, request)
+        let (response, responseBody) = try await withTimeLimit(timeout, timeoutError: HTTPClientError.deadlineExceeded)
+        {
+            let response = try await httpClient.execute(sent, deadline: .distantFuture)
+            return (response, try await response.body.collect(upTo: maxResponseSize))
+        }
         var responder: MAuthIdentity?
         if let responseAuthenticator {
-            var head = HTTPTypes.HTTPResponse(status: .init(code: Int(response.status.code)))
+            let code = Int(response.status.code)
+            guard (0...999).contains(code) else {
+                throw MAuthError(.unableToAuthenticate, "the response status \(code) is not a valid HTTP status")
+            }
+            var head = HTTPTypes.HTTPResponse(status: .init(code: code))
             for header in response.headers {
                 if let name = HTTPField.Name(header.name) {
                     head.headerFields.append(HTTPField(name: name, value: header.value))
@@ -82,7 +104,8 @@ public struct MAuthHTTPClient: Sendable {
             body: responseBody,
             version: response.version,
             responder: responder,
-            requestHeaders: request.headers
+            requestHeaders: request.headers,
+            requestURL: request.url
         )
     }
 }

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 public import MAuth
 public import NIOCore
@@ -9,16 +10,27 @@ extension MAuthSigner {
     ///
     /// The signature covers the method, the path and query exactly as they will be sent, and the
     /// body bytes. Empty `&` pieces are removed from the query first, since MAuth clients
-    /// disagree about them (`a=1&&b=2` is sent and signed as `a=1&b=2`).
+    /// disagree about them (`a=1&&b=2` is sent and signed as `a=1&b=2`), and characters that
+    /// AsyncHTTPClient would percent-encode on sending (`/files/a b`) are encoded before signing.
     ///
     /// - Parameters:
     ///   - request: the request; its `url` is the final URL.
     ///   - body: the body; `nil` for none.
     ///   - versions: overrides the signer's versions for this request.
+    /// - Throws: `unableToSign` when the request already has a body that was not given here,
+    ///   since it would be sent unsigned.
     public func sign(_ request: inout HTTPClientRequest, body: ByteBuffer?, versions: [MAuthVersion]? = nil)
         throws(MAuthError)
     {
+        if body == nil, request.body != nil {
+            throw MAuthError(
+                .unableToSign, "the request has a body that was not passed to sign(_:body:); pass it to be signed")
+        }
         request.url = SendableURL.droppingEmptyQueryPieces(request.url)
+        // AsyncHTTPClient sends what `URL(string:)` makes of the text, escapes added.
+        if let parsed = URL(string: request.url) {
+            request.url = parsed.absoluteString
+        }
         let bytes = body ?? ByteBuffer()
         let fields = try headers(
             method: request.method.rawValue,

@@ -49,9 +49,11 @@ struct AuthenticationTicket {
     /// `MWSV2` token, V1 otherwise.
     var headers: HTTPFields {
         let version: MAuthVersion = token == MAuthVersion.v2.token ? .v2 : .v1
+        // The Clojure client sends the V2 signature with its header's closing `;` still on.
+        let bareSignature = version == .v2 && signature.hasSuffix(";") ? String(signature.dropLast()) : signature
         let terminator = version == .v2 ? ";" : ""
         return [
-            version.authenticationHeader: "\(version.token) \(appUUID):\(signature)\(terminator)",
+            version.authenticationHeader: "\(version.token) \(appUUID):\(bareSignature)\(terminator)",
             version.timeHeader: requestTime,
         ]
     }

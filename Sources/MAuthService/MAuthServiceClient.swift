@@ -60,15 +60,17 @@ public struct MAuthServiceClient: Sendable {
     /// unreachable service is reported in well under a second rather than after every attempt
     /// has run out its timeout. A connection that cannot be made also fails the other calls
     /// waiting for a connection to the service at that moment; each of them is retried the same
-    /// way. It lives as long as the process and is never shut down.
+    /// way. It follows no redirects, which would carry the signature to another address. It lives
+    /// as long as the process and is never shut down.
     public static let defaultHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
     /// A response from the service.
-    struct Reply {
+    struct Reply: Sendable {
         let status: Int
         let headers: HTTPHeaders
         let body: ByteBuffer
@@ -117,23 +119,13 @@ public struct MAuthServiceClient: Sendable {
     }
 
     /// One request and its whole response within ``timeout``: the client's own deadline ends
-    /// once the response head has arrived, and a body that stalls after it must not hold the
-    /// caller (and every lookup waiting on it) forever.
+    /// once the response head has arrived.
     private func exchange(_ request: HTTPClientRequest) async throws -> Reply {
         let (httpClient, timeout) = (self.httpClient, self.timeout)
-        return try await withThrowingTaskGroup(of: Reply.self) { group in
-            group.addTask {
-                let response = try await httpClient.execute(request, timeout: TimeAmount(clamping: timeout))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                return Reply(status: Int(response.status.code), headers: response.headers, body: body)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HTTPClientError.deadlineExceeded
-            }
-            defer { group.cancelAll() }
-            guard let reply = try await group.next() else { throw HTTPClientError.deadlineExceeded }
-            return reply
+        return try await withTimeLimit(timeout, timeoutError: HTTPClientError.deadlineExceeded) {
+            let response = try await httpClient.execute(request, deadline: .distantFuture)
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return Reply(status: Int(response.status.code), headers: response.headers, body: body)
         }
     }
 
@@ -147,15 +139,5 @@ public struct MAuthServiceClient: Sendable {
         }
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         return false
-    }
-}
-
-extension TimeAmount {
-    /// `duration` in nanoseconds, or the longest amount there is when it does not fit.
-    init(clamping duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        self = .nanoseconds(overflow || overflowAgain ? (seconds < 0 ? .min : .max) : total)
     }
 }

@@ -1,6 +1,16 @@
 import Foundation
 import MAuth
 
+#if canImport(Glibc)
+    import Glibc
+
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    import Darwin
+
+    private let systemWrite = Darwin.write
+#endif
+
 /// The `<uuid>.key` / `<uuid>.pub` pair of one app in a directory.
 struct DevelopmentIdentityFiles {
     let directory: String
@@ -21,13 +31,29 @@ struct DevelopmentIdentityFiles {
         } catch {
             throw CommandFailure("cannot create the directory '\(directory)'")
         }
-        guard
-            files.createFile(
-                atPath: privateKeyPath, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
-            files.createFile(
-                atPath: publicKeyPath, contents: Data(key.publicKey.pem.utf8), attributes: [.posixPermissions: 0o644])
-        else {
-            throw CommandFailure("cannot write the key files in '\(directory)'")
+        try Self.createNew(privateKeyPath, contents: key.pem, mode: 0o600)
+        try Self.createNew(publicKeyPath, contents: key.publicKey.pem, mode: 0o644)
+    }
+
+    /// Creates `path` with `mode` from the start (a private key is never readable by others, not
+    /// even while it is written), failing if the file already exists.
+    private static func createNew(_ path: String, contents: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            let reason = errno == EEXIST ? "it already exists" : String(cString: strerror(errno))
+            throw CommandFailure("cannot create '\(path)': \(reason)")
+        }
+        defer { close(descriptor) }
+        let bytes = Array(contents.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { systemWrite(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw CommandFailure("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else {
+            throw CommandFailure("cannot write '\(path)': \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -29,7 +29,9 @@ struct MAuthCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            Terminal.writeError("mauth: \(failure.message)")
+            // One line, whatever the message quotes (a service's HTML error page, say).
+            let line = failure.message.map { $0.isNewline || $0 == "\t" ? " " : String($0) }.joined()
+            Terminal.writeError("mauth: \(line)")
             Foundation.exit(failure.exitStatus)
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -65,6 +65,9 @@ struct RequestCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !(verbose && quiet) else { throw ValidationError("-v and -q are alternatives") }
+        guard !method.isEmpty, method.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
+            throw ValidationError("METHOD must be an HTTP method such as GET, not '\(method)'")
+        }
         guard let scheme = URLComponents(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https"
         else {
             throw ValidationError("URL must be an http or https URL, not '\(url)'")
@@ -90,6 +93,8 @@ struct RequestCommand: AsyncParsableCommand {
         // Like curl, a connection that cannot be made is reported at once rather than retried
         // until the timeout.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        // A redirect would carry the signature to wherever the 3xx points; it is shown instead.
+        httpConfiguration.redirectConfiguration = .disallow
         if insecure {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
@@ -167,7 +172,7 @@ struct RequestCommand: AsyncParsableCommand {
         let version =
             response.version.major == 2 ? "HTTP/2" : "HTTP/\(response.version.major).\(response.version.minor)"
         transcript.request(
-            method: method.uppercased(), url: url, version: version,
+            method: method.uppercased(), url: response.requestURL, version: version,
             headers: response.requestHeaders.map { ($0.name, $0.value) }, body: bodyBytes)
         transcript.response(
             version: version,
@@ -212,8 +217,11 @@ struct RequestCommand: AsyncParsableCommand {
         try signer.sign(&head, body: bodyBytes ?? [])
         let reply: PriorKnowledgeExchange.Reply
         do {
-            reply = try await PriorKnowledgeExchange.send(
-                head, body: bodyBytes.map { ByteBuffer(bytes: $0) }, host: host, port: port, maxResponseSize: 32 << 20)
+            let (signedHead, body) = (head, bodyBytes.map { ByteBuffer(bytes: $0) })
+            reply = try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
+                try await PriorKnowledgeExchange.send(
+                    signedHead, body: body, host: host, port: port, maxResponseSize: 32 << 20)
+            }
         } catch let failure as CommandFailure {
             throw failure
         } catch {

@@ -40,7 +40,7 @@ final class ClientServer: Sendable {
         router.post("/echo") { request, _ in
             Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: 1 << 20)))
         }
-        for path in ["/files/%E2%82%AC/", "/tampered"] {
+        for path in ["/files/%E2%82%AC/", "/files/a%20b", "/tampered"] {
             router.get(path) { request, _ in .text(String(request.target)) }
         }
         let signer = try MAuthSigner(
@@ -52,7 +52,13 @@ final class ClientServer: Sendable {
         let signed = Pipeline(Tamper(), MAuthResponseSigningMiddleware(signer: signer), authenticate, handler: router)
         var outer = Router()
         outer.get("/unsigned") { _, _ in .text("no signature here") }
-        for path in ["/", "/echo", "/files/%E2%82%AC/", "/tampered"] {
+        outer.get("/redirect") { _, _ in
+            var response = Response.text("elsewhere")
+            response.head.status = .temporaryRedirect
+            response.head.headerFields[.location] = "http://127.0.0.1:9/collect-signatures"
+            return response
+        }
+        for path in ["/", "/echo", "/files/%E2%82%AC/", "/files/a%20b", "/tampered"] {
             for method in [HTTPRequest.Method.get, .post] {
                 outer.on(method, path, use: signed)
             }

@@ -22,6 +22,7 @@ struct ClientTests {
             (server.baseURL + "/", nil as String?),
             (server.baseURL + "/echo", #"{"a":1}"#),
             (server.baseURL + "/files/%E2%82%AC/?q=a+b&&r=%2F&", nil),
+            (server.baseURL + "/files/a b", nil),
         ] {
             var request = HTTPClientRequest(url: url)
             request.method = body == nil ? .GET : .POST
@@ -106,6 +107,16 @@ struct ClientTests {
         }
         #expect(unknown?.code == .inauthentic)
         #expect(unknown?.message == "No public key is registered for app \(ClientServer.responderUUID).")
+
+        let redirected = try await MAuthHTTPClient(signer: ClientServer.signer).execute(
+            HTTPClientRequest(url: server.baseURL + "/redirect"))
+        #expect(redirected.status == .temporaryRedirect, "a redirect is returned, never followed with the signature")
+
+        var withBody = HTTPClientRequest(url: server.baseURL + "/echo")
+        withBody.method = .POST
+        withBody.body = .bytes(ByteBuffer(string: "set on the request"))
+        let unsignedBody = await #expect(throws: MAuthError.self) { try await client.execute(withBody) }
+        #expect(unsignedBody?.code == .unableToSign)
         try await server.stop()
     }
 }

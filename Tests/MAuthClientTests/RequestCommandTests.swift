@@ -35,6 +35,10 @@ struct RequestCommandTests {
         #expect(verbose.text.hasSuffix("<\n" + expected))
         #expect(!verbose.text.contains("\u{1B}["), "no colour when not on a terminal")
 
+        let cleaned = try await Self.request(["GET", serve.baseURL + "/?a=1&&b=2"], in: directory)
+        #expect(cleaned.status == 0, "\(cleaned.errorText)")
+        #expect(cleaned.text.hasPrefix("> GET /?a=1&b=2 HTTP/1.1\n"), "the transcript shows what was sent")
+
         let quiet = try await Self.request(
             ["-q", "--sign-versions", "v2", "POST", serve.baseURL + "/echo", #"{"a":1}"#], in: directory)
         #expect(quiet.status == 0)
@@ -109,7 +113,7 @@ struct RequestCommandTests {
         #expect(noIdentity.errorText.hasPrefix("mauth: no identity"))
         for arguments in [
             ["GET", "ftp://example.com/"], ["-q", "-v", "GET", "http://127.0.0.1/"],
-            ["-H", "nocolon", "GET", "http://127.0.0.1/"],
+            ["-H", "nocolon", "GET", "http://127.0.0.1/"], ["", "http://127.0.0.1/"],
         ] {
             #expect(try await Self.request(arguments, in: directory).status == 2, "\(arguments)")
         }

@@ -84,6 +84,27 @@ struct RemoteAndServiceTests {
         try await service.stop()
     }
 
+    @Test("a V2 ticket whose signature keeps the header's closing ';' (the Clojure client) is authentic")
+    func clojureTicket() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let signed = try MAuthSigner(appUUID: app.appUUID, privateKey: app.key, versions: [.v2])
+            .headers(method: "GET", target: MAuthRequestTarget("/v1/items?a=1"), body: [UInt8]())
+        let header = try #require(signed[.init("MCC-Authentication")!])
+        let signature = String(try #require(header.split(separator: ":").last))
+        #expect(signature.hasSuffix(";"))
+        let ticket: [String: String] = [
+            "verb": "GET", "app_uuid": app.appUUID, "client_signature": signature, "request_url": "/v1/items",
+            "query_string": "a=1", "request_time": try #require(signed[.init("MCC-Time")!]), "b64encoded_body": "",
+            "token": "MWSV2",
+        ]
+        let document = try JSONSerialization.data(withJSONObject: ["authentication_ticket": ticket])
+        let answer = try await Self.send(
+            service, .POST, "/mauth/v1/authentication_tickets.json", body: String(decoding: document, as: UTF8.self))
+        #expect(answer.status == 204 || answer.status == 200, "\(answer.body)")
+        try await service.stop()
+    }
+
     @Test("the service answers bad input with a clear 4xx and keeps serving")
     func badInput() async throws {
         let service = try await InstrumentedService()
