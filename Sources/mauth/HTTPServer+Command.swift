@@ -22,3 +22,8 @@ extension HTTPServer {
         try await running
     }
 }
+
+/// `host` as it stands in a URL: an IPv6 address in brackets.
+func urlHost(_ host: String) -> String {
+    host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+}

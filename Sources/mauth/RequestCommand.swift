@@ -195,6 +195,8 @@ struct RequestCommand: AsyncParsableCommand {
             throw CommandFailure.usage("cannot send \(method) \(url)")
         }
         let port = components.port ?? 80
+        // An IPv6 literal keeps its brackets in the authority but not in the address to connect to.
+        let connectHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         var head = HTTPTypes.HTTPRequest(
             method: requestMethod,
             scheme: "http",
@@ -220,7 +222,7 @@ struct RequestCommand: AsyncParsableCommand {
             let (signedHead, body) = (head, bodyBytes.map { ByteBuffer(bytes: $0) })
             reply = try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
                 try await PriorKnowledgeExchange.send(
-                    signedHead, body: body, host: host, port: port, maxResponseSize: 32 << 20)
+                    signedHead, body: body, host: connectHost, port: port, maxResponseSize: 32 << 20)
             }
         } catch let failure as CommandFailure {
             throw failure

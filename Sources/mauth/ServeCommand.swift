@@ -203,10 +203,10 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {
-        let base = "http://\(host):\(ports.cleartext)"
+        let base = "http://\(urlHost(host)):\(ports.cleartext)"
         var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
-            lines.append("mauth serve: listening on https://\(host):\(tls) (TLS, ALPN h2 and http/1.1)")
+            lines.append("mauth serve: listening on https://\(urlHost(host)):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
         lines.append("mauth serve: public keys from \(keys)")
         if let identity {

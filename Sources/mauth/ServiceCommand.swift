@@ -66,7 +66,7 @@ struct ServiceCommand: AsyncParsableCommand {
         )
         try await server.runAsCommand(logger: logger) { ports in
             Terminal.writeLine(
-                "mauth service: listening on http://\(host):\(ports.cleartext) with keys from \(keysDir)"
+                "mauth service: listening on http://\(urlHost(host)):\(ports.cleartext) with keys from \(keysDir)"
                     + (allowUnsigned ? " (unsigned requests allowed)" : "")
             )
         }

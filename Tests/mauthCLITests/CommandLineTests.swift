@@ -115,6 +115,8 @@ struct CommandLineTests {
             ],
             ["conformance", "/nonexistent"],
             ["no-such-command"],
+            ["keygen", "--out", "/nonexistent/keys", "--bits", "1024"],
+            ["keygen", "--out", "/nonexistent/keys", "--app-uuid", String(repeating: "a", count: 129)],
         ]
     )
     func usageErrors(arguments: [String]) async throws {
