@@ -47,6 +47,13 @@ final class ConnectionRegistry: Sendable {
         for channel in channels { quiesce(channel) }
     }
 
+    /// Closes every connection at once; returns how many there were.
+    func closeAll() -> Int {
+        let channels = state.withLock { Array($0.channels.values) }
+        for channel in channels { channel.close(promise: nil) }
+        return channels.count
+    }
+
     /// Records that `channel`'s protocol is agreed, passing on a request to finish that came
     /// earlier.
     func negotiated(_ channel: any Channel) {

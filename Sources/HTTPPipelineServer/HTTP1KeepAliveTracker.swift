@@ -57,13 +57,3 @@ final class HTTP1KeepAliveTracker: ChannelDuplexHandler, RemovableChannelHandler
         notYetServed.withLock { $0.isEmpty ? RequestTraits(wantsKeepAlive: false, isHTTP10: false) : $0.removeFirst() }
     }
 }
-
-/// Closes an HTTP/2 connection after a connection error: NIOHTTP2 sends GOAWAY but leaves the
-/// socket open.
-final class HTTP2ConnectionErrorHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = Any
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-}

@@ -43,8 +43,8 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
-    private typealias HTTP2Connection = (any Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>)
-    private typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker)
+    private typealias HTTP2Connection = (any Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
+    private typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker, ReadWatchdog)
     private typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     private struct AcceptedConnection: Sendable {
@@ -53,6 +53,12 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
+
+    /// How serving ended: every connection finished, or graceful shutdown's grace period ran out.
+    private enum ShutdownPhase {
+        case everyConnectionFinished
+        case gracePeriodOver
+    }
 
     /// How long, in all, a connection that is closing waits for the rest of a request body it
     /// will not serve.
@@ -64,6 +70,7 @@ public final class HTTPServer: Service, Sendable {
     private let responder: RequestResponder
     private let logger: Logger
     private let connections = ConnectionRegistry()
+    private let connectionLimiter: ConnectionLimiter
     private struct ListeningState {
         var outcome: Result<ListeningPorts, any Error>?
         var waiters: [CheckedContinuation<ListeningPorts, any Error>] = []
@@ -78,6 +85,7 @@ public final class HTTPServer: Service, Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
+        self.connectionLimiter = ConnectionLimiter(maximum: configuration.maxConnections)
         self.responder = RequestResponder(
             pipeline: Pipeline(middlewares: [], handler: handler),
             configuration: configuration,
@@ -130,18 +138,34 @@ public final class HTTPServer: Service, Sendable {
             ]
         )
 
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.accept(on: cleartext, secure: false) }
-                if let secure {
-                    group.addTask { try await self.accept(on: secure, secure: true) }
+        try await withThrowingTaskGroup(of: ShutdownPhase.self) { group in
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await self.accept(on: cleartext, secure: false) }
+                    if let secure {
+                        group.addTask { try await self.accept(on: secure, secure: true) }
+                    }
                 }
+                return .everyConnectionFinished
             }
-        } onGracefulShutdown: {
-            self.logger.info("Shutting down: finishing in-flight requests")
-            cleartext.channel.close(promise: nil)
-            secure?.channel.close(promise: nil)
-            self.connections.quiesceAll()
+            group.addTask {
+                try await gracefulShutdown()
+                self.logger.info("Shutting down: finishing in-flight requests")
+                cleartext.channel.close(promise: nil)
+                secure?.channel.close(promise: nil)
+                self.connections.quiesceAll()
+                try await Task.sleep(for: self.configuration.shutdownGracePeriod)
+                return .gracePeriodOver
+            }
+            defer { group.cancelAll() }
+            if try await group.next() == .gracePeriodOver {
+                // What is still open is closed, and the handlers still running are cancelled as
+                // the group ends.
+                let closed = connections.closeAll()
+                logger.warning(
+                    "Shutdown grace period over: closing the connections still open",
+                    metadata: ["connections": "\(closed)"])
+            }
         }
         logger.info("Stopped")
     }
@@ -205,15 +229,22 @@ public final class HTTPServer: Service, Sendable {
 
     private func bind(port: Int, tls: NIOSSLContext?) async throws -> Listener {
         let configuration = self.configuration
-        let http2Configuration = Self.http2Configuration(configuration)
+        let limiter = connectionLimiter
+        let logger = self.logger
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(limiter.makeAcceptGate())
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .bind(host: configuration.host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     } else {
@@ -223,42 +254,18 @@ public final class HTTPServer: Service, Sendable {
                     channel.configureHTTP2AsyncSecureUpgrade(
                         http1ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                let pipeline = channel.pipeline.syncOperations
-                                try pipeline.configureHTTPServerPipeline(
-                                    withPipeliningAssistance: true, withErrorHandling: false)
-                                try pipeline.addHandler(HTTP1ProtocolErrorHandler())
-                                let keepAlive = HTTP1KeepAliveTracker()
-                                try pipeline.addHandler(keepAlive)
-                                try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
-                                return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive)
+                                try Self.configureHTTP1(channel, configuration: configuration, secure: tls != nil)
                             }
                         },
                         http2ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
-                                    mode: .server,
-                                    connectionManagerConfiguration: .init(
-                                        maxIdleTime: TimeAmount(configuration.idleTimeout),
-                                        maxAge: nil,
-                                        maxGraceTime: TimeAmount(configuration.shutdownGracePeriod),
-                                        keepalive: nil
-                                    ),
-                                    http2HandlerConfiguration: http2Configuration
-                                ) { stream in
-                                    stream.eventLoop.makeCompletedFuture {
-                                        try stream.pipeline.syncOperations.addHandler(
-                                            HTTP2FramePayloadToHTTPServerCodec())
-                                        return try HTTPStream(wrappingChannelSynchronously: stream)
-                                    }
-                                }
-                                try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionErrorHandler())
-                                return (channel, multiplexer)
+                                try Self.configureHTTP2(channel, configuration: configuration, logger: logger)
                             }
                         }
                     )
                 }.map { negotiated in
                     let handshakeDeadline = channel.eventLoop.scheduleTask(
-                        in: TimeAmount(configuration.firstRequestTimeout)
+                        in: TimeAmount(configuration.requestHeadTimeout)
                     ) {
                         channel.close(promise: nil)
                     }
@@ -266,6 +273,65 @@ public final class HTTPServer: Service, Sendable {
                     return AcceptedConnection(channel: channel, negotiated: negotiated)
                 }
             }
+    }
+
+    /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
+    private static func configureHTTP1(
+        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
+    ) throws -> HTTP1Connection {
+        let pipeline = channel.pipeline.syncOperations
+        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
+        channel.closeFuture.whenComplete { _ in watchdog.stop() }
+        let readAhead = HTTP1ReadAhead(
+            maxWaiting: configuration.maxPipelinedRequests,
+            headTimeout: configuration.requestHeadTimeout,
+            watchdog: watchdog
+        )
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+        try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
+        let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try pipeline.addHandler(readAhead.makeCounter(), position: .after(decoder))
+        try pipeline.addHandler(HTTP1ProtocolErrorHandler())
+        let keepAlive = HTTP1KeepAliveTracker()
+        try pipeline.addHandler(keepAlive)
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
+        return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive, watchdog)
+    }
+
+    /// The handlers of an HTTP/2 connection and of each of its streams.
+    private static func configureHTTP2(
+        _ channel: any Channel, configuration: HTTPServerConfiguration, logger: Logger
+    ) throws -> HTTP2Connection {
+        let pipeline = channel.pipeline.syncOperations
+        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
+        channel.closeFuture.whenComplete { _ in watchdog.stop() }
+        let manager = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(
+                maxIdleTime: TimeAmount(configuration.idleTimeout),
+                maxAge: nil,
+                maxGraceTime: TimeAmount(configuration.shutdownGracePeriod),
+                keepalive: nil
+            )
+        )
+        let observer = HTTP2ConnectionErrorHandler.Observer(next: manager.http2StreamDelegate)
+        let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(
+            mode: .server,
+            streamDelegate: observer,
+            frameDelegate: observer,
+            configuration: http2Configuration(configuration)
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let pipeline = stream.pipeline.syncOperations
+                try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
+                try pipeline.addHandler(HTTP2FramePayloadToHTTPServerCodec())
+                return try HTTPStream(wrappingChannelSynchronously: stream)
+            }
+        }
+        try pipeline.addHandler(manager)
+        try pipeline.addHandler(HTTP2ConnectionErrorHandler(observer: observer, logger: logger))
+        return (channel, multiplexer, watchdog)
     }
 
     private static func http2Configuration(_ configuration: HTTPServerConfiguration) -> NIOHTTP2Handler.Configuration {
@@ -297,10 +363,11 @@ public final class HTTPServer: Service, Sendable {
             let negotiated = try await connection.negotiated.get()
             connections.negotiated(connection.channel)
             switch negotiated {
-            case .http1_1(let (stream, keepAlive)):
-                await serveHTTP1(stream, keepAlive: keepAlive, remoteAddress: remoteAddress, secure: secure)
-            case .http2(let (channel, multiplexer)):
-                await serveHTTP2(multiplexer, on: channel, remoteAddress: remoteAddress, secure: secure)
+            case .http1_1(let (stream, keepAlive, watchdog)):
+                await serveHTTP1(
+                    stream, keepAlive: keepAlive, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)
+            case .http2(let (_, multiplexer, watchdog)):
+                await serveHTTP2(multiplexer, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)
             }
         } catch {
             logger.debug("Connection ended before a protocol was agreed", metadata: ["error": "\(error)"])
@@ -310,6 +377,7 @@ public final class HTTPServer: Service, Sendable {
     private func serveHTTP1(
         _ stream: HTTPStream,
         keepAlive: HTTP1KeepAliveTracker,
+        watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
         secure: Bool
     ) async {
@@ -322,11 +390,8 @@ public final class HTTPServer: Service, Sendable {
         )
         do {
             try await stream.executeThenClose { inbound, outbound in
-                let watchdog = ReadWatchdog(
-                    eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
-                defer { watchdog.stop() }
                 let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
-                var waitLimit = configuration.firstRequestTimeout
+                var waitLimit = configuration.requestHeadTimeout
                 while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }
                     let outcome = await responder.respond(
@@ -383,12 +448,10 @@ public final class HTTPServer: Service, Sendable {
 
     private func serveHTTP2(
         _ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>,
-        on connection: any Channel,
+        watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
         secure: Bool
     ) async {
-        let watchdog = ReadWatchdog(eventLoop: connection.eventLoop, shortestDeadline: configuration.shortestDeadline)
-        defer { watchdog.stop() }
         let info = RequestResponder.Connection(
             remoteAddress: remoteAddress,
             httpVersion: .http2,
@@ -408,10 +471,13 @@ public final class HTTPServer: Service, Sendable {
                             if outcome.bodyComplete, outcome.responseSent {
                                 // Both sides have ended the stream: it closes by itself once the
                                 // response's last frames are sent, which flow control may delay.
-                                // Closing it now would reset it and lose them.
-                                watchdog.startWaiting(stream.channel, limit: self.configuration.idleTimeout)
+                                // Closing it now would reset it and lose them; a client that never
+                                // lets them through has the stream reset after the write timeout.
+                                let key = ObjectIdentifier(reader)
+                                watchdog.startWaiting(
+                                    key, channel: stream.channel, limit: self.configuration.writeTimeout, then: .close)
                                 try? await stream.channel.closeFuture.get()
-                                watchdog.stopWaiting(stream.channel)
+                                watchdog.stopWaiting(key)
                             }
                         }
                     }
@@ -420,12 +486,5 @@ public final class HTTPServer: Service, Sendable {
         } catch {
             logger.debug("HTTP/2 connection closed", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -1,4 +1,14 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Where an ``HTTPServer`` listens and the limits it enforces.
+///
+/// Every limit and deadline has a default that suits an API service facing clients it does not
+/// trust: each bounds what one client can make the server hold (memory, descriptors, time), and
+/// each tells the client what happened where a response can still reach it.
 public struct HTTPServerConfiguration: Sendable {
     /// A TLS listener: ALPN offers `h2` and `http/1.1`.
     public struct TLS: Sendable {
@@ -31,19 +41,47 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxHeaderSize: Int
     /// The largest request body, in bytes; handlers that read past it answer 413. 32 MiB by default.
     public var maxBodySize: Int
-    /// How long a connection may sit without a request in progress before it is closed.
+    /// The most connections served at once, over both listeners; at the limit the server stops
+    /// accepting until a connection closes. ``defaultMaxConnections`` by default.
+    public var maxConnections: Int
+    /// The most HTTP/1.1 requests a connection may have waiting for their responses: past it the
+    /// server stops reading from that connection until responses have been written. 16 by default.
+    /// One read (at most 16 KiB) is parsed whole, so a client pipelining tiny requests may get a
+    /// few hundred more parsed before reading stops.
+    public var maxPipelinedRequests: Int
+    /// How long a connection may sit without a request in progress before it is closed; 60 s by
+    /// default.
     public var idleTimeout: Duration
-    /// How long a new connection has to deliver its first complete request head (or, on TLS,
-    /// its handshake and first head).
-    public var firstRequestTimeout: Duration
-    /// The most HTTP/2 streams a client may have open on one connection.
+    /// How long a request head may take to arrive once its first byte has (and how long a new
+    /// connection has to deliver its first head, TLS handshake included); the connection is
+    /// closed when it runs out. 10 s by default.
+    public var requestHeadTimeout: Duration
+    /// How long the server waits, in all, for a request body it is reading; the request then
+    /// answers 408. 300 s by default. Only the time spent waiting for the client counts, not the
+    /// time the handler spends between reads.
+    public var requestBodyTimeout: Duration
+    /// The slowest average rate, in bytes per second, at which a request body may arrive once
+    /// ``requestBodyRateGracePeriod`` has passed; a slower body answers 408. 1024 by default; 0
+    /// turns the check off.
+    public var minimumRequestBodyRate: Int
+    /// How long the server waits for a body before ``minimumRequestBodyRate`` applies; 5 s by
+    /// default.
+    public var requestBodyRateGracePeriod: Duration
+    /// How long a response may make no progress because the client does not read it; then the
+    /// connection (HTTP/1.1) or the stream (HTTP/2, reset with `CANCEL`) is closed. 30 s by
+    /// default.
+    public var writeTimeout: Duration
+    /// The most HTTP/2 streams a client may have open on one connection; 100 by default.
     public var maxConcurrentHTTP2Streams: Int
-    /// How long, during graceful shutdown, an HTTP/2 connection's open streams may run before the
-    /// connection is closed anyway.
+    /// How long, during graceful shutdown, connections may go on finishing their requests; then
+    /// every connection is closed and every handler still running is cancelled. 30 s by default.
     public var shutdownGracePeriod: Duration
 
-    /// The shortest of the read deadlines, which sets how often they are checked.
-    var shortestDeadline: Duration { min(idleTimeout, firstRequestTimeout) }
+    /// The deadlines that the read watchdog enforces, the shortest of which sets how often it
+    /// checks.
+    var shortestDeadline: Duration {
+        min(idleTimeout, requestHeadTimeout, requestBodyTimeout, requestBodyRateGracePeriod, writeTimeout)
+    }
 
     /// Creates a configuration; every limit has a default suited to an API service.
     public init(
@@ -52,8 +90,14 @@ public struct HTTPServerConfiguration: Sendable {
         tls: TLS? = nil,
         maxHeaderSize: Int = 12 * 1024,
         maxBodySize: Int = 32 * 1024 * 1024,
+        maxConnections: Int = HTTPServerConfiguration.defaultMaxConnections,
+        maxPipelinedRequests: Int = 16,
         idleTimeout: Duration = .seconds(60),
-        firstRequestTimeout: Duration = .seconds(10),
+        requestHeadTimeout: Duration = .seconds(10),
+        requestBodyTimeout: Duration = .seconds(300),
+        minimumRequestBodyRate: Int = 1024,
+        requestBodyRateGracePeriod: Duration = .seconds(5),
+        writeTimeout: Duration = .seconds(30),
         maxConcurrentHTTP2Streams: Int = 100,
         shutdownGracePeriod: Duration = .seconds(30)
     ) {
@@ -62,9 +106,29 @@ public struct HTTPServerConfiguration: Sendable {
         self.tls = tls
         self.maxHeaderSize = maxHeaderSize
         self.maxBodySize = maxBodySize
+        self.maxConnections = maxConnections
+        self.maxPipelinedRequests = maxPipelinedRequests
         self.idleTimeout = idleTimeout
-        self.firstRequestTimeout = firstRequestTimeout
+        self.requestHeadTimeout = requestHeadTimeout
+        self.requestBodyTimeout = requestBodyTimeout
+        self.minimumRequestBodyRate = minimumRequestBodyRate
+        self.requestBodyRateGracePeriod = requestBodyRateGracePeriod
+        self.writeTimeout = writeTimeout
         self.maxConcurrentHTTP2Streams = maxConcurrentHTTP2Streams
         self.shutdownGracePeriod = shutdownGracePeriod
+    }
+
+    /// The default connection limit: the process's open-file limit less 128 descriptors kept for
+    /// everything else (key files, calls to the MAuth service, logs), at least 16 and at most 16,384.
+    public static var defaultMaxConnections: Int {
+        var limit = rlimit()
+        #if canImport(Glibc)
+            let resource = Int32(RLIMIT_NOFILE.rawValue)
+        #else
+            let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
+        let open = Int(clamping: limit.rlim_cur)
+        return min(16_384, max(16, open - 128))
     }
 }

@@ -45,7 +45,7 @@ struct RequestResponder {
         let body = StreamedRequestBody(
             reader: reader,
             limit: configuration.maxBodySize,
-            readTimeout: configuration.idleTimeout,
+            deadline: StreamedRequestBody.Deadline(configuration),
             sendContinue: sendContinue
         )
         var context = RequestContext(
@@ -58,7 +58,9 @@ struct RequestResponder {
         context.logger[metadataKey: "http.target"] = "\(head.path ?? "")"
 
         let response: Response
-        if Self.headSize(head) > configuration.maxHeaderSize {
+        if let refusal = Self.refusal(of: head) {
+            response = refusal
+        } else if Self.headSize(head) > configuration.maxHeaderSize {
             response = HTTPError(.requestHeaderFieldsTooLarge, message: "The request head is too large.").response
         } else if let declared = head.headerFields[.contentLength].flatMap(Int.init),
             declared > configuration.maxBodySize
@@ -72,14 +74,20 @@ struct RequestResponder {
         let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
         var responseHead = response.head
-        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil {
+        let hasBody = head.method != .head && ![204, 304].contains(responseHead.status.code)
+        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil,
+            ![204, 304].contains(responseHead.status.code)
+        {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
         }
-        var keepAlive = isHTTP1 && (request?.wantsKeepAlive ?? false) && bodyIdle
+        var keepAlive = isHTTP1 && (request?.wantsKeepAlive ?? false) && bodyIdle && !body.timedOut
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
             keepAlive = false
         }
-        let hasBody = head.method != .head && ![204, 304].contains(responseHead.status.code)
+        if head.method == .connect {
+            // The HTTP/1 parser stops at a CONNECT request, taking what follows for a tunnel.
+            keepAlive = false
+        }
         if isHTTP10, hasBody, responseHead.headerFields[.contentLength] == nil {
             // Without a length, an HTTP/1.0 client finds the end of the body by the close.
             keepAlive = false
@@ -123,6 +131,25 @@ struct RequestResponder {
                 "http.remote": "\(connection.remoteAddress?.description ?? "-")",
             ]
         )
+    }
+
+    /// The methods a refused CONNECT names in its `Allow` field.
+    private static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+    /// The answer to a request no application should see: a CONNECT (this server is no proxy),
+    /// a target in asterisk form, which only OPTIONS may use (RFC 9112 §3.2.4), and `OPTIONS *`
+    /// itself, which asks about the server rather than a resource and needs no handler.
+    static func refusal(of head: HTTPRequest) -> Response? {
+        if head.method == .connect {
+            // No body: NIO's HTTP/1 encoder sends none in a response to CONNECT, and the close
+            // that follows ends this one.
+            return Response(status: .methodNotAllowed, headerFields: [.allow: allowedMethods])
+        }
+        guard head.path == "*" else { return nil }
+        if head.method == .options {
+            return Response(status: .noContent, headerFields: [.allow: allowedMethods])
+        }
+        return HTTPError(.badRequest, message: "Only OPTIONS may have the target '*'.").response
     }
 
     /// The size of the request line and header fields as they would be written in HTTP/1.1.

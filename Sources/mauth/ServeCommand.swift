@@ -76,6 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads for network I/O; one per core by default.")
     var ioThreads: Int?
 
+    @OptionGroup(title: "Limits and deadlines")
+    var limits: ServerLimitOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if tlsPort != nil || tlsCert != nil || tlsKey != nil {
@@ -157,6 +160,7 @@ struct ServeCommand: AsyncParsableCommand {
         let pipeline = Pipeline(middlewares: middlewares, handler: DemoApplication.router(maxBodySize: maxBodySize))
 
         var configuration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)
+        limits.apply(to: &configuration)
         if let tlsPort, let tlsCert, let tlsKey {
             configuration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
         }

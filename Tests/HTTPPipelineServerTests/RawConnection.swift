@@ -13,7 +13,7 @@ import MAuthTestSupport
 
 /// A plain TCP connection for sending bytes no HTTP client would send: pipelined requests,
 /// garbage, oversized heads.
-final class RawConnection {
+final class RawConnection: Sendable {
     private let descriptor: Int32
 
     struct Failure: Error, CustomStringConvertible {
@@ -58,6 +58,33 @@ final class RawConnection {
             let count = bytes[sent...].withUnsafeBytes { systemSend(descriptor, $0.baseAddress, $0.count, 0) }
             if count <= 0 { return }
             sent += count
+        }
+    }
+
+    /// Sends `bytes` over and over without waiting for the server, until `total` bytes are sent or
+    /// the connection has taken nothing for a second; returns how many were sent.
+    func flood(with bytes: [UInt8], total: Int) async -> Int {
+        let descriptor = self.descriptor
+        return await onDedicatedThread {
+            var sent = 0
+            var stalledSince: ContinuousClock.Instant?
+            while sent < total {
+                let count = bytes.withUnsafeBytes {
+                    systemSend(descriptor, $0.baseAddress, min($0.count, total - sent), Int32(MSG_DONTWAIT))
+                }
+                if count > 0 {
+                    sent += count
+                    stalledSince = nil
+                } else if count < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                    let since = stalledSince ?? .now
+                    if since.duration(to: .now) > .seconds(1) { break }
+                    stalledSince = since
+                    usleep(10_000)
+                } else {
+                    break
+                }
+            }
+            return sent
         }
     }
 

@@ -282,7 +282,7 @@ struct ServerTests {
 
     @Test("a connection that never completes its first request is closed")
     func slowClient() async throws {
-        let server = try await TestServer { $0.firstRequestTimeout = .milliseconds(300) }
+        let server = try await TestServer { $0.requestHeadTimeout = .milliseconds(300) }
         let connection = try RawConnection(port: server.ports.cleartext)
         connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\n")
         let started = ContinuousClock.now

@@ -80,6 +80,18 @@ public final class RunningMAuth: @unchecked Sendable {
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The running command's process ID.
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// The command's resident memory, in bytes, from `/proc` (Linux only).
+    public func residentMemory() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(processIdentifier)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw Failure(description: "no VmRSS line for process \(processIdentifier)") }
+        return kilobytes * 1024
+    }
+
     /// Sends SIGTERM and returns the exit status; a program still running after five seconds is
     /// killed (a child may inherit a blocked SIGTERM from the test process).
     public func stop() async -> Int32 {

@@ -1,0 +1,183 @@
+import NIOCore
+import NIOHTTP1
+
+/// Bounds what an HTTP/1.1 connection reads ahead of its responses, and gives every request head
+/// its own deadline.
+///
+/// A client may pipeline requests and never read the answers. Each parsed request waits in memory
+/// for its turn, so reading on would let one connection fill the server's memory. Two handlers
+/// share this state: the ``Gate``, before the HTTP parser, holds the connection's bytes (and stops
+/// reading from the socket, so the client's sends back up into its own buffers) while
+/// ``HTTPServerConfiguration/maxPipelinedRequests`` requests wait for their responses; the
+/// ``Counter``, after the parser, counts requests in and responses out and opens the gate again.
+///
+/// The gate hands the parser at most 16 KiB at a time, since the parser takes whatever it is given
+/// in one go.
+///
+/// The same two vantage points give a request head its deadline: bytes that arrive while no
+/// request is open start one, and the parsed head ends it. A client that trickles a head after a
+/// completed request is thus closed after ``HTTPServerConfiguration/requestHeadTimeout``, not
+/// after the idle timeout.
+final class HTTP1ReadAhead {
+    /// The most bytes handed to the parser at once.
+    static let sliceSize = 16 * 1024
+
+    private let maxWaiting: Int
+    private let headTimeout: Duration
+    private let watchdog: ReadWatchdog
+    /// Requests parsed whose response has not ended yet.
+    private var waiting = 0
+    /// A request head has been parsed and its end has not.
+    private var requestOpen = false
+    private var headDeadlineArmed = false
+    private weak var gate: Gate?
+
+    init(maxWaiting: Int, headTimeout: Duration, watchdog: ReadWatchdog) {
+        self.maxWaiting = max(1, maxWaiting)
+        self.headTimeout = headTimeout
+        self.watchdog = watchdog
+    }
+
+    /// The handler to place before the HTTP parser.
+    func makeGate() -> Gate {
+        let gate = Gate(state: self)
+        self.gate = gate
+        return gate
+    }
+
+    /// The handler to place right after the HTTP parser.
+    func makeCounter() -> Counter {
+        Counter(state: self)
+    }
+
+    fileprivate var hasRoom: Bool { waiting < maxWaiting }
+
+    fileprivate func bytesArrived(on channel: any Channel) {
+        guard !requestOpen, !headDeadlineArmed else { return }
+        headDeadlineArmed = true
+        watchdog.startWaiting(ObjectIdentifier(self), channel: channel, limit: headTimeout, then: .close)
+    }
+
+    fileprivate func headParsed() {
+        waiting += 1
+        requestOpen = true
+        if headDeadlineArmed {
+            headDeadlineArmed = false
+            watchdog.stopWaiting(ObjectIdentifier(self))
+        }
+    }
+
+    fileprivate func requestEnded() {
+        requestOpen = false
+    }
+
+    fileprivate func responseEnded() {
+        waiting = max(0, waiting - 1)
+        if hasRoom { gate?.release() }
+    }
+
+    /// Holds the connection's bytes while too many requests wait for their responses.
+    final class Gate: ChannelDuplexHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+        typealias OutboundIn = IOData
+
+        private let state: HTTP1ReadAhead
+        private var held = CircularBuffer<ByteBuffer>()
+        private var readHeld = false
+        private var forwarding = false
+        private var readCompleteOwed = false
+        private var context: ChannelHandlerContext?
+
+        fileprivate init(state: HTTP1ReadAhead) {
+            self.state = state
+        }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            self.context = nil
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            state.bytesArrived(on: context.channel)
+            held.append(unwrapInboundIn(data))
+            if forwardWhileRoom(context: context) { readCompleteOwed = true }
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            guard readCompleteOwed else { return }
+            readCompleteOwed = false
+            context.fireChannelReadComplete()
+        }
+
+        func read(context: ChannelHandlerContext) {
+            if held.isEmpty, state.hasRoom {
+                context.read()
+            } else {
+                readHeld = true
+            }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            held.removeAll()
+            context.fireChannelInactive()
+        }
+
+        /// Called when a response has ended and there is room again.
+        fileprivate func release() {
+            guard let context, !forwarding else { return }
+            if forwardWhileRoom(context: context) { context.fireChannelReadComplete() }
+            if held.isEmpty, readHeld {
+                readHeld = false
+                context.read()
+            }
+        }
+
+        /// Hands the parser what it may take now; returns whether it handed anything.
+        private func forwardWhileRoom(context: ChannelHandlerContext) -> Bool {
+            guard !forwarding else { return false }
+            forwarding = true
+            defer { forwarding = false }
+            var forwarded = false
+            while state.hasRoom, var buffer = held.popFirst() {
+                let slice = buffer.readSlice(length: min(buffer.readableBytes, HTTP1ReadAhead.sliceSize))!
+                if buffer.readableBytes > 0 { held.prepend(buffer) }
+                context.fireChannelRead(wrapInboundOut(slice))
+                forwarded = true
+            }
+            return forwarded
+        }
+    }
+
+    /// Counts requests parsed and responses ended, and tells the gate when there is room.
+    final class Counter: ChannelDuplexHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+        typealias OutboundIn = HTTPServerResponsePart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        private let state: HTTP1ReadAhead
+
+        fileprivate init(state: HTTP1ReadAhead) {
+            self.state = state
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head: state.headParsed()
+            case .end: state.requestEnded()
+            case .body: break
+            }
+            context.fireChannelRead(data)
+        }
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            let ended = if case .end = unwrapOutboundIn(data) { true } else { false }
+            context.write(data, promise: promise)
+            if ended { state.responseEnded() }
+        }
+    }
+}
