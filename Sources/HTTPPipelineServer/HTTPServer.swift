@@ -85,7 +85,8 @@ public final class HTTPServer: Service, Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
-        self.connectionLimiter = ConnectionLimiter(maximum: configuration.maxConnections)
+        self.connectionLimiter = ConnectionLimiter(
+            maximum: min(configuration.maxConnections, HTTPServerConfiguration.connectionsAllowedByOpenFileLimit))
         self.responder = RequestResponder(
             pipeline: Pipeline(middlewares: [], handler: handler),
             configuration: configuration,
@@ -130,6 +131,14 @@ public final class HTTPServer: Service, Sendable {
             tls: secure.map { $0.channel.localAddress?.port ?? 0 }
         )
         resolveWaiters(.success(listening))
+        if configuration.maxConnections > HTTPServerConfiguration.connectionsAllowedByOpenFileLimit {
+            logger.warning(
+                "The connection limit is more than the open-file limit allows; lowered",
+                metadata: [
+                    "configured": "\(configuration.maxConnections)",
+                    "limit": "\(HTTPServerConfiguration.connectionsAllowedByOpenFileLimit)",
+                ])
+        }
         logger.info(
             "Listening",
             metadata: [

@@ -42,7 +42,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// The largest request body, in bytes; handlers that read past it answer 413. 32 MiB by default.
     public var maxBodySize: Int
     /// The most connections served at once, over both listeners; at the limit the server stops
-    /// accepting until a connection closes. ``defaultMaxConnections`` by default.
+    /// accepting until a connection closes. ``defaultMaxConnections`` by default; a larger value
+    /// than the open-file limit leaves room for is lowered to it, with a warning.
     public var maxConnections: Int
     /// The most HTTP/1.1 requests a connection may have waiting for their responses: past it the
     /// server stops reading from that connection until responses have been written. 16 by default.
@@ -121,6 +122,13 @@ public struct HTTPServerConfiguration: Sendable {
     /// The default connection limit: the process's open-file limit less 128 descriptors kept for
     /// everything else (key files, calls to the MAuth service, logs), at least 16 and at most 16,384.
     public static var defaultMaxConnections: Int {
+        min(16_384, connectionsAllowedByOpenFileLimit)
+    }
+
+    /// The most connections the process's open-file limit leaves room for. A server never accepts
+    /// more: past the limit every accept fails (`EMFILE`), and SwiftNIO retries a failed accept at
+    /// once instead of backing off.
+    static var connectionsAllowedByOpenFileLimit: Int {
         var limit = rlimit()
         #if canImport(Glibc)
             let resource = Int32(RLIMIT_NOFILE.rawValue)
@@ -128,7 +136,6 @@ public struct HTTPServerConfiguration: Sendable {
             let resource = RLIMIT_NOFILE
         #endif
         guard getrlimit(resource, &limit) == 0 else { return 1024 }
-        let open = Int(clamping: limit.rlim_cur)
-        return min(16_384, max(16, open - 128))
+        return max(16, Int(clamping: limit.rlim_cur) - 128)
     }
 }
