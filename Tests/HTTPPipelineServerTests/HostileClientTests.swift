@@ -23,15 +23,17 @@ struct HostileClientTests {
         let flood = Array(repeating: request, count: 4096).flatMap { $0 }
         var connections: [RawConnection] = []
         var sent = 0
-        for _ in 0..<20 {
+        for _ in 0..<30 {
             let connection = try RawConnection(port: serve.port)
             sent += await connection.flood(with: flood, total: 2_000_000)
             connections.append(connection)
         }
         try await Task.sleep(for: .seconds(1))
         let growth = try serve.residentMemory() - before
-        #expect(sent > 10_000_000, "the flood did not get through: \(sent) bytes")
-        #expect(growth < 100_000_000, "the server grew by \(growth / 1_000_000) MB for 20 connections")
+        #expect(sent > 15_000_000, "the flood did not get through: \(sent) bytes")
+        // Before the server bounded its read-ahead, a debug build grew by about 3 MB a connection
+        // here; now by well under 1 MB.
+        #expect(growth < 45_000_000, "the server grew by \(growth / 1_000_000) MB for 30 connections")
         connections.removeAll()
         #expect(await serve.stop() == 0)
     }

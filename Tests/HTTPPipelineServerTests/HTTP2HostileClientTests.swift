@@ -1,0 +1,45 @@
+import Foundation
+import HTTPPipelineServer
+import MAuthTestSupport
+import Testing
+
+/// HTTP/2 frames no real client sends, from the raw-frame probes of `scripts/hostile.py` (Python's
+/// `h2`), against an in-process server.
+@Suite("Reference server against hostile HTTP/2 clients", .serialized)
+struct HTTP2HostileClientTests {
+    /// Runs `scripts/hostile.py probe NAME` against `port` and returns its observations.
+    static func probe(_ name: String, port: Int, arguments: [String] = []) async throws -> [String: Any] {
+        let python = try #require(PythonReference.interpreter, "Python 3 with h2 is needed for these tests")
+        let identity = try Fixtures.temporaryDirectory("hostile-identity")
+        try Fixtures.privateKeyPEM.write(
+            to: identity.appendingPathComponent("\(Fixtures.appUUID).key"), atomically: true, encoding: .utf8)
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: python),
+            [
+                Fixtures.packageRoot.appendingPathComponent("scripts/hostile.py").path, "probe", name,
+                "--port", "\(port)", "--mauth", try ChildProcess.mauthExecutable().path,
+                "--identity-dir", identity.path,
+            ] + arguments
+        )
+        let observed = try JSONSerialization.jsonObject(with: result.output) as? [String: Any]
+        return try #require(observed, "the probe printed no observations: \(result.text) \(result.errorText)")
+    }
+
+    @Test("a malformed stream is reset alone; a connection error ends with a GOAWAY naming the last stream")
+    func malformedStream() async throws {
+        let server = try await TestServer()
+        let observed = try await Self.probe("h2-bad-stream", port: server.ports.cleartext)
+        #expect(observed["passed"] as? Bool == true, "\(observed)")
+        try await server.stop()
+    }
+
+    @Test("every stream whose response a zero flow-control window holds back is reset after the write timeout")
+    func zeroWindow() async throws {
+        let server = try await TestServer(maxBodySize: 2_000_000) { $0.writeTimeout = .seconds(1) }
+        let observed = try await Self.probe(
+            "h2-zero-window", port: server.ports.cleartext, arguments: ["--write-timeout", "1"])
+        #expect(observed["passed"] as? Bool == true, "\(observed)")
+        #expect(observed["reset"] as? Int == 90, "\(observed)")
+        try await server.stop()
+    }
+}
