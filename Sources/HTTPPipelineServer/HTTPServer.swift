@@ -471,29 +471,39 @@ public final class HTTPServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await stream in multiplexer.inbound {
                     group.addTask {
-                        try? await stream.executeThenClose { inbound, outbound in
-                            let reader = InboundRequestReader(inbound, channel: stream.channel, watchdog: watchdog)
-                            guard case .head(let head) = try await reader.next(within: self.configuration.idleTimeout)
-                            else { return }
-                            let outcome = await self.responder.respond(
-                                to: head, reader: reader, writer: outbound, connection: info)
-                            if outcome.bodyComplete, outcome.responseSent {
-                                // Both sides have ended the stream: it closes by itself once the
-                                // response's last frames are sent, which flow control may delay.
-                                // Closing it now would reset it and lose them; a client that never
-                                // lets them through has the stream reset after the write timeout.
-                                let key = ObjectIdentifier(reader)
-                                watchdog.startWaiting(
-                                    key, channel: stream.channel, limit: self.configuration.writeTimeout, then: .close)
-                                try? await stream.channel.closeFuture.get()
-                                watchdog.stopWaiting(key)
-                            }
+                        // A stream that closes before its handler is done — the client reset
+                        // it, or the write timeout did — cancels the handler.
+                        let serving = Task { await self.serve(stream, watchdog: watchdog, connection: info) }
+                        stream.channel.closeFuture.whenComplete { _ in serving.cancel() }
+                        await withTaskCancellationHandler {
+                            await serving.value
+                        } onCancel: {
+                            serving.cancel()
                         }
                     }
                 }
             }
         } catch {
             logger.debug("HTTP/2 connection closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Serves the one request of an HTTP/2 stream.
+    private func serve(_ stream: HTTPStream, watchdog: ReadWatchdog, connection: RequestResponder.Connection) async {
+        try? await stream.executeThenClose { inbound, outbound in
+            let reader = InboundRequestReader(inbound, channel: stream.channel, watchdog: watchdog)
+            guard case .head(let head) = try await reader.next(within: configuration.requestHeadTimeout) else { return }
+            let outcome = await responder.respond(to: head, reader: reader, writer: outbound, connection: connection)
+            if outcome.bodyComplete, outcome.responseSent {
+                // Both sides have ended the stream: it closes by itself once the response's last
+                // frames are sent, which flow control may delay. Closing it now would reset it and
+                // lose them; a client that never lets them through has the stream reset after the
+                // write timeout.
+                let key = ObjectIdentifier(reader)
+                watchdog.startWaiting(key, channel: stream.channel, limit: configuration.writeTimeout, then: .close)
+                try? await stream.channel.closeFuture.get()
+                watchdog.stopWaiting(key)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPPipelineServer
 import MAuthTestSupport
+import Synchronization
 import Testing
 
 /// HTTP/2 frames no real client sends, from the raw-frame probes of `scripts/hostile.py` (Python's
@@ -40,6 +41,26 @@ struct HTTP2HostileClientTests {
             "h2-zero-window", port: server.ports.cleartext, arguments: ["--write-timeout", "1"])
         #expect(observed["passed"] as? Bool == true, "\(observed)")
         #expect(observed["reset"] as? Int == 90, "\(observed)")
+        try await server.stop()
+    }
+
+    @Test("a stream the client resets cancels its handler")
+    func resetCancelsHandler() async throws {
+        let certificate = try await TestCertificate.make()
+        let server = try await TestServer(tls: certificate)
+        let before = TestServer.cancelledHandlers.withLock { $0 }
+        try await withHTTPClient { client in
+            let request = Task {
+                try await ServerTests.send(client, server.secureBaseURL, target: "/until-cancelled", sign: false)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            request.cancel()
+            _ = try? await request.value
+            for _ in 0..<60 where TestServer.cancelledHandlers.withLock({ $0 }) == before {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(TestServer.cancelledHandlers.withLock { $0 } == before + 1, "the handler ran to its end")
         try await server.stop()
     }
 }

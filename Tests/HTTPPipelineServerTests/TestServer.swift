@@ -8,6 +8,7 @@ import MAuthMiddleware
 import MAuthTestSupport
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// An ``HTTPServer`` on free ports, serving a small application behind ``MAuthMiddleware``, that
 /// tests start and stop.
@@ -23,6 +24,9 @@ final class TestServer: Sendable {
         privateKey: Fixtures.privateKey,
         versions: [.v1, .v2]
     )
+
+    /// How many `GET /until-cancelled` handlers have seen their task cancelled.
+    static let cancelledHandlers = Mutex(0)
 
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
     static let bigBodySize = 16 * 1024 * 1024
@@ -44,6 +48,13 @@ final class TestServer: Sendable {
         router.get("/app_status") { _, _ in .text("this route is exempt from authentication") }
         router.get("/slow") { _, _ in
             try await Task.sleep(for: .milliseconds(800))
+            return .text("finished")
+        }
+        router.get("/until-cancelled") { _, _ in
+            for _ in 0..<100 where !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            if Task.isCancelled { cancelledHandlers.withLock { $0 += 1 } }
             return .text("finished")
         }
         router.post("/late-read") { request, _ in
@@ -75,7 +86,7 @@ final class TestServer: Sendable {
         return Pipeline(
             MAuthMiddleware(
                 authenticator: authenticator,
-                exemptPaths: ["/app_status", "/slow", "/stream", "/big", "/late-read"],
+                exemptPaths: ["/app_status", "/slow", "/stream", "/big", "/late-read", "/until-cancelled"],
                 maxBodySize: maxBodySize
             ),
             handler: router
