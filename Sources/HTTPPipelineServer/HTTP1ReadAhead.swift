@@ -14,28 +14,33 @@ import NIOHTTP1
 /// The gate hands the parser at most 16 KiB at a time, since the parser takes whatever it is given
 /// in one go.
 ///
-/// The same two vantage points give a request head its deadline: bytes that arrive while no
-/// request is open start one, and the parsed head ends it. A client that trickles a head after a
-/// completed request is thus closed after ``HTTPServerConfiguration/requestHeadTimeout``, not
-/// after the idle timeout.
+/// The same two vantage points give a request head its deadline: bytes handed to the parser while
+/// no request is open start one, and the parsed head ends it. A client that trickles a head after
+/// a completed request is thus closed after ``HTTPServerConfiguration/requestHeadTimeout``, not
+/// after the idle timeout. (A head whose first bytes come with the end of the previous request
+/// gets its deadline from its next bytes; until then the idle timeout bounds it.)
 final class HTTP1ReadAhead {
     /// The most bytes handed to the parser at once.
     static let sliceSize = 16 * 1024
 
     private let maxWaiting: Int
     private let headTimeout: Duration
-    private let watchdog: ReadWatchdog
+    private let channel: any Channel
     /// Requests parsed whose response has not ended yet.
     private var waiting = 0
     /// A request head has been parsed and its end has not.
     private var requestOpen = false
-    private var headDeadlineArmed = false
+    /// When the first bytes of the head being received arrived.
+    private var headStarted: ContinuousClock.Instant?
     private weak var gate: Gate?
 
-    init(maxWaiting: Int, headTimeout: Duration, watchdog: ReadWatchdog) {
+    /// Bounds what `channel` reads ahead; `watchdog` checks the head deadline.
+    init(channel: any Channel, maxWaiting: Int, headTimeout: Duration, watchdog: ReadWatchdog) {
+        self.channel = channel
         self.maxWaiting = max(1, maxWaiting)
         self.headTimeout = headTimeout
-        self.watchdog = watchdog
+        let state = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        watchdog.addCheck { now in state.value.closeIfHeadOverdue(now: now) }
     }
 
     /// The handler to place before the HTTP parser.
@@ -52,19 +57,20 @@ final class HTTP1ReadAhead {
 
     fileprivate var hasRoom: Bool { waiting < maxWaiting }
 
-    fileprivate func bytesArrived(on channel: any Channel) {
-        guard !requestOpen, !headDeadlineArmed else { return }
-        headDeadlineArmed = true
-        watchdog.startWaiting(ObjectIdentifier(self), channel: channel, limit: headTimeout, then: .close)
+    /// Bytes are about to reach the parser: if no request is open, they start a head.
+    fileprivate func bytesParsing() {
+        if !requestOpen, headStarted == nil { headStarted = .now }
     }
 
     fileprivate func headParsed() {
         waiting += 1
         requestOpen = true
-        if headDeadlineArmed {
-            headDeadlineArmed = false
-            watchdog.stopWaiting(ObjectIdentifier(self))
-        }
+        headStarted = nil
+    }
+
+    private func closeIfHeadOverdue(now: ContinuousClock.Instant) {
+        guard let headStarted, headStarted.duration(to: now) > headTimeout else { return }
+        channel.close(promise: nil)
     }
 
     fileprivate func requestEnded() {
@@ -102,7 +108,6 @@ final class HTTP1ReadAhead {
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            state.bytesArrived(on: context.channel)
             held.append(unwrapInboundIn(data))
             if forwardWhileRoom(context: context) { readCompleteOwed = true }
         }
@@ -145,6 +150,7 @@ final class HTTP1ReadAhead {
             while state.hasRoom, var buffer = held.popFirst() {
                 let slice = buffer.readSlice(length: min(buffer.readableBytes, HTTP1ReadAhead.sliceSize))!
                 if buffer.readableBytes > 0 { held.prepend(buffer) }
+                state.bytesParsing()
                 context.fireChannelRead(wrapInboundOut(slice))
                 forwarded = true
             }

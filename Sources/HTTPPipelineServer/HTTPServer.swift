@@ -292,6 +292,7 @@ public final class HTTPServer: Service, Sendable {
         let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
         channel.closeFuture.whenComplete { _ in watchdog.stop() }
         let readAhead = HTTP1ReadAhead(
+            channel: channel,
             maxWaiting: configuration.maxPipelinedRequests,
             headTimeout: configuration.requestHeadTimeout,
             watchdog: watchdog

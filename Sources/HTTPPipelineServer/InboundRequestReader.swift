@@ -29,4 +29,10 @@ final class InboundRequestReader: @unchecked Sendable {
         defer { watchdog.stopWaiting(key) }
         return try await iterator.next()
     }
+
+    /// Ends the connection's (or stream's) reads with `error`: once what has arrived is read,
+    /// every read throws it. A response can still be written.
+    func endReads(with error: any Error) {
+        channel.pipeline.fireErrorCaught(error)
+    }
 }

@@ -25,9 +25,11 @@ final class ReadWatchdog: Sendable {
 
     private final class PendingReads: Sendable {
         let waiting = Mutex<[ObjectIdentifier: Waiting]>([:])
+        let checks = Mutex<[@Sendable (ContinuousClock.Instant) -> Void]>([])
 
         func expireOverdue() {
             let now = ContinuousClock.now
+            for check in checks.withLock({ $0 }) { check(now) }
             let overdue = waiting.withLock { waiting in
                 let overdue = waiting.filter { $0.value.since.duration(to: now) > $0.value.limit }
                 for key in overdue.keys { waiting[key] = nil }
@@ -67,8 +69,15 @@ final class ReadWatchdog: Sendable {
         _ = pending.waiting.withLock { $0.removeValue(forKey: key) }
     }
 
+    /// Adds a deadline that its owner keeps itself: `check` is called on the event loop at every
+    /// periodic check, with the time, until the watchdog stops.
+    func addCheck(_ check: @escaping @Sendable (ContinuousClock.Instant) -> Void) {
+        pending.checks.withLock { $0.append(check) }
+    }
+
     /// Stops watching.
     func stop() {
         check.cancel()
+        pending.checks.withLock { $0 = [] }
     }
 }

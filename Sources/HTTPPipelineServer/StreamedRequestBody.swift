@@ -114,7 +114,11 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     /// The next part of the body, within the time the body has left.
     private func nextPart(then expiry: ReadWatchdog.Expiry) async throws -> HTTPRequestPart? {
         let remaining = deadline.allowedWait(received: received) - waited
-        guard remaining > .zero else { throw TimedOut() }
+        guard remaining > .zero else {
+            // As when the watchdog expires a read: nothing more is read from this client.
+            reader.endReads(with: TimedOut())
+            throw TimedOut()
+        }
         let started = ContinuousClock.now
         defer { waited += started.duration(to: .now) }
         return try await reader.next(within: remaining, then: expiry)
