@@ -5,8 +5,9 @@ import Synchronization
 /// accepting, so new clients wait in the listen backlog instead of costing a descriptor, and they
 /// resume when a connection closes.
 ///
-/// One accept cycle may accept a few connections at once; those beyond the limit are closed at
-/// once, so the limit is never exceeded.
+/// Its listeners accept one connection per read, so that a freed place admits one waiting client
+/// rather than accepting several and closing all but one; should two listeners race for the last
+/// place, the loser's connection is closed at once, so the limit is never exceeded.
 final class ConnectionLimiter: Sendable {
     private struct State {
         var open = 0
@@ -78,10 +79,13 @@ final class ConnectionLimiter: Sendable {
         }
 
         func read(context: ChannelHandlerContext) {
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             let full = limiter.isFull {
-                eventLoop.execute { loopBound.value.read() }
+                eventLoop.execute {
+                    let (gate, context) = loopBound.value
+                    gate.read(context: context)
+                }
             }
             if !full {
                 context.read()

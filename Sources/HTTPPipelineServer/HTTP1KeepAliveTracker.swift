@@ -6,7 +6,8 @@ import Synchronization
 /// becomes an `HTTPRequest` — and frames HTTP/1.0 responses the way an HTTP/1.0 client reads them.
 ///
 /// HTTP/1.0 closes unless the client says `keep-alive`, HTTP/1.1 stays open unless it says
-/// `close`. An HTTP/1.0 client cannot read chunked encoding, so a response to it that has no
+/// `close`; after a request that asks to switch protocols (CONNECT, or `Upgrade`) it always
+/// closes, since the parser takes no further request from that connection. An HTTP/1.0 client cannot read chunked encoding, so a response to it that has no
 /// `Content-Length` goes out as HTTP/1.0, delimited by closing the connection.
 final class HTTP1KeepAliveTracker: ChannelDuplexHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
@@ -31,7 +32,8 @@ final class HTTP1KeepAliveTracker: ChannelDuplexHandler, RemovableChannelHandler
         if case .head(let head) = unwrapInboundIn(data) {
             let isHTTP10 = head.version.major == 1 && head.version.minor == 0
             notYetServed.withLock {
-                $0.append(RequestTraits(wantsKeepAlive: head.isKeepAlive, isHTTP10: isHTTP10))
+                $0.append(
+                    RequestTraits(wantsKeepAlive: head.isKeepAlive && !head.stopsHTTP1Parser, isHTTP10: isHTTP10))
             }
             notYetAnswered.withLock { $0.append(isHTTP10) }
         }
@@ -55,5 +57,15 @@ final class HTTP1KeepAliveTracker: ChannelDuplexHandler, RemovableChannelHandler
     /// The oldest request not yet served.
     func nextRequest() -> RequestTraits {
         notYetServed.withLock { $0.isEmpty ? RequestTraits(wantsKeepAlive: false, isHTTP10: false) : $0.removeFirst() }
+    }
+}
+
+extension HTTPRequestHead {
+    /// Whether NIO's HTTP/1 parser stops after this request, taking what follows for another
+    /// protocol: a CONNECT, or a request with `Upgrade` that `Connection` names (llhttp's rule).
+    var stopsHTTP1Parser: Bool {
+        if method == .CONNECT { return true }
+        guard headers.contains(name: "upgrade") else { return false }
+        return headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
     }
 }

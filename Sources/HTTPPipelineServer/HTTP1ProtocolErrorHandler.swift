@@ -30,7 +30,7 @@ final class HTTP1ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHan
         guard !answeredParseError else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            let hosts = head.headers[canonicalForm: "host"].count
+            let hosts = head.headers["host"].count
             if hosts > 1 || (hosts == 0 && (head.version.major, head.version.minor) >= (1, 1)) {
                 answer(context: context, status: .badRequest, message: "The request must have exactly one Host header.")
                 return

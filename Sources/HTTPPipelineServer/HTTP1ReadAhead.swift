@@ -12,7 +12,9 @@ import NIOHTTP1
 /// ``Counter``, after the parser, counts requests in and responses out and opens the gate again.
 ///
 /// The gate hands the parser at most 16 KiB at a time, since the parser takes whatever it is given
-/// in one go.
+/// in one go; the request being read is not counted, so that its body gets through. After a
+/// request that switches protocols (CONNECT, `Upgrade`), which stops the parser, the gate holds
+/// everything until the connection closes.
 ///
 /// The same two vantage points give a request head its deadline: bytes handed to the parser while
 /// no request is open start one, and the parsed head ends it. A client that trickles a head after
@@ -30,6 +32,10 @@ final class HTTP1ReadAhead {
     private var waiting = 0
     /// A request head has been parsed and its end has not.
     private var requestOpen = false
+    /// The open request switches protocols: the parser takes nothing after it.
+    private var requestStopsParser = false
+    /// The parser has stopped; whatever else arrives is held, unread, until the close.
+    private var parserStopped = false
     /// When the first bytes of the head being received arrived.
     private var headStarted: ContinuousClock.Instant?
     private weak var gate: Gate?
@@ -55,16 +61,21 @@ final class HTTP1ReadAhead {
         Counter(state: self)
     }
 
-    fileprivate var hasRoom: Bool { waiting < maxWaiting }
+    /// Whether the parser may have more bytes. The request being read does not count against the
+    /// limit: its own body must be let through.
+    fileprivate var hasRoom: Bool {
+        !parserStopped && waiting - (requestOpen ? 1 : 0) < maxWaiting
+    }
 
     /// Bytes are about to reach the parser: if no request is open, they start a head.
     fileprivate func bytesParsing() {
         if !requestOpen, headStarted == nil { headStarted = .now }
     }
 
-    fileprivate func headParsed() {
+    fileprivate func headParsed(_ head: HTTPRequestHead) {
         waiting += 1
         requestOpen = true
+        requestStopsParser = head.stopsHTTP1Parser
         headStarted = nil
     }
 
@@ -75,6 +86,7 @@ final class HTTP1ReadAhead {
 
     fileprivate func requestEnded() {
         requestOpen = false
+        if requestStopsParser { parserStopped = true }
     }
 
     fileprivate func responseEnded() {
@@ -173,7 +185,7 @@ final class HTTP1ReadAhead {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head: state.headParsed()
+            case .head(let head): state.headParsed(head)
             case .end: state.requestEnded()
             case .body: break
             }

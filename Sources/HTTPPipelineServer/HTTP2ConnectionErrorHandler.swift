@@ -11,6 +11,11 @@ import Synchronization
 /// naming the highest possible stream and left the socket open; this handler then sends a second
 /// GOAWAY that names the last stream the server took up (RFC 9113 §6.8 lets a later GOAWAY lower
 /// it), so the client knows which requests it may retry, and closes the connection.
+///
+/// Some connection errors come without a GOAWAY: those NIOHTTP2 meets while sending (it could not
+/// encode a frame, too much is queued for a client that does not read, or its GOAWAY would have
+/// raised the last stream ID of an earlier one, as during graceful shutdown), and errors that are
+/// not HTTP/2's at all (I/O, TLS). They close the connection too.
 final class HTTP2ConnectionErrorHandler: ChannelInboundHandler {
     typealias InboundIn = Any
     typealias OutboundOut = HTTP2Frame
@@ -65,9 +70,16 @@ final class HTTP2ConnectionErrorHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// Whether `error` leaves the connection unusable although no GOAWAY reported it.
+    private static func endsConnection(_ error: any Error) -> Bool {
+        guard error is any NIOHTTP2Error else { return true }
+        return error is NIOHTTP2Errors.RaisedGoawayLastStreamID || error is NIOHTTP2Errors.UnableToSerializeFrame
+            || error is NIOHTTP2Errors.ExcessiveOutboundFrameBuffering
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let (failed, goAway) = observer.correctedGoAway()
-        if !failed, error is any NIOHTTP2Error {
+        if !failed, !Self.endsConnection(error) {
             logger.debug("HTTP/2 stream reset", metadata: ["error": "\(error)"])
             return
         }

@@ -43,21 +43,23 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
-    private typealias HTTP2Connection = (any Channel, NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
+    private typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
     private typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker, ReadWatchdog)
     private typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     private struct AcceptedConnection: Sendable {
         let channel: any Channel
         let negotiated: EventLoopFuture<Negotiated>
+        let accepted: ContinuousClock.Instant
     }
 
     private typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
 
-    /// How serving ended: every connection finished, or graceful shutdown's grace period ran out.
+    /// How serving ended: every connection finished, or the server must stop now (the grace period
+    /// of a graceful shutdown is over, or the server's task was cancelled).
     private enum ShutdownPhase {
         case everyConnectionFinished
-        case gracePeriodOver
+        case timeIsUp
     }
 
     /// How long, in all, a connection that is closing waits for the rest of a request body it
@@ -71,6 +73,8 @@ public final class HTTPServer: Service, Sendable {
     private let logger: Logger
     private let connections = ConnectionRegistry()
     private let connectionLimiter: ConnectionLimiter
+    /// How many connections the open-file limit leaves room for, when the server was created.
+    private let connectionsAllowed = HTTPServerConfiguration.connectionsAllowedByOpenFileLimit
     private struct ListeningState {
         var outcome: Result<ListeningPorts, any Error>?
         var waiters: [CheckedContinuation<ListeningPorts, any Error>] = []
@@ -86,7 +90,7 @@ public final class HTTPServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.connectionLimiter = ConnectionLimiter(
-            maximum: min(configuration.maxConnections, HTTPServerConfiguration.connectionsAllowedByOpenFileLimit))
+            maximum: min(configuration.maxConnections, connectionsAllowed))
         self.responder = RequestResponder(
             pipeline: Pipeline(middlewares: [], handler: handler),
             configuration: configuration,
@@ -131,12 +135,12 @@ public final class HTTPServer: Service, Sendable {
             tls: secure.map { $0.channel.localAddress?.port ?? 0 }
         )
         resolveWaiters(.success(listening))
-        if configuration.maxConnections > HTTPServerConfiguration.connectionsAllowedByOpenFileLimit {
+        if configuration.maxConnections > connectionsAllowed {
             logger.warning(
                 "The connection limit is more than the open-file limit allows; lowered",
                 metadata: [
                     "configured": "\(configuration.maxConnections)",
-                    "limit": "\(HTTPServerConfiguration.connectionsAllowedByOpenFileLimit)",
+                    "limit": "\(connectionsAllowed)",
                 ])
         }
         logger.info(
@@ -158,22 +162,26 @@ public final class HTTPServer: Service, Sendable {
                 return .everyConnectionFinished
             }
             group.addTask {
-                try await gracefulShutdown()
-                self.logger.info("Shutting down: finishing in-flight requests")
-                cleartext.channel.close(promise: nil)
-                secure?.channel.close(promise: nil)
-                self.connections.quiesceAll()
-                try await Task.sleep(for: self.configuration.shutdownGracePeriod)
-                return .gracePeriodOver
+                // Cancelled instead of shut down gracefully, the server stops at once.
+                if (try? await gracefulShutdown()) != nil {
+                    self.logger.info("Shutting down: finishing in-flight requests")
+                    cleartext.channel.close(promise: nil)
+                    secure?.channel.close(promise: nil)
+                    self.connections.quiesceAll()
+                    try? await Task.sleep(for: self.configuration.shutdownGracePeriod)
+                }
+                return .timeIsUp
             }
             defer { group.cancelAll() }
-            if try await group.next() == .gracePeriodOver {
+            if try await group.next() == .timeIsUp {
                 // What is still open is closed, and the handlers still running are cancelled as
                 // the group ends.
+                cleartext.channel.close(promise: nil)
+                secure?.channel.close(promise: nil)
                 let closed = connections.closeAll()
-                logger.warning(
-                    "Shutdown grace period over: closing the connections still open",
-                    metadata: ["connections": "\(closed)"])
+                if closed > 0 {
+                    logger.warning("Closing the connections still open", metadata: ["connections": "\(closed)"])
+                }
             }
         }
         logger.info("Stopped")
@@ -243,6 +251,7 @@ public final class HTTPServer: Service, Sendable {
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(limiter.makeAcceptGate())
@@ -279,7 +288,7 @@ public final class HTTPServer: Service, Sendable {
                         channel.close(promise: nil)
                     }
                     negotiated.whenComplete { _ in handshakeDeadline.cancel() }
-                    return AcceptedConnection(channel: channel, negotiated: negotiated)
+                    return AcceptedConnection(channel: channel, negotiated: negotiated, accepted: .now)
                 }
             }
     }
@@ -297,6 +306,10 @@ public final class HTTPServer: Service, Sendable {
             headTimeout: configuration.requestHeadTimeout,
             watchdog: watchdog
         )
+        // What one read cycle takes arrives whole, however far ahead of its responses: four reads
+        // (at most 256 KiB) bound what a connection that pipelines without reading makes the
+        // server hold.
+        try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
@@ -341,7 +354,7 @@ public final class HTTPServer: Service, Sendable {
         }
         try pipeline.addHandler(manager)
         try pipeline.addHandler(HTTP2ConnectionErrorHandler(observer: observer, logger: logger))
-        return (channel, multiplexer, watchdog)
+        return (multiplexer, watchdog)
     }
 
     private static func http2Configuration(_ configuration: HTTPServerConfiguration) -> NIOHTTP2Handler.Configuration {
@@ -375,8 +388,9 @@ public final class HTTPServer: Service, Sendable {
             switch negotiated {
             case .http1_1(let (stream, keepAlive, watchdog)):
                 await serveHTTP1(
-                    stream, keepAlive: keepAlive, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)
-            case .http2(let (_, multiplexer, watchdog)):
+                    stream, keepAlive: keepAlive, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
+                    firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
+            case .http2(let (multiplexer, watchdog)):
                 await serveHTTP2(multiplexer, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)
             }
         } catch {
@@ -389,7 +403,8 @@ public final class HTTPServer: Service, Sendable {
         keepAlive: HTTP1KeepAliveTracker,
         watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
-        secure: Bool
+        secure: Bool,
+        firstHeadWithin firstHeadLimit: Duration
     ) async {
         let channel = stream.channel
         let info = RequestResponder.Connection(
@@ -401,7 +416,7 @@ public final class HTTPServer: Service, Sendable {
         do {
             try await stream.executeThenClose { inbound, outbound in
                 let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
-                var waitLimit = configuration.requestHeadTimeout
+                var waitLimit = max(firstHeadLimit, .zero)
                 while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }
                     let outcome = await responder.respond(
@@ -411,6 +426,11 @@ public final class HTTPServer: Service, Sendable {
                         connection: info,
                         request: keepAlive.nextRequest()
                     )
+                    if outcome.bodyReadInFlight {
+                        // A task of the handler's still reads the body: the connection cannot be
+                        // read or reused, only closed.
+                        return
+                    }
                     if !outcome.responseSent {
                         // A response that broke off cannot be finished. It closes at once, with a
                         // reset, so that a client reading to the end of the connection (HTTP/1.0)

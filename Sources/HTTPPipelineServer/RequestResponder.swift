@@ -23,7 +23,20 @@ struct RequestResponder {
         let closeAfterResponse: @Sendable () -> Void
     }
 
-    /// Answers `head` and returns whether the connection can carry another request.
+    /// How serving a request left its connection or stream.
+    struct Outcome {
+        /// The connection can carry another request (HTTP/1.1).
+        var keepAlive: Bool
+        /// The whole request body has been read.
+        var bodyComplete: Bool
+        /// A read of the body, started by the handler, is still under way: nobody else may read
+        /// from the connection, which can only be closed.
+        var bodyReadInFlight: Bool
+        /// The whole response was written.
+        var responseSent: Bool
+    }
+
+    /// Answers `head` and says what that left of the connection.
     ///
     /// - Parameter request: what the HTTP/1 request's version asks of the connection; `nil` on
     ///   HTTP/2.
@@ -33,7 +46,7 @@ struct RequestResponder {
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
         connection: Connection,
         request: HTTP1KeepAliveTracker.RequestTraits? = nil
-    ) async -> (keepAlive: Bool, bodyComplete: Bool, responseSent: Bool) {
+    ) async -> Outcome {
         let start = ContinuousClock.now
         let isHTTP10 = request?.isHTTP10 ?? false
         // An HTTP/1.0 client cannot read an interim response, so its expectation is ignored.
@@ -74,18 +87,13 @@ struct RequestResponder {
         let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
         var responseHead = response.head
-        let hasBody = head.method != .head && ![204, 304].contains(responseHead.status.code)
-        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil,
-            ![204, 304].contains(responseHead.status.code)
-        {
+        let bodylessStatus = [204, 304].contains(responseHead.status.code)
+        let hasBody = head.method != .head && !bodylessStatus
+        if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil, !bodylessStatus {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
         }
         var keepAlive = isHTTP1 && (request?.wantsKeepAlive ?? false) && bodyIdle && !body.timedOut
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
-            keepAlive = false
-        }
-        if head.method == .connect {
-            // The HTTP/1 parser stops at a CONNECT request, taking what follows for a tunnel.
             keepAlive = false
         }
         if isHTTP10, hasBody, responseHead.headerFields[.contentLength] == nil {
@@ -114,7 +122,9 @@ struct RequestResponder {
         if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
-        return (keepAlive, bodyIdle && body.isComplete, responseSent)
+        return Outcome(
+            keepAlive: keepAlive, bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle,
+            responseSent: responseSent)
     }
 
     private func logAccess(

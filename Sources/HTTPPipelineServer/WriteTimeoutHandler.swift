@@ -1,12 +1,13 @@
 import NIOCore
 
-/// Closes a channel whose writes make no progress for `timeout`: an HTTP/1.1 connection (or an
-/// HTTP/2 connection) whose client stops reading, or an HTTP/2 stream whose flow-control window
-/// the client never opens, which closing resets.
+/// Closes a channel that has stayed unwritable for `timeout`: an HTTP/1.1 connection (or an HTTP/2
+/// connection) whose client stops reading, or an HTTP/2 stream whose flow-control window the
+/// client never opens, which closing resets.
 ///
-/// A channel becomes unwritable when what it holds for the peer passes its high-water mark, and
-/// writable again once the peer has taken enough of it; so a slow reader that keeps reading keeps
-/// its connection, and one that stops is cut off after `timeout`.
+/// A channel becomes unwritable when what it holds for the peer passes its high-water mark
+/// (64 KiB), and writable again once the peer has taken it down to the low-water mark (32 KiB);
+/// so a client that reads at least 32 KiB within `timeout` keeps its connection, and one that
+/// stops (or reads slower than that) is cut off.
 final class WriteTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Any
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPPipelineServer
+import HTTPTypes
 import MAuthTestSupport
 import Testing
 
@@ -182,6 +183,47 @@ struct HostileClientTests {
         let http10 = try RawConnection(port: server.ports.cleartext)
         http10.send("GET /app_status HTTP/1.0\r\n\r\n")
         #expect(await http10.receiveAll().hasPrefix("HTTP/1.1 200 OK\r\n"))
+        try await server.stop()
+    }
+
+    @Test("with one request allowed ahead, the body of the request being read still gets through")
+    func smallestReadAhead() async throws {
+        let server = try await TestServer { $0.maxPipelinedRequests = 1 }
+        let headers = TestServer.signedHeaders(method: "POST", target: "/echo", body: Array("0123456789".utf8))
+            .map { "\($0.name.rawName): \($0.value)\r\n" }.joined()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n"
+                + "Connection: close\r\n\(headers)\r\n")
+        try await Task.sleep(for: .milliseconds(200))
+        connection.send("0123456789")
+        let (answer, _) = await Self.receiveUntilClosed(connection)
+        #expect(answer.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), "\(answer)")
+        #expect(answer.hasSuffix("\r\n\r\n0123456789"), "\(answer)")
+        try await server.stop()
+    }
+
+    @Test("a request asking to switch protocols is answered, then its connection closes")
+    func upgradeRequest() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send(
+            "GET /app_status HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                + "GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n")
+        let (answer, seconds) = await Self.receiveUntilClosed(connection)
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(answer)")
+        #expect(answer.lowercased().contains("connection: close"), "\(answer)")
+        #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "only the first request is answered")
+        #expect(seconds < 2)
+        try await server.stop()
+    }
+
+    @Test("an empty Host field is one Host field")
+    func emptyHost() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /app_status HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n")
+        #expect(await connection.receiveAll().hasPrefix("HTTP/1.1 200 OK\r\n"))
         try await server.stop()
     }
 }
