@@ -11,6 +11,7 @@ public enum JSON: Sendable {
     /// The compact JSON text.
     public var text: String {
         var output = ""
+        output.reserveCapacity(128)
         write(to: &output)
         return output
     }
@@ -42,6 +43,12 @@ public enum JSON: Sendable {
 
     private static func writeString(_ string: String, to output: inout String) {
         output += "\""
+        defer { output += "\"" }
+        let needsEscaping = string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        guard needsEscaping else {
+            output += string
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
@@ -55,6 +62,5 @@ public enum JSON: Sendable {
             default: output.unicodeScalars.append(scalar)
             }
         }
-        output += "\""
     }
 }

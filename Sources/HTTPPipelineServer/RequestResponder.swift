@@ -21,6 +21,23 @@ struct RequestResponder {
         let isSecure: Bool
         /// Asks the connection to close once the response being written has been sent (HTTP/1.1).
         let closeAfterResponse: @Sendable () -> Void
+        /// The access log's metadata that is the same for every request of the connection,
+        /// rendered once.
+        let accessLogMetadata: Logger.Metadata
+
+        init(
+            remoteAddress: SocketAddress?, httpVersion: HTTPVersion, isSecure: Bool,
+            closeAfterResponse: @escaping @Sendable () -> Void
+        ) {
+            self.remoteAddress = remoteAddress
+            self.httpVersion = httpVersion
+            self.isSecure = isSecure
+            self.closeAfterResponse = closeAfterResponse
+            accessLogMetadata = [
+                "http.protocol": "\(httpVersion)",
+                "http.remote": "\(remoteAddress?.description ?? "-")",
+            ]
+        }
     }
 
     /// How serving a request left its connection or stream.
@@ -132,15 +149,10 @@ struct RequestResponder {
     ) {
         guard logger.logLevel <= .info else { return }
         let elapsed = start.duration(to: .now)
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        logger.info(
-            "\(head.method.rawValue) \(head.path ?? "") \(status.code)",
-            metadata: [
-                "http.protocol": "\(connection.httpVersion)",
-                "http.duration_ms": "\((milliseconds * 1000).rounded() / 1000)",
-                "http.remote": "\(connection.remoteAddress?.description ?? "-")",
-            ]
-        )
+        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        var metadata = connection.accessLogMetadata
+        metadata["http.duration_ms"] = "\(Double(microseconds) / 1000)"
+        logger.info("\(head.method.rawValue) \(head.path ?? "") \(status.code)", metadata: metadata)
     }
 
     /// The methods a refused CONNECT names in its `Allow` field.

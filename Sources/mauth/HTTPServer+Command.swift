@@ -8,6 +8,8 @@ extension HTTPServer {
     /// ports once the server listens. A server that cannot start ends the command with its
     /// one-line reason.
     func runAsCommand(logger: Logger, ready: (ListeningPorts) -> Void) async throws {
+        // Log lines still queued go out before whatever the command prints last.
+        defer { BufferedStandardError.shared.flush() }
         let services = ServiceGroup(
             configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

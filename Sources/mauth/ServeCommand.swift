@@ -107,11 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// Sends log lines at `level` and above to standard error and returns a logger.
     static func bootstrapLogging(level: String, label: String) -> Logger {
         let level = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in BufferedLogHandler(label: label, level: level) }
         return Logger(label: label)
     }
 
