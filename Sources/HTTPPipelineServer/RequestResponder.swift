@@ -125,11 +125,20 @@ struct RequestResponder {
         }
         var responseSent = false
         do {
-            try await writer.write(.head(responseHead))
-            if head.method != .head {
-                try await response.body.write(to: OutboundBodyWriter(writer: writer))
+            if let buffer = response.body.buffer {
+                // A body in memory goes out with its head in one write, so one hop to the event
+                // loop and one flush.
+                var parts: [HTTPResponsePart] = [.head(responseHead)]
+                if head.method != .head, buffer.readableBytes > 0 { parts.append(.body(buffer)) }
+                parts.append(.end(nil))
+                try await writer.write(contentsOf: parts)
+            } else {
+                try await writer.write(.head(responseHead))
+                if head.method != .head {
+                    try await response.body.write(to: OutboundBodyWriter(writer: writer))
+                }
+                try await writer.write(.end(nil))
             }
-            try await writer.write(.end(nil))
             responseSent = true
         } catch {
             context.logger.debug("Could not send the response", metadata: ["error": "\(error)"])
