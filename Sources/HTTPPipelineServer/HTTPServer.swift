@@ -520,10 +520,7 @@ public final class HTTPServer: Service, Sendable {
                 // frames are sent, which flow control may delay. Closing it now would reset it and
                 // lose them; a client that never lets them through has the stream reset after the
                 // write timeout.
-                let key = ObjectIdentifier(reader)
-                watchdog.startWaiting(key, channel: stream.channel, limit: configuration.writeTimeout, then: .close)
-                try? await stream.channel.closeFuture.get()
-                watchdog.stopWaiting(key)
+                await reader.waitForClose(within: configuration.writeTimeout)
             }
         }
     }

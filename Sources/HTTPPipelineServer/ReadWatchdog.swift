@@ -4,80 +4,108 @@ import Synchronization
 /// Enforces read deadlines on one connection: a wait that runs past its limit closes its channel
 /// or fails the read in progress.
 ///
-/// Arming a timer for every read would wake the event loop twice per read; instead a wait only
-/// records when it started, and one periodic check per connection — shared by all the streams of
-/// an HTTP/2 connection — compares.
+/// Arming a timer for every read would wake the event loop twice per read; instead each reader
+/// has a ``Waiter`` that records, in atomics, when its wait started, and one periodic check per
+/// connection — shared by all the streams of an HTTP/2 connection — compares.
 final class ReadWatchdog: Sendable {
     /// What happens to a channel whose wait runs out.
-    enum Expiry: Sendable {
+    enum Expiry: UInt8, Sendable {
         /// The channel is closed: nothing can be answered any more.
         case close
-        /// The read in progress fails with this error, so that a response can still be written.
-        case fail(any Error & Sendable)
+        /// The read in progress fails with ``Expired``, so that a response can still be written.
+        case fail
     }
 
-    private struct Waiting {
-        var channel: any Channel
-        var since: ContinuousClock.Instant
-        var limit: Duration
-        var expiry: Expiry
-    }
+    /// The error of a read that ran out of time with ``Expiry/fail``.
+    struct Expired: Error {}
 
-    private final class PendingReads: Sendable {
-        let waiting = Mutex<[ObjectIdentifier: Waiting]>([:])
-        let checks = Mutex<[@Sendable (ContinuousClock.Instant) -> Void]>([])
+    /// The deadline of one reader's waits.
+    final class Waiter: Sendable {
+        private let channel: any Channel
+        /// When the wait started, in `NIODeadline` nanoseconds; 0 while not waiting.
+        private let since = Atomic<UInt64>(0)
+        private let limit = Atomic<UInt64>(0)
+        private let expiry = Atomic<UInt8>(Expiry.close.rawValue)
 
-        func expireOverdue() {
-            let now = ContinuousClock.now
-            for check in checks.withLock({ $0 }) { check(now) }
-            let overdue = waiting.withLock { waiting in
-                let overdue = waiting.filter { $0.value.since.duration(to: now) > $0.value.limit }
-                for key in overdue.keys { waiting[key] = nil }
-                return overdue.values
-            }
-            for waiting in overdue {
-                switch waiting.expiry {
-                case .close: waiting.channel.close(promise: nil)
-                case .fail(let error): waiting.channel.pipeline.fireErrorCaught(error)
-                }
+        fileprivate init(channel: any Channel) {
+            self.channel = channel
+        }
+
+        /// Starts a wait that expires after `limit`.
+        func start(limit: Duration, then expiry: Expiry) {
+            let (seconds, attoseconds) = limit.components
+            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
+            self.limit.store(UInt64(max(0, total)), ordering: .relaxed)
+            self.expiry.store(expiry.rawValue, ordering: .relaxed)
+            since.store(max(1, NIODeadline.now().uptimeNanoseconds), ordering: .releasing)
+        }
+
+        /// Ends the wait.
+        func stop() {
+            since.store(0, ordering: .releasing)
+        }
+
+        fileprivate func expireIfOverdue(now: UInt64) {
+            let started = since.load(ordering: .acquiring)
+            guard started != 0, now > started, now - started > limit.load(ordering: .relaxed) else { return }
+            // Only the wait that was seen overdue expires, not one started since.
+            guard since.compareExchange(expected: started, desired: 0, ordering: .acquiringAndReleasing).exchanged
+            else { return }
+            switch Expiry(rawValue: expiry.load(ordering: .relaxed)) {
+            case .fail: channel.pipeline.fireErrorCaught(Expired())
+            case .close, nil: channel.close(promise: nil)
             }
         }
     }
 
-    private let pending = PendingReads()
+    private final class Watched: Sendable {
+        let waiters = Mutex<[ObjectIdentifier: Waiter]>([:])
+        let checks = Mutex<[@Sendable (ContinuousClock.Instant) -> Void]>([])
+
+        func checkAll() {
+            let now = NIODeadline.now().uptimeNanoseconds
+            for waiter in waiters.withLock({ Array($0.values) }) { waiter.expireIfOverdue(now: now) }
+            let instant = ContinuousClock.now
+            for check in checks.withLock({ $0 }) { check(instant) }
+        }
+    }
+
+    private let watched = Watched()
     private let check: RepeatedTask
 
     /// Watches waits on `eventLoop`'s channels, checking often enough for deadlines of
     /// `shortestDeadline` and more.
     init(eventLoop: any EventLoop, shortestDeadline: Duration) {
         let interval = min(max(shortestDeadline / 4, .milliseconds(10)), .seconds(1))
-        let pending = self.pending
+        let watched = self.watched
         check = eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in
-            pending.expireOverdue()
+            watched.checkAll()
         }
     }
 
-    /// Starts the wait named `key` (one per reader) on `channel`, which expires after `limit`.
-    func startWaiting(_ key: ObjectIdentifier, channel: any Channel, limit: Duration, then expiry: Expiry) {
-        pending.waiting.withLock {
-            $0[key] = Waiting(channel: channel, since: .now, limit: limit, expiry: expiry)
-        }
+    /// A waiter for reads from `channel`, watched until ``forget(_:)``.
+    func makeWaiter(for channel: any Channel) -> Waiter {
+        let waiter = Waiter(channel: channel)
+        watched.waiters.withLock { $0[ObjectIdentifier(waiter)] = waiter }
+        return waiter
     }
 
-    /// Ends the wait named `key`.
-    func stopWaiting(_ key: ObjectIdentifier) {
-        _ = pending.waiting.withLock { $0.removeValue(forKey: key) }
+    /// Stops watching `waiter`.
+    func forget(_ waiter: Waiter) {
+        _ = watched.waiters.withLock { $0.removeValue(forKey: ObjectIdentifier(waiter)) }
     }
 
     /// Adds a deadline that its owner keeps itself: `check` is called on the event loop at every
     /// periodic check, with the time, until the watchdog stops.
     func addCheck(_ check: @escaping @Sendable (ContinuousClock.Instant) -> Void) {
-        pending.checks.withLock { $0.append(check) }
+        watched.checks.withLock { $0.append(check) }
     }
 
     /// Stops watching.
     func stop() {
         check.cancel()
-        pending.checks.withLock { $0 = [] }
+        watched.checks.withLock { $0 = [] }
+        watched.waiters.withLock { $0 = [:] }
     }
 }

@@ -43,9 +43,6 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
         var handlerReturned = false
     }
 
-    /// Thrown into the connection's reads when the body's time runs out.
-    private struct TimedOut: Error {}
-
     /// The reading token: whoever holds it may touch the fields below.
     private let access = Mutex(Access())
     private let reader: InboundRequestReader
@@ -92,8 +89,8 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
         }
         let part: HTTPRequestPart?
         do {
-            part = try await nextPart(then: .fail(TimedOut()))
-        } catch is TimedOut {
+            part = try await nextPart(then: .fail)
+        } catch is ReadWatchdog.Expired {
             timedOut = true
             throw HTTPError(.requestTimeout, message: "The request body did not arrive in time.")
         }
@@ -116,8 +113,8 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
         let remaining = deadline.allowedWait(received: received) - waited
         guard remaining > .zero else {
             // As when the watchdog expires a read: nothing more is read from this client.
-            reader.endReads(with: TimedOut())
-            throw TimedOut()
+            reader.endReads()
+            throw ReadWatchdog.Expired()
         }
         let started = ContinuousClock.now
         defer { waited += started.duration(to: .now) }
