@@ -310,7 +310,10 @@ public final class HTTPServer: Service, Sendable {
         // (at most 256 KiB) bound what a connection that pipelines without reading makes the
         // server hold.
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
-        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        // Response fields come from swift-http-types, which legalizes every value (no CR, LF or NUL)
+        // and validates every name already.
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false)
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
         let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
