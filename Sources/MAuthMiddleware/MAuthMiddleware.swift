@@ -21,15 +21,20 @@ import NIOCore
 /// - Success stores the caller's ``MAuth/MAuthIdentity`` in the context
 ///   (``HTTPPipeline/RequestContext/mauthIdentity``).
 /// - Failure answers `application/json` `{"errors":{"mauth":["<message>"]}}`: 401 when the
-///   request is inauthentic or unsigned, 500 when authenticity cannot be determined. A body over
-///   the limit answers 413 without reading past the limit.
+///   request is inauthentic or unsigned, with the reason; 500 when authenticity cannot be
+///   determined, with `Could not determine request authenticity` only (the reason is logged). A
+///   body over the limit answers 413 without reading past the limit.
 public struct MAuthMiddleware: Middleware {
-    /// How failures are worded in the response body.
+    /// How an inauthentic request's failure is worded in the response body.
+    ///
+    /// Why the server could not decide (the MAuth service unreachable, a broken key store) is
+    /// never told to the caller, who may not be authentic: that answer is always
+    /// `Could not determine request authenticity`, and the reason goes to the log.
     public enum ErrorMessages: Sendable {
-        /// The authenticator's own message, as the Python client answers.
+        /// The authenticator's own message, as the Python client answers: a caller learns why its
+        /// own request is inauthentic.
         case detailed
-        /// The Ruby client's fixed messages: `Unauthorized` and
-        /// `Could not determine request authenticity`; details go to the log only.
+        /// The Ruby client's fixed message, `Unauthorized`; details go to the log only.
         case generic
     }
 
@@ -94,11 +99,12 @@ public struct MAuthMiddleware: Middleware {
     private func failureResponse(_ error: MAuthError, context: RequestContext) -> Response {
         // Anything but a verdict on the request itself is the server's failure.
         let unable = error.code != .inauthentic
-        let message: String
-        switch errorMessages {
-        case .detailed: message = error.message
-        case .generic: message = unable ? "Could not determine request authenticity" : "Unauthorized"
-        }
+        let message =
+            switch (unable, errorMessages) {
+            case (true, _): "Could not determine request authenticity"
+            case (false, .detailed): error.message
+            case (false, .generic): "Unauthorized"
+            }
         if unable {
             context.logger.error(
                 "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])

@@ -105,7 +105,7 @@ struct MAuthMiddlewareTests {
         #expect(expired.1.contains("Time verification failed"))
     }
 
-    @Test("a key service failure answers 500")
+    @Test("a key service failure answers 500, and the body says nothing of why")
     func unable() async throws {
         struct Down: PublicKeyProvider {
             func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
@@ -116,7 +116,7 @@ struct MAuthMiddlewareTests {
         let (status, body, _) = try await Self.respond(
             Self.request(.get, "/", signWith: [.v2]), pipeline: Self.pipeline(authenticator: authenticator))
         #expect(status == .internalServerError)
-        #expect(body == #"{"errors":{"mauth":["the MAuth service is unreachable"]}}"#)
+        #expect(body == #"{"errors":{"mauth":["Could not determine request authenticity"]}}"#)
 
         struct Corrupt: PublicKeyProvider {
             func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
@@ -124,9 +124,10 @@ struct MAuthMiddlewareTests {
             }
         }
         let corrupt = MAuthAuthenticator(keyProvider: Corrupt(), options: .init(clock: .fixed(Fixtures.time)))
-        let (corruptStatus, _, _) = try await Self.respond(
+        let (corruptStatus, corruptBody, _) = try await Self.respond(
             Self.request(.get, "/", signWith: [.v2]), pipeline: Self.pipeline(authenticator: corrupt))
         #expect(corruptStatus == .internalServerError, "a broken key store is the server's failure, not the caller's")
+        #expect(corruptBody == #"{"errors":{"mauth":["Could not determine request authenticity"]}}"#)
     }
 
     @Test("the Ruby client's fixed messages on request")
