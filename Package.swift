@@ -210,6 +210,7 @@ let package = Package(
             dependencies: [
                 "MAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -218,7 +219,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MAuthTests",
-            dependencies: ["MAuth", "MAuthConformance", "MAuthTestSupport"],
+            dependencies: [
+                "MAuth", "MAuthConformance", "MAuthTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
+import Logging
 import MAuthTestSupport
+import MetricsTestKit
 import Testing
 
 @testable import MAuth
@@ -121,9 +123,23 @@ struct AuthenticatorTests {
         return headers
     }
 
-    @Test("an inauthentic V2 signature falls back to V1")
+    @Test("an inauthentic V2 signature falls back to V1, with a warning that names the caller, and a count")
     func fallback() async throws {
-        #expect(try await authenticate(spoiledV2()).version == .v1)
+        let (logger, records) = RecordingLogHandler.logger(level: .info)
+        let metrics = TestMetrics()
+        let authenticator = MAuthAuthenticator(
+            keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]),
+            options: .init(clock: .fixed(Fixtures.time)), logger: logger, metricsFactory: metrics)
+        #expect(try await authenticate(spoiledV2(), authenticator: authenticator).version == .v1)
+
+        let warning = try #require(records.all.first { $0.level == .warning })
+        #expect(warning.message == "Completed successful authentication attempt after fallback to v1")
+        #expect(warning.metadata["mauth.app_uuid"] == "\(Fixtures.appUUID)")
+        #expect(warning.metadata["http.method"] == "POST")
+        #expect(warning.metadata["http.path"] == "/v1/items")
+        #expect(warning.metadata["mauth.v2_failure"]?.description.hasPrefix("Signature verification failed") == true)
+        #expect(try metrics.expectCounter("mauth_v1_fallbacks_total").totalValue == 1)
+        #expect(try metrics.expectCounter("mauth_authentications_total", [("result", "authentic")]).totalValue == 1)
     }
 
     @Test("no fallback when V2-only or when fallback is disabled")

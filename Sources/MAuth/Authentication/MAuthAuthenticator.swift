@@ -1,6 +1,6 @@
 public import HTTPTypes
 public import Logging
-import Metrics
+public import Metrics
 
 /// Checks the MAuth signature of a request or response (PROTOCOL.md §6).
 ///
@@ -57,31 +57,41 @@ public struct MAuthAuthenticator: Sendable {
 
     /// Creates an authenticator that verifies signatures itself with keys from `keyProvider`
     /// (local mode).
+    ///
+    /// - Parameter metricsFactory: where the counters and timer go (see ``init(verifier:options:logger:metricsFactory:)``).
     public init(
         keyProvider: any PublicKeyProvider,
         options: Options = Options(),
-        logger: Logger = Logger(label: "mauth.authenticator")
+        logger: Logger = Logger(label: "mauth.authenticator"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
-        self.init(verifier: PublicKeyVerifier(keyProvider: keyProvider), options: options, logger: logger)
+        self.init(
+            verifier: PublicKeyVerifier(keyProvider: keyProvider), options: options, logger: logger,
+            metricsFactory: metricsFactory)
     }
 
     /// The verifier that checks signatures with keys from `keyProvider`: the one
-    /// ``init(keyProvider:options:logger:)`` uses.
+    /// ``init(keyProvider:options:logger:metricsFactory:)`` uses.
     public static func localVerifier(keyProvider: any PublicKeyProvider) -> any MAuthSignatureVerifier {
         PublicKeyVerifier(keyProvider: keyProvider)
     }
 
     /// Creates an authenticator that hands the signature check to `verifier`, such as a MAuth
     /// service in remote mode. Time, token and header form are still checked here first.
+    ///
+    /// - Parameter metricsFactory: where the counters and timer go: `mauth_authentications_total`
+    ///   (by `result`), `mauth_authentication_duration_seconds` and `mauth_v1_fallbacks_total`, the
+    ///   requests accepted on their V1 signature after their V2 signature failed.
     public init(
         verifier: any MAuthSignatureVerifier,
         options: Options = Options(),
-        logger: Logger = Logger(label: "mauth.authenticator")
+        logger: Logger = Logger(label: "mauth.authenticator"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.verifier = verifier
         self.options = options
         self.logger = logger
-        self.metrics = AuthenticationMetrics()
+        self.metrics = AuthenticationMetrics(factory: metricsFactory)
     }
 
     /// Authenticates a request.
@@ -154,7 +164,12 @@ public struct MAuthAuthenticator: Sendable {
                 }
                 logger.debug("V2 authentication failed, falling back to V1", metadata: ["reason": "\(error.message)"])
                 let identity = try await authenticate(message, version: .v1, headerValue: v1Header, headers: headers)
-                logger.warning("Completed successful authentication attempt after fallback to v1")
+                // A V1 signature does not cover the query: the operator needs to find this caller
+                // to decide whether to turn the fallback off.
+                metrics.v1Fallbacks.increment()
+                logger.warning(
+                    "Completed successful authentication attempt after fallback to v1",
+                    metadata: message.fallbackMetadata(appUUID: identity.appUUID, v2Failure: error.message))
                 return identity
             }
         }
@@ -230,8 +245,35 @@ public struct MAuthAuthenticator: Sendable {
 
 /// The counters and timer every authenticator reports to swift-metrics.
 private struct AuthenticationMetrics: Sendable {
-    let authentic = Counter(label: "mauth_authentications_total", dimensions: [("result", "authentic")])
-    let inauthentic = Counter(label: "mauth_authentications_total", dimensions: [("result", "inauthentic")])
-    let unable = Counter(label: "mauth_authentications_total", dimensions: [("result", "unable_to_authenticate")])
-    let duration = Timer(label: "mauth_authentication_duration_seconds")
+    let authentic: Counter
+    let inauthentic: Counter
+    let unable: Counter
+    let v1Fallbacks: Counter
+    let duration: Timer
+
+    init(factory: any MetricsFactory) {
+        func outcome(_ result: String) -> Counter {
+            Counter(label: "mauth_authentications_total", dimensions: [("result", result)], factory: factory)
+        }
+        authentic = outcome("authentic")
+        inauthentic = outcome("inauthentic")
+        unable = outcome("unable_to_authenticate")
+        v1Fallbacks = Counter(label: "mauth_v1_fallbacks_total", factory: factory)
+        duration = Timer(label: "mauth_authentication_duration_seconds", factory: factory)
+    }
+}
+
+extension SignedMessage {
+    /// What names a caller that fell back to V1, for the warning.
+    fileprivate func fallbackMetadata(appUUID: String, v2Failure: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["mauth.app_uuid": "\(appUUID)", "mauth.v2_failure": "\(v2Failure)"]
+        switch subject {
+        case .request(let method, let target):
+            metadata["http.method"] = "\(method)"
+            metadata["http.path"] = "\(target.path)"
+        case .response(let status):
+            metadata["http.status"] = "\(status)"
+        }
+        return metadata
+    }
 }
