@@ -67,7 +67,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
 
-    @Flag(help: "Sign every response (with the identity from the environment, else the development identity).")
+    @Flag(
+        help: """
+            Sign every response: with --mauth-url, with the identity that calls the service; otherwise with the \
+            identity from the environment, else the development identity.
+            """)
     var signResponses = false
 
     @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
@@ -166,9 +170,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The identity that signs responses: with `--mauth-url`, the one that signs calls to the
+    /// service (the options, else the environment); otherwise the environment's, else the
+    /// development identity.
     private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws
         -> MAuthSigner
     {
+        if let mauthURL {
+            do {
+                return try serviceConfiguration(mauthURL: mauthURL).signer()
+            } catch {
+                throw CommandFailure.usage(error.message)
+            }
+        }
         let environment = try MAuthConfiguration.fromProcessEnvironment()
         if environment.appUUID != nil || environment.privateKey != nil {
             return try environment.signer()
@@ -181,6 +195,21 @@ struct ServeCommand: AsyncParsableCommand {
     /// Authentication through a MAuth service, with this app's identity from the options or the
     /// environment.
     private func serviceAuthenticator(mauthURL: String, logger: Logger) throws -> MAuthAuthenticator {
+        do {
+            var configuration = try serviceConfiguration(mauthURL: mauthURL)
+            configuration.v2OnlyAuthenticate = configuration.v2OnlyAuthenticate || v2Only
+            let cachePolicy = MAuthServiceKeyProvider.CachePolicy(
+                staleIfErrorGracePeriod: staleIfError.map { .seconds($0) })
+            return try MAuthServiceAuthenticator(configuration: configuration, cachePolicy: cachePolicy, logger: logger)
+                .authenticator
+        } catch {
+            throw CommandFailure.usage(error.message)
+        }
+    }
+
+    /// This app's configuration for talking to the MAuth service: the environment, with the
+    /// options given on the command line taking precedence.
+    private func serviceConfiguration(mauthURL: String) throws(MAuthError) -> MAuthConfiguration {
         var environment = ProcessInfo.processInfo.environment
         environment["MAUTH_URL"] = mauthURL
         if let mode { environment["MAUTH_MODE"] = mode }
@@ -190,16 +219,7 @@ struct ServeCommand: AsyncParsableCommand {
             environment["PRIVATE_KEY"] = nil
             environment["MAUTH_PRIVATE_KEY_FILE"] = privateKeyFile
         }
-        do {
-            var configuration = try MAuthConfiguration(environment: environment)
-            configuration.v2OnlyAuthenticate = configuration.v2OnlyAuthenticate || v2Only
-            let cachePolicy = MAuthServiceKeyProvider.CachePolicy(
-                staleIfErrorGracePeriod: staleIfError.map { .seconds($0) })
-            return try MAuthServiceAuthenticator(configuration: configuration, cachePolicy: cachePolicy, logger: logger)
-                .authenticator
-        } catch {
-            throw CommandFailure.usage(error.message)
-        }
+        return try MAuthConfiguration(environment: environment)
     }
 
     private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {

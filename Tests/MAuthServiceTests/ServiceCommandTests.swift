@@ -76,6 +76,41 @@ struct ServiceCommandTests {
         #expect(await server.stop() == 0)
     }
 
+    @Test("--sign-responses through a MAuth service signs with the identity given for the service")
+    func signsResponsesWithGivenIdentity() async throws {
+        let identities = try Identities()
+        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
+        let directory = try Fixtures.temporaryDirectory("serve-signing")
+        let server = try await RunningMAuth(
+            serve: [
+                "--mauth-url", service.baseURL, "--app-uuid", Fixtures.appUUID,
+                "--private-key-file", Fixtures.privateKeyPath, "--sign-responses",
+            ],
+            directory: directory)
+        var request = HTTPClientRequest(url: server.baseURL + "/")
+        let fields = try MAuthSigner(appUUID: identities.client.appUUID, privateKey: identities.client.key)
+            .headers(method: "GET", target: MAuthRequestTarget("/"), body: [UInt8]())
+        for field in fields { request.headers.add(name: field.name.rawName, value: field.value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        #expect(response.status == .ok)
+
+        var responseFields = HTTPFields()
+        for header in response.headers {
+            responseFields.append(HTTPField(name: try #require(HTTPField.Name(header.name)), value: header.value))
+        }
+        let authenticator = MAuthAuthenticator(
+            keyProvider: DirectoryPublicKeyProvider(directory: identities.directory.path))
+        let signer = try await authenticator.authenticate(
+            HTTPResponse(status: .ok, headerFields: responseFields), body: Array(buffer: body))
+        #expect(signer.appUUID == Fixtures.appUUID)
+        #expect(
+            !FileManager.default.fileExists(atPath: directory.appendingPathComponent(".mauth").path),
+            "no development identity is made when one is given")
+        #expect(await server.stop() == 0)
+        #expect(await service.stop() == 0)
+    }
+
     @Test("with a stale-if-error window an expired key is served while the service is down, and not after")
     func staleWindow() async throws {
         let identities = try Identities()
