@@ -35,12 +35,15 @@ public struct MAuthServiceAuthenticator: Sendable {
 
     /// Builds the stack from `configuration`.
     ///
+    /// - Parameter clock: the time the drift window, the key cache and its grace period are
+    ///   measured against.
     /// - Throws: ``MAuth/MAuthError`` with code `invalidConfiguration` naming what is missing.
     public init(
         configuration: MAuthConfiguration,
         cachePolicy: MAuthServiceKeyProvider.CachePolicy = .init(),
         httpClient: HTTPClient = MAuthServiceClient.defaultHTTPClient,
-        logger: Logger = Logger(label: "mauth.service")
+        logger: Logger = Logger(label: "mauth.service"),
+        clock: MAuthClock = .system
     ) throws(MAuthError) {
         var missing: [String] = []
         if configuration.appUUID == nil { missing.append("MAUTH_APP_UUID (or APP_UUID)") }
@@ -64,10 +67,12 @@ public struct MAuthServiceAuthenticator: Sendable {
             configuration.mode == .remote
             ? MAuthRemoteVerifier(client: client)
             : MAuthAuthenticator.localVerifier(
-                keyProvider: MAuthServiceKeyProvider(client: client, cachePolicy: cachePolicy, logger: logger)
+                keyProvider: MAuthServiceKeyProvider(
+                    client: client, cachePolicy: cachePolicy, logger: logger, clock: clock)
             )
-        self.authenticator = MAuthAuthenticator(
-            verifier: verifier, options: configuration.authenticatorOptions(), logger: logger)
+        var options = configuration.authenticatorOptions()
+        options.clock = clock
+        self.authenticator = MAuthAuthenticator(verifier: verifier, options: options, logger: logger)
     }
 
     /// Builds the stack from the process environment.

@@ -76,16 +76,20 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     /// How keys are cached.
     public let cachePolicy: CachePolicy
     private let logger: Logger
+    private let clock: MAuthClock
     private let state = Mutex(State())
 
     /// Creates a provider that asks the service behind `client`.
+    ///
+    /// - Parameter clock: measures how long keys live and the grace period (its monotonic instant).
     public init(
         client: MAuthServiceClient, cachePolicy: CachePolicy = CachePolicy(),
-        logger: Logger = Logger(label: "mauth.service")
+        logger: Logger = Logger(label: "mauth.service"), clock: MAuthClock = .system
     ) {
         self.client = client
         self.cachePolicy = cachePolicy
         self.logger = logger
+        self.clock = clock
     }
 
     private enum Cached {
@@ -97,7 +101,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
         // The grace period is judged from when this caller needed the key, not from when a slow
         // failure (a timeout) came back.
-        let needed = ContinuousClock.now
+        let needed = clock.instant()
         let cached = state.withLock { state -> Cached in
             if var entry = state.entries[appUUID], entry.expires > needed {
                 state.useCounter += 1
@@ -140,7 +144,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
 
     private func fetch(_ appUUID: String) async -> Lookup {
         let result = await ask(appUUID)
-        let now = ContinuousClock.now
+        let now = clock.instant()
         return state.withLock { state in
             state.inFlight[appUUID] = nil
             switch result {

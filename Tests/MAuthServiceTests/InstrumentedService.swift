@@ -68,7 +68,9 @@ final class InstrumentedService: Sendable {
         )
     }
 
-    func keyProvider(_ policy: MAuthServiceKeyProvider.CachePolicy = .init()) -> MAuthServiceKeyProvider {
-        MAuthServiceKeyProvider(client: client(), cachePolicy: policy)
+    func keyProvider(_ policy: MAuthServiceKeyProvider.CachePolicy = .init(), clock: MAuthClock = .system)
+        -> MAuthServiceKeyProvider
+    {
+        MAuthServiceKeyProvider(client: client(), cachePolicy: policy, clock: clock)
     }
 }

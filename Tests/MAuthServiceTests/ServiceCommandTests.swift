@@ -111,20 +111,6 @@ struct ServiceCommandTests {
         #expect(await service.stop() == 0)
     }
 
-    @Test("with a stale-if-error window an expired key is served while the service is down, and not after")
-    func staleWindow() async throws {
-        let identities = try Identities()
-        let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path, "--max-age", "1"])
-        let server = try await Self.serve(through: service, mode: "local", extra: ["--stale-if-error", "2"])
-        #expect(try await Self.get(server, as: identities.client).status == 200)
-        #expect(await service.stop() == 0)
-        try await Task.sleep(for: .milliseconds(1300))
-        #expect(try await Self.get(server, as: identities.client).status == 200)
-        try await Task.sleep(for: .milliseconds(2000))
-        #expect(try await Self.get(server, as: identities.client).status == 500)
-        #expect(await server.stop() == 0)
-    }
-
     @Test(
         "requests signed by the Python reference client authenticate through the service",
         .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage))

@@ -34,11 +34,14 @@ struct DirectoryPublicKeyProviderTests {
     @Test("a found key is used for the recheck interval before its file is looked at again")
     func recheckInterval() async throws {
         try write(Fixtures.publicKeyPEM, as: "app.pub")
-        let provider = DirectoryPublicKeyProvider(directory: directory.path, recheckInterval: .milliseconds(300))
+        let time = ManualClock()
+        let provider = DirectoryPublicKeyProvider(
+            directory: directory.path, recheckInterval: .seconds(1), clock: time.clock)
         #expect(try await provider.publicKey(forAppUUID: "app")?.pem == Fixtures.publicKey.pem)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("app.pub"))
+        time.advance(by: .milliseconds(900))
         #expect(try await provider.publicKey(forAppUUID: "app") != nil)
-        try await Task.sleep(for: .milliseconds(400))
+        time.advance(by: .milliseconds(200))
         #expect(try await provider.publicKey(forAppUUID: "app") == nil)
     }
 

@@ -34,17 +34,21 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     }
 
     private let cache = Mutex<[String: CachedKey]>([:])
+    private let clock: MAuthClock
 
     /// How long a key found in the directory is used before its file is looked at again.
     public let recheckInterval: Duration
 
     /// Creates a provider over `directory`.
     ///
-    /// - Parameter recheckInterval: how long a found key is used before its file is looked at
-    ///   again; `.zero` looks at the file on every lookup.
-    public init(directory: String, recheckInterval: Duration = .seconds(1)) {
+    /// - Parameters:
+    ///   - recheckInterval: how long a found key is used before its file is looked at again;
+    ///     `.zero` looks at the file on every lookup.
+    ///   - clock: measures the recheck interval (its monotonic instant).
+    public init(directory: String, recheckInterval: Duration = .seconds(1), clock: MAuthClock = .system) {
         self.directory = directory
         self.recheckInterval = recheckInterval
+        self.clock = clock
     }
 
     /// The file that holds the key of `appUUID`, or `nil` when `appUUID` cannot be a file name.
@@ -61,7 +65,7 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
 
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
         guard let path = keyFilePath(forAppUUID: appUUID) else { return nil }
-        let now = ContinuousClock.now
+        let now = clock.instant()
         let cached = cache.withLock { $0[appUUID] }
         if let cached, cached.checked.duration(to: now) < recheckInterval {
             return cached.key
