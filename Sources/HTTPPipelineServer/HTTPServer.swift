@@ -42,18 +42,18 @@ public final class HTTPServer: Service, Sendable {
         public let tls: Int?
     }
 
-    private typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
-    private typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
-    private typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker, ReadWatchdog)
-    private typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
+    typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+    typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
+    typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker, ReadWatchdog)
+    typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
-    private struct AcceptedConnection: Sendable {
+    struct AcceptedConnection: Sendable {
         let channel: any Channel
         let negotiated: EventLoopFuture<Negotiated>
         let accepted: ContinuousClock.Instant
     }
 
-    private typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
+    typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
 
     /// How serving ended: every connection finished, or the server must stop now (the grace period
     /// of a graceful shutdown is over, or the server's task was cancelled).
@@ -62,16 +62,10 @@ public final class HTTPServer: Service, Sendable {
         case timeIsUp
     }
 
-    /// How long, in all, a connection that is closing waits for the rest of a request body it
-    /// will not serve.
-    private static let lingerAfterClose = Duration.seconds(2)
-    /// How much of such a request it reads and drops before closing anyway.
-    private static let maximumDroppedAfterClose = 4 * 1024 * 1024
-
-    private let configuration: HTTPServerConfiguration
-    private let responder: RequestResponder
-    private let logger: Logger
-    private let connections = ConnectionRegistry()
+    let configuration: HTTPServerConfiguration
+    let responder: RequestResponder
+    let logger: Logger
+    let connections = ConnectionRegistry()
     private let connectionLimiter: ConnectionLimiter
     /// How many connections the open-file limit leaves room for, when the server was created.
     private let connectionsAllowed = HTTPServerConfiguration.connectionsAllowedByOpenFileLimit
@@ -207,43 +201,6 @@ public final class HTTPServer: Service, Sendable {
         }
     }
 
-    private static func sslContext(_ tls: HTTPServerConfiguration.TLS) throws(HTTPServerError) -> NIOSSLContext {
-        func unreadable(_ what: String, _ path: String, _ error: any Error) -> HTTPServerError {
-            let reason =
-                FileManager.default.isReadableFile(atPath: path)
-                ? "it is not PEM text of the right kind (\(error))" : "it does not exist or cannot be read"
-            return HTTPServerError(.invalidTLSConfiguration, "cannot load the TLS \(what) '\(path)': \(reason)")
-        }
-        let chain: [NIOSSLCertificateSource]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map { .certificate($0) }
-        } catch {
-            throw unreadable("certificate chain", tls.certificateChainFile, error)
-        }
-        guard !chain.isEmpty else {
-            throw HTTPServerError(
-                .invalidTLSConfiguration,
-                "cannot load the TLS certificate chain '\(tls.certificateChainFile)': it holds no certificate")
-        }
-        let key: NIOSSLPrivateKey
-        do {
-            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
-        } catch {
-            throw unreadable("private key", tls.privateKeyFile, error)
-        }
-        var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(key))
-        configuration.applicationProtocols = ["h2", "http/1.1"]
-        do {
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw HTTPServerError(
-                .invalidTLSConfiguration,
-                "the TLS certificate chain '\(tls.certificateChainFile)' and private key '\(tls.privateKeyFile)' "
-                    + "cannot be used together (\(error))")
-        }
-    }
-
     private func bind(port: Int, tls: NIOSSLContext?) async throws -> Listener {
         let configuration = self.configuration
         let limiter = connectionLimiter
@@ -293,84 +250,6 @@ public final class HTTPServer: Service, Sendable {
             }
     }
 
-    /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
-    private static func configureHTTP1(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
-    ) throws -> HTTP1Connection {
-        let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
-        channel.closeFuture.whenComplete { _ in watchdog.stop() }
-        let readAhead = HTTP1ReadAhead(
-            channel: channel,
-            maxWaiting: configuration.maxPipelinedRequests,
-            headTimeout: configuration.requestHeadTimeout,
-            watchdog: watchdog
-        )
-        // What one read cycle takes arrives whole, however far ahead of its responses: four reads
-        // (at most 256 KiB) bound what a connection that pipelines without reading makes the
-        // server hold.
-        try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
-        // Response fields come from swift-http-types, which legalizes every value (no CR, LF or NUL)
-        // and validates every name already.
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false)
-        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-        try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
-        let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-        try pipeline.addHandler(readAhead.makeCounter(), position: .after(decoder))
-        try pipeline.addHandler(HTTP1ProtocolErrorHandler())
-        let keepAlive = HTTP1KeepAliveTracker()
-        try pipeline.addHandler(keepAlive)
-        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
-        return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive, watchdog)
-    }
-
-    /// The handlers of an HTTP/2 connection and of each of its streams.
-    private static func configureHTTP2(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, logger: Logger
-    ) throws -> HTTP2Connection {
-        let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
-        channel.closeFuture.whenComplete { _ in watchdog.stop() }
-        let manager = NIOHTTP2ServerConnectionManagementHandler(
-            eventLoop: channel.eventLoop,
-            configuration: .init(
-                maxIdleTime: TimeAmount(configuration.idleTimeout),
-                maxAge: nil,
-                maxGraceTime: TimeAmount(configuration.shutdownGracePeriod),
-                keepalive: nil
-            )
-        )
-        let observer = HTTP2ConnectionErrorHandler.Observer(next: manager.http2StreamDelegate)
-        let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(
-            mode: .server,
-            streamDelegate: observer,
-            frameDelegate: observer,
-            configuration: http2Configuration(configuration)
-        ) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                let pipeline = stream.pipeline.syncOperations
-                try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
-                try pipeline.addHandler(HTTP2FramePayloadToHTTPServerCodec())
-                return try HTTPStream(wrappingChannelSynchronously: stream)
-            }
-        }
-        try pipeline.addHandler(manager)
-        try pipeline.addHandler(HTTP2ConnectionErrorHandler(observer: observer, logger: logger))
-        return (multiplexer, watchdog)
-    }
-
-    private static func http2Configuration(_ configuration: HTTPServerConfiguration) -> NIOHTTP2Handler.Configuration {
-        var http2 = NIOHTTP2Handler.Configuration()
-        http2.connection.initialSettings = [
-            HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.maxConcurrentHTTP2Streams),
-            // Generous at the HPACK layer (which counts 32 extra bytes a field and can only reset
-            // the connection) so that a large head reaches the server's own check and gets a 431.
-            HTTP2Setting(parameter: .maxHeaderListSize, value: max(64 * 1024, 4 * configuration.maxHeaderSize)),
-        ]
-        return http2
-    }
-
     private func accept(on listener: Listener, secure: Bool) async throws {
         try await listener.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
@@ -401,130 +280,4 @@ public final class HTTPServer: Service, Sendable {
         }
     }
 
-    private func serveHTTP1(
-        _ stream: HTTPStream,
-        keepAlive: HTTP1KeepAliveTracker,
-        watchdog: ReadWatchdog,
-        remoteAddress: SocketAddress?,
-        secure: Bool,
-        firstHeadWithin firstHeadLimit: Duration
-    ) async {
-        let channel = stream.channel
-        let info = RequestResponder.Connection(
-            remoteAddress: remoteAddress,
-            httpVersion: .http1,
-            isSecure: secure,
-            closeAfterResponse: { [connections] in connections.quiesce(channel) }
-        )
-        do {
-            try await stream.executeThenClose { inbound, outbound in
-                let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
-                var waitLimit = max(firstHeadLimit, .zero)
-                while let part = try await reader.next(within: waitLimit) {
-                    guard case .head(let head) = part else { continue }
-                    let outcome = await responder.respond(
-                        to: head,
-                        reader: reader,
-                        writer: outbound,
-                        connection: info,
-                        request: keepAlive.nextRequest()
-                    )
-                    if outcome.bodyReadInFlight {
-                        // A task of the handler's still reads the body: the connection cannot be
-                        // read or reused, only closed.
-                        return
-                    }
-                    if !outcome.responseSent {
-                        // A response that broke off cannot be finished. It closes at once, with a
-                        // reset, so that a client reading to the end of the connection (HTTP/1.0)
-                        // cannot take the part it got for the whole.
-                        try? await (channel as? any SocketOptionProvider)?
-                            .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
-                        return
-                    }
-                    if !outcome.keepAlive {
-                        // The pipeline handler closes the connection once the response has been
-                        // sent and the request has ended. A complete request only waits for the
-                        // response to go out, however slowly the client reads; the rest of a
-                        // request answered early (413) is read and dropped for a little while
-                        // only, since its client may stop sending without ending it.
-                        let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
-                        if requestEnded {
-                            while try await reader.next(within: configuration.idleTimeout) != nil {}
-                        }
-                        return
-                    }
-                    waitLimit = configuration.idleTimeout
-                }
-            }
-        } catch {
-            logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Reads and drops what is left of a request, until it ends, 2 s have passed or 4 MiB have
-    /// been dropped; returns whether the request ended.
-    private func drainRefusedRequest(_ reader: InboundRequestReader) async throws -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: Self.lingerAfterClose)
-        var dropped = 0
-        while dropped < Self.maximumDroppedAfterClose {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero, let part = try await reader.next(within: remaining) else { return false }
-            switch part {
-            case .body(let buffer): dropped += buffer.readableBytes
-            case .end: return true
-            case .head: return false
-            }
-        }
-        return false
-    }
-
-    private func serveHTTP2(
-        _ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>,
-        watchdog: ReadWatchdog,
-        remoteAddress: SocketAddress?,
-        secure: Bool
-    ) async {
-        let info = RequestResponder.Connection(
-            remoteAddress: remoteAddress,
-            httpVersion: .http2,
-            isSecure: secure,
-            closeAfterResponse: {}
-        )
-        do {
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await stream in multiplexer.inbound {
-                    group.addTask {
-                        // A stream that closes before its handler is done — the client reset
-                        // it, or the write timeout did — cancels the handler.
-                        let serving = Task { await self.serve(stream, watchdog: watchdog, connection: info) }
-                        stream.channel.closeFuture.whenComplete { _ in serving.cancel() }
-                        await withTaskCancellationHandler {
-                            await serving.value
-                        } onCancel: {
-                            serving.cancel()
-                        }
-                    }
-                }
-            }
-        } catch {
-            logger.debug("HTTP/2 connection closed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Serves the one request of an HTTP/2 stream.
-    private func serve(_ stream: HTTPStream, watchdog: ReadWatchdog, connection: RequestResponder.Connection) async {
-        try? await stream.executeThenClose { inbound, outbound in
-            let reader = InboundRequestReader(inbound, channel: stream.channel, watchdog: watchdog)
-            guard case .head(let head) = try await reader.next(within: configuration.requestHeadTimeout) else { return }
-            let outcome = await responder.respond(to: head, reader: reader, writer: outbound, connection: connection)
-            if outcome.bodyComplete, outcome.responseSent {
-                // Both sides have ended the stream: it closes by itself once the response's last
-                // frames are sent, which flow control may delay. Closing it now would reset it and
-                // lose them; a client that never lets them through has the stream reset after the
-                // write timeout.
-                await reader.waitForClose(within: configuration.writeTimeout)
-            }
-        }
-    }
 }

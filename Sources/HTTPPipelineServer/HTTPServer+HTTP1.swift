@@ -1,0 +1,134 @@
+import Foundation
+import HTTPPipeline
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOHTTP2
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOHTTPTypesHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// An HTTP/1.1 connection: its channel handlers, and the task that serves its requests one after
+/// another.
+extension HTTPServer {
+    /// How long, in all, a connection that is closing waits for the rest of a request body it
+    /// will not serve.
+    private static let lingerAfterClose = Duration.seconds(2)
+    /// How much of such a request it reads and drops before closing anyway.
+    private static let maximumDroppedAfterClose = 4 * 1024 * 1024
+
+    /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
+    static func configureHTTP1(
+        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
+    ) throws -> HTTP1Connection {
+        let pipeline = channel.pipeline.syncOperations
+        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
+        channel.closeFuture.whenComplete { _ in watchdog.stop() }
+        let readAhead = HTTP1ReadAhead(
+            channel: channel,
+            maxWaiting: configuration.maxPipelinedRequests,
+            headTimeout: configuration.requestHeadTimeout,
+            watchdog: watchdog
+        )
+        // What one read cycle takes arrives whole, however far ahead of its responses: four reads
+        // (at most 256 KiB) bound what a connection that pipelines without reading makes the
+        // server hold.
+        try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
+        // Response fields come from swift-http-types, which legalizes every value (no CR, LF or NUL)
+        // and validates every name already.
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false)
+        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+        try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
+        let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        try pipeline.addHandler(readAhead.makeCounter(), position: .after(decoder))
+        try pipeline.addHandler(HTTP1ProtocolErrorHandler())
+        let keepAlive = HTTP1KeepAliveTracker()
+        try pipeline.addHandler(keepAlive)
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
+        return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive, watchdog)
+    }
+
+    func serveHTTP1(
+        _ stream: HTTPStream,
+        keepAlive: HTTP1KeepAliveTracker,
+        watchdog: ReadWatchdog,
+        remoteAddress: SocketAddress?,
+        secure: Bool,
+        firstHeadWithin firstHeadLimit: Duration
+    ) async {
+        let channel = stream.channel
+        let info = RequestResponder.Connection(
+            remoteAddress: remoteAddress,
+            httpVersion: .http1,
+            isSecure: secure,
+            closeAfterResponse: { [connections] in connections.quiesce(channel) }
+        )
+        do {
+            try await stream.executeThenClose { inbound, outbound in
+                let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
+                var waitLimit = max(firstHeadLimit, .zero)
+                while let part = try await reader.next(within: waitLimit) {
+                    guard case .head(let head) = part else { continue }
+                    let outcome = await responder.respond(
+                        to: head,
+                        reader: reader,
+                        writer: outbound,
+                        connection: info,
+                        request: keepAlive.nextRequest()
+                    )
+                    if outcome.bodyReadInFlight {
+                        // A task of the handler's still reads the body: the connection cannot be
+                        // read or reused, only closed.
+                        return
+                    }
+                    if !outcome.responseSent {
+                        // A response that broke off cannot be finished. It closes at once, with a
+                        // reset, so that a client reading to the end of the connection (HTTP/1.0)
+                        // cannot take the part it got for the whole.
+                        try? await (channel as? any SocketOptionProvider)?
+                            .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+                        return
+                    }
+                    if !outcome.keepAlive {
+                        // The pipeline handler closes the connection once the response has been
+                        // sent and the request has ended. A complete request only waits for the
+                        // response to go out, however slowly the client reads; the rest of a
+                        // request answered early (413) is read and dropped for a little while
+                        // only, since its client may stop sending without ending it.
+                        let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
+                        if requestEnded {
+                            while try await reader.next(within: configuration.idleTimeout) != nil {}
+                        }
+                        return
+                    }
+                    waitLimit = configuration.idleTimeout
+                }
+            }
+        } catch {
+            logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads and drops what is left of a request, until it ends, 2 s have passed or 4 MiB have
+    /// been dropped; returns whether the request ended.
+    func drainRefusedRequest(_ reader: InboundRequestReader) async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: Self.lingerAfterClose)
+        var dropped = 0
+        while dropped < Self.maximumDroppedAfterClose {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero, let part = try await reader.next(within: remaining) else { return false }
+            switch part {
+            case .body(let buffer): dropped += buffer.readableBytes
+            case .end: return true
+            case .head: return false
+            }
+        }
+        return false
+    }
+}
