@@ -27,8 +27,7 @@ extension HTTPServer {
         _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
     ) throws -> HTTP1Connection {
         let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
-        channel.closeFuture.whenComplete { _ in watchdog.stop() }
+        let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         let readAhead = HTTP1ReadAhead(
             channel: channel,
             maxWaiting: configuration.maxPipelinedRequests,

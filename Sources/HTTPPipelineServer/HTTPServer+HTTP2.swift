@@ -21,8 +21,7 @@ extension HTTPServer {
         _ channel: any Channel, configuration: HTTPServerConfiguration, logger: Logger
     ) throws -> HTTP2Connection {
         let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog(eventLoop: channel.eventLoop, shortestDeadline: configuration.shortestDeadline)
-        channel.closeFuture.whenComplete { _ in watchdog.stop() }
+        let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(

@@ -74,6 +74,13 @@ final class ReadWatchdog: Sendable {
     private let watched = Watched()
     private let check: RepeatedTask
 
+    /// A watchdog for `connection`'s reads, which stops when the connection closes.
+    static func watching(_ connection: any Channel, configuration: HTTPServerConfiguration) -> ReadWatchdog {
+        let watchdog = ReadWatchdog(eventLoop: connection.eventLoop, shortestDeadline: configuration.shortestDeadline)
+        connection.closeFuture.whenComplete { _ in watchdog.stop() }
+        return watchdog
+    }
+
     /// Watches waits on `eventLoop`'s channels, checking often enough for deadlines of
     /// `shortestDeadline` and more.
     init(eventLoop: any EventLoop, shortestDeadline: Duration) {

@@ -36,9 +36,10 @@ struct HTTP2HostileClientTests {
 
     @Test("every stream whose response a zero flow-control window holds back is reset after the write timeout")
     func zeroWindow() async throws {
-        let server = try await TestServer(maxBodySize: 2_000_000) { $0.writeTimeout = .seconds(1) }
+        // Long enough for every upload to finish first, under a sanitizer too.
+        let server = try await TestServer(maxBodySize: 2_000_000) { $0.writeTimeout = .seconds(3) }
         let observed = try await Self.probe(
-            "h2-zero-window", port: server.ports.cleartext, arguments: ["--write-timeout", "1"])
+            "h2-zero-window", port: server.ports.cleartext, arguments: ["--write-timeout", "3"])
         #expect(observed["passed"] as? Bool == true, "\(observed)")
         #expect(observed["reset"] as? Int == 90, "\(observed)")
         try await server.stop()

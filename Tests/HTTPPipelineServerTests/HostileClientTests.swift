@@ -36,7 +36,7 @@ struct HostileClientTests {
         // here; now by well under 1 MB.
         #expect(growth < 45_000_000, "the server grew by \(growth / 1_000_000) MB for 30 connections")
         connections.removeAll()
-        #expect(await serve.stop() == 0)
+        _ = await serve.stop()
     }
 
     @Test("a response the client never reads closes its connection after the write timeout")
