@@ -95,11 +95,18 @@ final class RawConnection: Sendable {
 
     /// Everything the server sends until it closes the connection or goes quiet for five seconds.
     func receiveAll() async -> String {
+        await receive(until: nil)
+    }
+
+    /// What the server sends until it has sent `marker` (or closes, or goes quiet for five
+    /// seconds): a way to wait for a response instead of for a guessed time.
+    func receive(until marker: String?) async -> String {
         let descriptor = self.descriptor
+        let marker = marker.map { Array($0.utf8) }
         let received = await onDedicatedThread {
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
+            while marker.map({ !received.contains($0) }) ?? true {
                 let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { break }

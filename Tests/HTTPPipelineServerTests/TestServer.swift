@@ -8,7 +8,6 @@ import MAuthMiddleware
 import MAuthTestSupport
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// An ``HTTPServer`` on free ports, serving a small application behind ``MAuthMiddleware``, that
 /// tests start and stop.
@@ -25,8 +24,9 @@ final class TestServer: Sendable {
         versions: [.v1, .v2]
     )
 
-    /// How many `GET /until-cancelled` handlers have seen their task cancelled.
-    static let cancelledHandlers = Mutex(0)
+    /// What `GET /until-cancelled` handlers report: `started`, then `cancelled` or, five seconds
+    /// later, `finished`.
+    static let untilCancelledEvents = AsyncStream<String>.makeStream()
 
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
     static let bigBodySize = 16 * 1024 * 1024
@@ -51,10 +51,9 @@ final class TestServer: Sendable {
             return .text("finished")
         }
         router.get("/until-cancelled") { _, _ in
-            for _ in 0..<100 where !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-            if Task.isCancelled { cancelledHandlers.withLock { $0 += 1 } }
+            untilCancelledEvents.continuation.yield("started")
+            try? await Task.sleep(for: .seconds(5))
+            untilCancelledEvents.continuation.yield(Task.isCancelled ? "cancelled" : "finished")
             return .text("finished")
         }
         router.post("/late-read") { request, _ in
