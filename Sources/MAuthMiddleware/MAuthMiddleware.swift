@@ -89,11 +89,33 @@ public struct MAuthMiddleware: Middleware {
                 body: body.readableBytesView
             )
         } catch {
+            if error.code == .inauthentic, context.logger.logLevel <= .debug {
+                await logExplanation(of: request, body: body, logger: context.logger)
+            }
             return failureResponse(error, context: context)
         }
         var authenticated = request
         authenticated.body = RequestBody(buffer: body)
         return try await next.handle(authenticated, context: context)
+    }
+
+    /// Why the signature does not match, for the developer reading the debug log; the caller is
+    /// never told.
+    private func logExplanation(of request: Request, body: ByteBuffer, logger: Logger) async {
+        guard let explainer = authenticator.explainer else { return }
+        do {
+            let explanations = try await explainer.explain(
+                method: request.head.method.rawValue,
+                target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
+                headers: request.head.headerFields,
+                body: body.readableBytesView
+            )
+            for explanation in explanations {
+                logger.debug("MAuth signature explained", metadata: ["explanation": "\(explanation)"])
+            }
+        } catch {
+            logger.debug("MAuth signature not explained", metadata: ["reason": "\(error.message)"])
+        }
     }
 
     private func failureResponse(_ error: MAuthError, context: RequestContext) -> Response {

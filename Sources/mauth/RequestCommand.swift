@@ -51,6 +51,9 @@ struct RequestCommand: AsyncParsableCommand {
     @Flag(help: "Do not verify the server's TLS certificate.")
     var insecure = false
 
+    @Flag(help: "Print the string to sign of each signature sent, in the layout of `mauth verify --explain`.")
+    var explain = false
+
     @Flag(help: "Speak HTTP/2 over cleartext (an http:// URL) without negotiating it first.")
     var http2PriorKnowledge = false
 
@@ -181,6 +184,11 @@ struct RequestCommand: AsyncParsableCommand {
             headers: response.headers.map { ($0.name, $0.value) },
             responder: response.responder
         )
+        if explain {
+            printStringsToSign(
+                signer: signer, target: response.requestURL, body: bodyBytes ?? [],
+                time: { response.requestHeaders.first(name: $0.rawName) })
+        }
         Terminal.write(Array(response.body.readableBytesView))
         if response.status.code >= 400 {
             throw CommandFailure("the server answered \(response.status.code) \(response.status.reasonPhrase)")
@@ -251,9 +259,31 @@ struct RequestCommand: AsyncParsableCommand {
             headers: reply.head.headerFields.map { ($0.name.rawName, $0.value) },
             responder: responder
         )
+        if explain {
+            printStringsToSign(
+                signer: signer, target: head.path ?? "/", body: bodyBytes ?? [], time: { head.headerFields[$0] })
+        }
         Terminal.write(Array(reply.body.readableBytesView))
         if reply.head.status.code >= 400 {
             throw CommandFailure("the server answered \(reply.head.status.code) \(reason)")
+        }
+    }
+
+    /// Rebuilds what the signer signed from what was sent: the method, the target, the body, and
+    /// each version's time header.
+    private func printStringsToSign(
+        signer: MAuthSigner, target: String, body: [UInt8], time: (HTTPField.Name) -> String?
+    ) {
+        for version in signer.versions.reversed() {
+            guard let time = time(version.timeHeader) else { continue }
+            let stringToSign = MAuthStringToSign.request(
+                version: version, method: method.uppercased(), target: MAuthRequestTarget(target), body: body,
+                appUUID: signer.appUUID, time: time)
+            Terminal.writeLine(
+                "* signed \(version) (\(version.authenticationHeader.rawName)) as app \(signer.appUUID):")
+            for line in MAuthSignatureExplanation.layout(of: stringToSign, version: version) {
+                Terminal.writeLine("*   " + line)
+            }
         }
     }
 

@@ -29,6 +29,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
 
+    @Flag(
+        help: """
+            Open each signature with the public key and say what it was made over: the expected string to sign, \
+            another client's form of it (named), or none known; then print the expected string to sign.
+            """)
+    var explain = false
+
     func run() async throws {
         let key: MAuthPublicKey
         do {
@@ -52,21 +59,29 @@ struct VerifyCommand: AsyncParsableCommand {
             keyProvider: AnyAppKeyProvider(key: key),
             options: .init(v2Only: v2Only, clock: now.map(MAuthClock.fixed) ?? .system)
         )
+        let body = try request.body()
+        let status: Int32
         do {
             let identity = try await authenticator.authenticate(
-                method: request.method,
-                target: request.target,
-                headers: fields,
-                body: try request.body()
-            )
+                method: request.method, target: request.target, headers: fields, body: body)
             Terminal.writeLine("authentic \(identity)")
-        } catch let error as MAuthError where error.code == .inauthentic {
+            status = 0
+        } catch  where error.code == .inauthentic {
             Terminal.writeLine("inauthentic: \(error.message)")
-            throw ExitCode(CommandFailure.failureStatus)
-        } catch let error as MAuthError {
+            status = CommandFailure.failureStatus
+        } catch {
             Terminal.writeLine("unable to authenticate: \(error.message)")
-            throw ExitCode(Self.unableStatus)
+            status = Self.unableStatus
         }
+        if explain, let explainer = authenticator.explainer {
+            let explanations = try await explainer.explain(
+                method: request.method, target: request.target, headers: fields, body: body)
+            if explanations.isEmpty {
+                Terminal.writeLine("nothing to explain: no readable MCC-Authentication or X-MWS-Authentication header")
+            }
+            for explanation in explanations { Terminal.writeLine(explanation.description) }
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 }
 

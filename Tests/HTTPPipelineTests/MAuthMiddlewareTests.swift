@@ -1,5 +1,6 @@
 import HTTPPipeline
 import HTTPTypes
+import Logging
 import MAuth
 import MAuthMiddleware
 import MAuthTestSupport
@@ -227,5 +228,24 @@ struct MAuthMiddlewareTests {
         #expect(try await Self.respond(Self.request(.get, "/"), pipeline: pipeline).0 == .unauthorized)
         let exempt = Pipeline(FakeMAuthMiddleware(exemptPaths: ["/app_status"]), handler: Self.echo)
         #expect(try await Self.respond(Self.request(.get, "/app_status"), pipeline: exempt).0 == .ok)
+    }
+
+    @Test("at debug level a rejected signature is explained in the log, and never in the response")
+    func explanationInDebugLog() async throws {
+        let request = Self.request(.get, "/files/a%20b", signWith: [.v2], signedTarget: "/files/a b")
+        for level in [Logger.Level.debug, .info] {
+            let (logger, records) = RecordingLogHandler.logger(level: level)
+            let response = await Self.pipeline().respond(to: request, context: RequestContext(logger: logger))
+            let body = String(buffer: try await response.body.collect())
+            #expect(response.head.status == .unauthorized)
+            #expect(body == #"{"errors":{"mauth":["Signature verification failed for request."]}}"#)
+            let explained = records.all.compactMap { $0.metadata["explanation"].map { "\($0)" } }
+            if level == .debug {
+                #expect(explained.count == 1)
+                #expect(explained.first?.contains("the percent-decoded path") == true)
+            } else {
+                #expect(explained.isEmpty)
+            }
+        }
     }
 }

@@ -59,6 +59,19 @@ struct RequestCommandTests {
         #expect(
             try await Self.request(["--http2-prior-knowledge", "GET", "https://localhost/"], in: directory).status == 2)
 
+        for transport in [[], ["--http2-prior-knowledge"]] {
+            let explained = try await Self.request(
+                transport + ["--explain", "--sign-versions", "v1,v2", "POST", serve.baseURL + "/echo?b=2&a=1", "hi"],
+                in: directory)
+            #expect(explained.status == 0, "\(explained.errorText)")
+            #expect(
+                explained.text.contains(
+                    "* signed v2 (MCC-Authentication) as app \(appUUID):\n*   method  POST\n*   path    /echo\n"))
+            #expect(explained.text.contains("*   query   a=1&b=2\n"))
+            #expect(explained.text.contains("* signed v1 (X-MWS-Authentication) as app \(appUUID):\n"))
+            #expect(explained.text.contains("*   body    2 bytes, SHA-512 "))
+        }
+
         let missing = try await Self.request(["-q", "GET", serve.baseURL + "/nothing"], in: directory)
         #expect(missing.status == 1)
         #expect(missing.errorText == "mauth: the server answered 404 Not Found\n")

@@ -126,6 +126,43 @@ struct CommandLineTests {
         #expect(!result.errorText.isEmpty)
     }
 
+    @Test("verify --explain says what each signature was made over")
+    func verifyExplain() async throws {
+        let signed = try await MAuth.run(
+            [
+                "sign", "--protocol", "v1,v2", "--private-key-file", Self.privateKey, "--app-uuid", Self.appUUID,
+                "--time", Self.time, "--method", "GET", "--url", "/files/a b",
+            ]
+        )
+        let headers = signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
+        let base = ["verify", "--explain", "--public-key-file", Self.publicKey, "--method", "GET"] + headers
+        let decoded = try await MAuth.run(base + ["--url", "/files/a%20b", "--now", Self.time])
+        #expect(decoded.status == 1)
+        let lines = decoded.text.split(separator: "\n")
+        #expect(lines.first == "inauthentic: Signature verification failed for request.")
+        #expect(lines.filter { $0.contains("different string to sign: the percent-decoded path") }.count == 2)
+        #expect(lines.contains("    path    /files/a b"))
+        #expect(lines.contains("    path    /files/a%20b"))
+
+        let expired = try await MAuth.run(base + ["--url", "/files/a b", "--now", "1585083226"])
+        #expect(expired.status == 1)
+        #expect(expired.text.contains("made with this app's key over the expected string to sign"))
+
+        let other = try await MAuth.run(base + ["--url", "/files/other", "--now", Self.time])
+        #expect(other.status == 1)
+        #expect(other.text.contains("a string to sign that no known client builds"))
+
+        let otherApp = try Fixtures.temporaryDirectory("other-app").path
+        #expect(try await MAuth.run(["keygen", "--out", otherApp, "--app-uuid", "other"]).status == 0)
+        let notThisKey = try await MAuth.run(
+            [
+                "verify", "--explain", "--public-key-file", otherApp + "/other.pub", "--method", "GET", "--url",
+                "/files/a b", "--now", Self.time,
+            ] + headers)
+        #expect(notThisKey.status == 1)
+        #expect(notThisKey.text.contains("not made with this app's key"))
+    }
+
     @Test("keygen writes a working identity and never overwrites one")
     func keygen() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -76,6 +76,13 @@ public struct MAuthAuthenticator: Sendable {
         PublicKeyVerifier(keyProvider: keyProvider)
     }
 
+    /// What explains a failed signature with the keys this authenticator checks against; `nil`
+    /// when a MAuth service checks the signatures (remote mode), since no key is at hand.
+    public var explainer: MAuthSignatureExplainer? {
+        guard let local = verifier as? PublicKeyVerifier else { return nil }
+        return MAuthSignatureExplainer(keyProvider: local.keyProvider, allowedDrift: options.allowedDrift)
+    }
+
     /// Creates an authenticator that hands the signature check to `verifier`, such as a MAuth
     /// service in remote mode. Time, token and header form are still checked here first.
     ///

@@ -13,30 +13,44 @@ enum QueryCanonicalizer {
     /// disagreements), for an authenticator that accepts any client's signature. Empty when no
     /// client disagrees about this query.
     static func variants(of query: some Collection<UInt8>) -> [[UInt8]] {
+        clientVariants(of: query).map(\.form)
+    }
+
+    /// ``variants(of:)``, each with what its client does differently, in words.
+    static func clientVariants(of query: some Collection<UInt8>) -> [(form: [UInt8], difference: String)] {
         query.withContiguousBytes { bytes in
             guard !bytes.isEmpty else { return [] }
             let pieces = pieces(of: bytes)
             let all = DecodedQuery(pieces: pieces, of: bytes).sorted()
-            var alternatives: [DecodedQuery] = []
+            var alternatives: [(query: DecodedQuery, difference: String)] = []
             if pieces.contains(where: \.isEmpty) {
-                // The JVM drops every empty piece; Ruby only trailing ones.
-                alternatives.append(DecodedQuery(pieces: pieces.filter { !$0.isEmpty }, of: bytes).sorted())
+                alternatives.append(
+                    (
+                        DecodedQuery(pieces: pieces.filter { !$0.isEmpty }, of: bytes).sorted(),
+                        "the query without its empty '&' pieces (the JVM client)"
+                    ))
                 var trailingDropped = pieces
                 while trailingDropped.last?.isEmpty == true { trailingDropped.removeLast() }
                 if trailingDropped.count != pieces.count, trailingDropped.contains(where: \.isEmpty) {
-                    alternatives.append(DecodedQuery(pieces: trailingDropped, of: bytes).sorted())
+                    alternatives.append(
+                        (
+                            DecodedQuery(pieces: trailingDropped, of: bytes).sorted(),
+                            "the query without its trailing empty '&' pieces (the Ruby client)"
+                        ))
                 }
             }
             if let replaced = all.replacingInvalidUTF8() {
-                alternatives.append(replaced.sorted())
+                alternatives.append(
+                    (replaced.sorted(), "the query with invalid UTF-8 replaced by U+FFFD (the Python and JVM clients)"))
             }
-            var forms = alternatives.map { $0.encoded(keepingSlash: false) }
+            var forms = alternatives.map { ($0.query.encoded(keepingSlash: false), $0.difference) }
             if all.bytes.contains(UInt8(ascii: "/")) {
-                // Python leaves '/' unencoded.
-                forms += ([all] + alternatives).map { $0.encoded(keepingSlash: true) }
+                let slash = "the query with '/' left unencoded (the Python client)"
+                forms.append((all.encoded(keepingSlash: true), slash))
+                forms += alternatives.map { ($0.query.encoded(keepingSlash: true), $0.difference + ", and " + slash) }
             }
             var seen: Set<[UInt8]> = [all.encoded(keepingSlash: false)]
-            return forms.filter { seen.insert($0).inserted }
+            return forms.filter { seen.insert($0.0).inserted }.map { (form: $0.0, difference: $0.1) }
         }
     }
 

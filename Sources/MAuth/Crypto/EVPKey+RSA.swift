@@ -33,6 +33,28 @@ extension EVPKey {
         return matched == true
     }
 
+    /// What a signature carries inside its PKCS#1 type-1 padding: the V1 hex digest, or the V2
+    /// DigestInfo. `nil` when the padding does not open with this key, so the signature was made
+    /// with another key.
+    func recoverSignedPayload(signature: [UInt8]) -> [UInt8]? {
+        guard signature.count == byteCount else { return nil }
+        let payload = verifyRecoverRawContexts.withContext { context in
+            var succeeded = false
+            let payload = [UInt8](unsafeUninitializedCapacity: byteCount) { output, count in
+                var length = output.count
+                succeeded =
+                    EVP_PKEY_verify_recover(context, output.baseAddress, &length, signature, signature.count) == 1
+                count = succeeded ? length : 0
+            }
+            return (succeeded ? payload : nil, succeeded)
+        }
+        guard let payload = payload ?? nil else {
+            _ = OpenSSLErrorQueue.drain()
+            return nil
+        }
+        return payload
+    }
+
     /// V2: RSASSA-PKCS1-v1_5 with SHA-512 over `message`.
     func signV2(message: UnsafeRawBufferPointer) throws(MAuthError) -> [UInt8] {
         try sign(SHA512.digest(message), with: signSHA512Contexts, version: "V2")
