@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
         .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),
+        .library(name: "MAuthProxy", targets: ["MAuthProxy"]),
         .executable(name: "mauth", targets: ["mauth"]),
     ],
     dependencies: [
@@ -132,6 +133,21 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "MAuthProxy",
+            dependencies: [
+                "MAuth",
+                "MAuthClient",
+                "HTTPPipeline",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuthDevelopmentService",
             dependencies: [
                 "MAuth",
@@ -155,6 +171,7 @@ let package = Package(
                 "MAuthService",
                 "MAuthClient",
                 "MAuthDevelopmentService",
+                "MAuthProxy",
                 "HTTPPipeline",
                 "HTTPPipelineServer",
                 "DemoApplication",
@@ -251,6 +268,11 @@ let package = Package(
         .testTarget(
             name: "MAuthClientTests",
             dependencies: socketTestDependencies,
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthProxyTests",
+            dependencies: socketTestDependencies + ["MAuthProxy"],
             swiftSettings: strictSwift
         ),
         .testTarget(

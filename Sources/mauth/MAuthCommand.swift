@@ -15,6 +15,7 @@ struct MAuthCommand: AsyncParsableCommand {
             ServeCommand.self,
             ServiceCommand.self,
             RequestCommand.self,
+            ProxyCommand.self,
         ]
     )
 

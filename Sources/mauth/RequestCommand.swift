@@ -90,7 +90,7 @@ struct RequestCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.usage(error.message)
         }
-        let signer = try makeSigner(configuration)
+        let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic
         // Like curl, a connection that cannot be made is reported at once rather than retried
@@ -136,14 +136,16 @@ struct RequestCommand: AsyncParsableCommand {
         if http2PriorKnowledge {
             let authenticator =
                 authenticateResponse
-                ? try responseAuthenticator(configuration, signer: signer, httpClient: httpClient) : nil
+                ? try SigningIdentity.responseAuthenticator(
+                    keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient) : nil
             try await sendWithPriorKnowledge(signer: signer, authenticator: authenticator)
             return
         }
         let client = MAuthHTTPClient(
             signer: signer,
             responseAuthenticator: authenticateResponse
-                ? try responseAuthenticator(configuration, signer: signer, httpClient: httpClient) : nil,
+                ? try SigningIdentity.responseAuthenticator(
+                    keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient) : nil,
             httpClient: httpClient
         )
 
@@ -293,41 +295,5 @@ struct RequestCommand: AsyncParsableCommand {
             return try Terminal.readFile(String(body.dropFirst()), purpose: "body file")
         }
         return Array(body.utf8)
-    }
-
-    private func makeSigner(_ configuration: MAuthConfiguration) throws -> MAuthSigner {
-        var configuration = configuration
-        do {
-            if let signVersions { configuration.signVersions = try MAuthVersion.list(from: signVersions) }
-            if configuration.appUUID == nil, configuration.privateKey == nil {
-                guard FileManager.default.fileExists(atPath: DevelopmentIdentityFiles.markerPath(in: ".mauth")) else {
-                    throw CommandFailure.usage(
-                        "no identity: set MAUTH_APP_UUID and MAUTH_PRIVATE_KEY_FILE, or run `mauth serve` here once to create .mauth/"
-                    )
-                }
-                let identity = try DevelopmentIdentityFiles.loadOrCreate(in: ".mauth")
-                configuration.appUUID = identity.files.appUUID
-                configuration.privateKey = identity.key
-            }
-            return try configuration.signer()
-        } catch let error as MAuthError {
-            throw CommandFailure.usage(error.message)
-        }
-    }
-
-    private func responseAuthenticator(_ configuration: MAuthConfiguration, signer: MAuthSigner, httpClient: HTTPClient)
-        throws
-        -> MAuthAuthenticator
-    {
-        if keysDir == nil, let mauthURL = configuration.mauthURL {
-            let serviceClient = MAuthServiceClient(
-                baseURL: mauthURL, apiVersion: configuration.apiVersion, signer: signer, httpClient: httpClient)
-            return MAuthAuthenticator(keyProvider: MAuthServiceKeyProvider(client: serviceClient))
-        }
-        let directory = keysDir ?? ".mauth"
-        guard FileManager.default.fileExists(atPath: directory) else {
-            throw CommandFailure.usage("--keys-dir \(directory) does not exist")
-        }
-        return MAuthAuthenticator(keyProvider: DirectoryPublicKeyProvider(directory: directory))
     }
 }

@@ -1,0 +1,261 @@
+public import AsyncHTTPClient
+import Foundation
+public import HTTPPipeline
+import HTTPTypes
+public import Logging
+public import MAuth
+public import MAuthClient
+import NIOCore
+import NIOHTTP1
+
+/// A reverse proxy that signs every request it forwards: put it in front of a MAuth-protected
+/// service to call that service from tools that cannot sign (a browser, curl, a load tester).
+///
+/// ```swift
+/// let proxy = try SigningProxy(
+///     routes: [ProxyRoute(prefix: "/", upstream: "https://api.example.com")],
+///     signer: signer
+/// )
+/// let server = HTTPServer(configuration: .init(port: 8081), handler: proxy, logger: logger)
+/// ```
+///
+/// For each request it:
+/// - picks the route with the longest matching prefix (404 when none matches);
+/// - reads the body, up to `maxBodySize` bytes (413 beyond: V2 signs the body);
+/// - drops hop-by-hop header fields and any MAuth signature it did not make, adds
+///   `X-Forwarded-For`, `-Proto` and `-Host`, and signs over the exact target and body it sends;
+/// - streams the upstream's response back, unless responses are authenticated, which needs the
+///   whole body first; an absolute `Location` that points at the upstream is rewritten to point
+///   at the proxy, and redirects are never followed;
+/// - answers 502 when the upstream cannot be reached, answers something that is not HTTP or
+///   sends an inauthentic response, and 504 when it does not answer in time, each with a JSON
+///   body that names the upstream;
+/// - logs one line per request at `info` with the upstream's status and time.
+public struct SigningProxy: Handler {
+    /// The defaults for ``init(routes:signer:httpClient:responseAuthenticator:maxBodySize:upstreamTimeout:logger:)``.
+    public static let defaultMaxBodySize = 10 * 1024 * 1024
+
+    /// The routes, longest prefix first: the order they are tried in.
+    public let routes: [ProxyRoute]
+    let signer: MAuthSigner
+    let httpClient: HTTPClient
+    let responseAuthenticator: MAuthAuthenticator?
+    let maxBodySize: Int
+    let upstreamTimeout: Duration
+    let logger: Logger
+
+    /// Creates a proxy.
+    ///
+    /// - Parameters:
+    ///   - routes: where requests go; at least one, prefixes distinct.
+    ///   - signer: signs every forwarded request.
+    ///   - httpClient: sends to the upstreams; it must not follow redirects, or a signature would
+    ///     go wherever a 3xx points. Its read timeout bounds the pauses of a streamed response.
+    ///   - responseAuthenticator: when set, every upstream response must carry a valid MAuth
+    ///     signature, and responses are read whole before they are passed on.
+    ///   - maxBodySize: the largest request body forwarded, and the largest authenticated
+    ///     response.
+    ///   - upstreamTimeout: how long an upstream may take to start its response.
+    ///   - logger: where the per-request lines go.
+    /// - Throws: ``ProxyError`` with code `invalidRoutes` when there is no route or two share a
+    ///   prefix.
+    public init(
+        routes: [ProxyRoute],
+        signer: MAuthSigner,
+        httpClient: HTTPClient = MAuthHTTPClient.defaultHTTPClient,
+        responseAuthenticator: MAuthAuthenticator? = nil,
+        maxBodySize: Int = defaultMaxBodySize,
+        upstreamTimeout: Duration = .seconds(30),
+        logger: Logger = Logger(label: "mauth.proxy")
+    ) throws(ProxyError) {
+        guard !routes.isEmpty else { throw ProxyError(.invalidRoutes, "a proxy needs at least one upstream") }
+        guard Set(routes.map(\.prefix)).count == routes.count else {
+            throw ProxyError(.invalidRoutes, "two routes have the same path prefix")
+        }
+        self.routes = routes.sorted { $0.prefix.utf8.count > $1.prefix.utf8.count }
+        self.signer = signer
+        self.httpClient = httpClient
+        self.responseAuthenticator = responseAuthenticator
+        self.maxBodySize = maxBodySize
+        self.upstreamTimeout = upstreamTimeout
+        self.logger = logger
+    }
+
+    public func handle(_ request: Request, context: RequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        var exchange = Exchange(request: request, start: start, logger: logger)
+        guard request.target.hasPrefix("/") else {
+            return exchange.finish(
+                HTTPError(.badRequest, message: "A proxied request's target starts with '/'.").response)
+        }
+        guard let route = routes.first(where: { $0.matches(request.path) }) else {
+            return exchange.finish(
+                HTTPError(.notFound, message: "No upstream serves \(request.path).").response)
+        }
+        exchange.upstream = route.upstream
+        if let declared = request.head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodySize {
+            return exchange.finish(HTTPError.contentTooLarge(limit: maxBodySize).response)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodySize)
+        } catch let error as HTTPError {
+            return exchange.finish(error.response)
+        }
+
+        var outgoing = HTTPClientRequest(url: route.origin + route.basePath + request.target)
+        outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.head.method.rawValue)
+        outgoing.headers = forwardedHeaders(request.head, context: context)
+        let sentBody = body.readableBytes > 0 || request.head.headerFields[.contentLength] != nil ? body : nil
+        try signer.sign(&outgoing, body: sentBody)
+
+        let upstreamResponse: HTTPClientResponse
+        do {
+            upstreamResponse = try await httpClient.execute(outgoing, timeout: .init(upstreamTimeout))
+        } catch {
+            return exchange.finish(failure(error, route: route))
+        }
+        exchange.upstreamStatus = Int(upstreamResponse.status.code)
+        exchange.upstreamHeadTime = start.duration(to: .now)
+
+        var head = HTTPResponse(status: .init(code: Int(upstreamResponse.status.code)))
+        head.headerFields = returnedHeaders(
+            upstreamResponse.headers, route: route, request: request.head, context: context)
+        guard let responseAuthenticator else {
+            let streamed = upstreamResponse.body
+            let finishedExchange = exchange
+            let status = head.status.code
+            return Response(
+                head: head,
+                body: ResponseBody { writer in
+                    do {
+                        for try await part in streamed { try await writer.write(part) }
+                        finishedExchange.log(status: status, failure: nil)
+                    } catch {
+                        finishedExchange.log(status: status, failure: "\(error)")
+                        throw error
+                    }
+                })
+        }
+        let responseBody: ByteBuffer
+        do {
+            responseBody = try await upstreamResponse.body.collect(upTo: maxBodySize)
+            _ = try await responseAuthenticator.authenticate(
+                HTTPResponse(status: head.status, headerFields: HopByHop.fields(upstreamResponse.headers)),
+                body: responseBody.readableBytesView)
+        } catch let error as MAuthError {
+            return exchange.finish(
+                HTTPError(.badGateway, message: "The response of \(route.upstream) is inauthentic: \(error.message)")
+                    .response)
+        } catch {
+            return exchange.finish(failure(error, route: route))
+        }
+        head.headerFields[.contentLength] = String(responseBody.readableBytes)
+        return exchange.finish(Response(head: head, body: ResponseBody(buffer: responseBody)))
+    }
+
+    /// The incoming header fields less hop-by-hop ones, framing, `Host` and MAuth signatures,
+    /// plus the `X-Forwarded-*` fields.
+    private func forwardedHeaders(_ head: HTTPRequest, context: RequestContext) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        let dropped = HopByHop.names(connectionField: head.headerFields[values: .connection])
+            .union(HopByHop.requestOnly)
+        for field in head.headerFields where !dropped.contains(field.name.canonicalName) {
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let address = context.remoteAddress?.ipAddress {
+            let earlier = head.headerFields[values: HopByHop.xForwardedFor]
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: (earlier + [address]).joined(separator: ", "))
+        }
+        headers.replaceOrAdd(name: "X-Forwarded-Proto", value: context.isSecure ? "https" : "http")
+        if let authority = head.authority {
+            headers.replaceOrAdd(name: "X-Forwarded-Host", value: authority)
+        }
+        return headers
+    }
+
+    /// The upstream's header fields less hop-by-hop ones, with a `Location` that points at the
+    /// upstream made to point at the proxy.
+    private func returnedHeaders(
+        _ upstream: HTTPHeaders, route: ProxyRoute, request: HTTPRequest, context: RequestContext
+    ) -> HTTPFields {
+        let dropped = HopByHop.names(connectionField: upstream[canonicalForm: "connection"].map(String.init))
+        var fields = HTTPFields()
+        for (name, value) in upstream {
+            guard let fieldName = HTTPField.Name(name), !dropped.contains(fieldName.canonicalName) else { continue }
+            var value = value
+            if fieldName == .location, let authority = request.authority {
+                value = Self.proxiedLocation(
+                    value, route: route, proxyOrigin: (context.isSecure ? "https://" : "http://") + authority)
+            }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        return fields
+    }
+
+    /// `location` with the upstream's origin and base path replaced by the proxy's origin, when it
+    /// points at the upstream; otherwise unchanged.
+    static func proxiedLocation(_ location: String, route: ProxyRoute, proxyOrigin: String) -> String {
+        guard location.lowercased().hasPrefix(route.origin.lowercased()) else { return location }
+        var path = location.dropFirst(route.origin.count)
+        guard path.isEmpty || path.hasPrefix("/") || path.hasPrefix("?") else { return location }
+        if !route.basePath.isEmpty, path.hasPrefix(route.basePath) {
+            path = path.dropFirst(route.basePath.count)
+        }
+        return proxyOrigin + (path.hasPrefix("/") ? path : "/" + path)
+    }
+
+    /// 504 for an upstream that did not answer in time, 502 for any other failure to get an
+    /// answer.
+    private func failure(_ error: any Error, route: ProxyRoute) -> Response {
+        if let error = error as? HTTPClientError,
+            error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
+        {
+            return HTTPError(
+                .gatewayTimeout,
+                message: "\(route.upstream) did not answer within \(upstreamTimeout)."
+            )
+            .response
+        }
+        return HTTPError(.badGateway, message: "\(route.upstream) \(UpstreamFailure.reason(error)).").response
+    }
+}
+
+/// One request on its way through the proxy: what its access-log line says.
+private struct Exchange: Sendable {
+    let method: String
+    let target: String
+    let start: ContinuousClock.Instant
+    let logger: Logger
+    var upstream: String?
+    var upstreamStatus: Int?
+    var upstreamHeadTime: Duration?
+
+    init(request: Request, start: ContinuousClock.Instant, logger: Logger) {
+        self.method = request.head.method.rawValue
+        self.target = request.target
+        self.start = start
+        self.logger = logger
+    }
+
+    /// Logs the line of a response that is already whole, and returns it.
+    func finish(_ response: Response) -> Response {
+        log(status: response.head.status.code, failure: nil)
+        return response
+    }
+
+    func log(status: Int, failure: String?) {
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = ["http.duration_ms": "\(Self.milliseconds(start.duration(to: .now)))"]
+        if let upstream { metadata["proxy.upstream"] = "\(upstream)" }
+        if let upstreamStatus { metadata["proxy.upstream_status"] = "\(upstreamStatus)" }
+        if let upstreamHeadTime { metadata["proxy.upstream_ms"] = "\(Self.milliseconds(upstreamHeadTime))" }
+        if let failure { metadata["proxy.error"] = "\(failure)" }
+        logger.info("\(method) \(target) \(status)", metadata: metadata)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds * 1_000_000 + attoseconds / 1_000_000_000_000) / 1000
+    }
+}

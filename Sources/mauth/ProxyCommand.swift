@@ -1,0 +1,192 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import Logging
+import MAuth
+import MAuthProxy
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Sign every request and forward it to a MAuth-protected service (a signing reverse proxy).",
+        discussion: """
+            Call a MAuth-protected service from tools that cannot sign: point them at the proxy. The identity \
+            comes from the environment like `mauth request`'s, else from .mauth/. A request's path and query \
+            are appended to its upstream's URL. Stops gracefully on SIGTERM or SIGINT.
+            """
+    )
+
+    @Option(help: "Where every request goes, unless a --route matches first: an http:// or https:// URL.")
+    var upstream: String?
+
+    @Option(
+        name: .customLong("route"),
+        help: ArgumentHelp(
+            "Send paths under PREFIX to URL instead, as PREFIX=URL; repeatable; the longest prefix wins.",
+            valueName: "prefix=url"))
+    var routes: [String] = []
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The cleartext port (HTTP/1.1 and HTTP/2 with prior knowledge); 0 picks a free port.")
+    var port = 8081
+
+    @Option(help: "A TLS port (ALPN h2 and http/1.1); needs --tls-cert and --tls-key.")
+    var tlsPort: Int?
+
+    @Option(help: "PEM certificate chain for the TLS port.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for the TLS port.")
+    var tlsKey: String?
+
+    @Option(help: "v1, v2 or v1,v2 (default: MAUTH_SIGN_VERSIONS, else v1).")
+    var signVersions: String?
+
+    @Flag(help: "Require a valid MAuth signature on every upstream response; responses are then read whole.")
+    var authenticateResponses = false
+
+    @Option(
+        help:
+            "With --authenticate-responses: a directory of <app_uuid>.pub files (default: MAUTH_URL's service, else .mauth)."
+    )
+    var keysDir: String?
+
+    @Option(help: "The largest request body forwarded, and the largest authenticated response, in bytes.")
+    var maxBodySize = SigningProxy.defaultMaxBodySize
+
+    @Option(
+        help: ArgumentHelp(
+            "How long an upstream may take to start its response, and to pause within it (default: 30).",
+            valueName: "seconds"))
+    var upstreamTimeout: Double = 30
+
+    @Flag(help: "Do not verify upstreams' TLS certificates.")
+    var insecure = false
+
+    @Option(help: "trace, debug, info (one line per request), notice, warning, error or critical.")
+    var logLevel = "info"
+
+    @OptionGroup(title: "Limits and deadlines")
+    var limits: ServerLimitOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if tlsPort != nil || tlsCert != nil || tlsKey != nil {
+            guard tlsPort != nil, tlsCert != nil, tlsKey != nil else {
+                throw ValidationError("--tls-port, --tls-cert and --tls-key go together")
+            }
+        }
+        guard upstream != nil || !routes.isEmpty else {
+            throw ValidationError("give --upstream URL, or at least one --route PREFIX=URL")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
+        guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
+        if keysDir != nil, !authenticateResponses {
+            throw ValidationError("--keys-dir goes with --authenticate-responses")
+        }
+        _ = try proxyRoutes()
+    }
+
+    /// `--route` in order, then `--upstream` as the route for `/`.
+    private func proxyRoutes() throws -> [ProxyRoute] {
+        do {
+            var parsed: [ProxyRoute] = []
+            for route in routes { parsed.append(try ProxyRoute(argument: route)) }
+            if let upstream { parsed.append(try ProxyRoute(prefix: "/", upstream: upstream)) }
+            return parsed
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = ServeCommand.bootstrapLogging(level: logLevel, label: "mauth.proxy")
+        // The proxy writes its own line per request, with the upstream's status and time: the
+        // server's access line would repeat it.
+        var serverLogger = logger
+        serverLogger.logLevel = level == .info ? .notice : level
+
+        let configuration: MAuthConfiguration
+        do {
+            configuration = try MAuthConfiguration.fromProcessEnvironment()
+        } catch {
+            throw CommandFailure.usage(error.message)
+        }
+        let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
+        let httpClient = HTTPClient(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration())
+        do {
+            let proxy = try SigningProxy(
+                routes: try proxyRoutes(),
+                signer: signer,
+                httpClient: httpClient,
+                responseAuthenticator: authenticateResponses
+                    ? try SigningIdentity.responseAuthenticator(
+                        keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient)
+                    : nil,
+                maxBodySize: maxBodySize,
+                upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)),
+                logger: logger
+            )
+            var serverConfiguration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)
+            limits.apply(to: &serverConfiguration)
+            if let tlsPort, let tlsCert, let tlsKey {
+                serverConfiguration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
+            }
+            let server = HTTPServer(configuration: serverConfiguration, handler: proxy, logger: serverLogger)
+            try await server.runAsCommand(logger: serverLogger) { ports in
+                printBanner(ports: ports, signer: signer, routes: proxy.routes)
+            }
+            try await httpClient.shutdown()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    /// Redirects are passed back, never followed with the signature; a read timeout bounds the
+    /// pauses of a streamed response.
+    private func clientConfiguration() -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.httpVersion = .automatic
+        configuration.redirectConfiguration = .disallow
+        // An upstream that refuses connections is reported at once rather than retried until the
+        // timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let timeout = TimeAmount.milliseconds(Int64(upstreamTimeout * 1000))
+        configuration.timeout = .init(connect: min(timeout, .seconds(10)), read: timeout)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        if insecure {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            configuration.tlsConfiguration = tls
+        }
+        return configuration
+    }
+
+    private func printBanner(ports: HTTPServer.ListeningPorts, signer: MAuthSigner, routes: [ProxyRoute]) {
+        let base = "http://\(urlHost(host)):\(ports.cleartext)"
+        var lines = ["mauth proxy: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
+        if let tls = ports.tls {
+            lines.append("mauth proxy: listening on https://\(urlHost(host)):\(tls) (TLS, ALPN h2 and http/1.1)")
+        }
+        let versions = signer.versions.map(\.description).joined(separator: ",")
+        lines.append("mauth proxy: signing as \(signer.appUUID) (\(versions))")
+        for route in routes {
+            lines.append("mauth proxy: \(route.prefix) -> \(route.upstream)")
+        }
+        lines.append("Try: curl \(base)/")
+        Terminal.writeLine(lines.joined(separator: "\n"))
+    }
+}

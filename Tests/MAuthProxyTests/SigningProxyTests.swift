@@ -1,0 +1,300 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import Logging
+import MAuth
+import MAuthProxy
+import MAuthTestSupport
+import NIOCore
+import Testing
+
+/// `SigningProxy` between curl and real upstreams: `mauth serve`, the Python reference
+/// middleware, and upstreams that misbehave.
+@Suite("Signing proxy", .serialized)
+struct SigningProxyTests {
+    /// Signs now, as the protocol test suite's app.
+    static func signer(_ versions: [MAuthVersion]) throws -> MAuthSigner {
+        try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
+    }
+
+    /// A directory holding the public key of the suite's app.
+    static func keysDirectory() throws -> URL {
+        let directory = try Fixtures.temporaryDirectory("proxy-keys")
+        try Fixtures.publicKeyPEM.write(
+            to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        return HTTPClient(configuration: configuration)
+    }()
+
+    /// A proxy served in this process, and what it logged.
+    static func proxy(
+        _ routes: [ProxyRoute],
+        signer: MAuthSigner? = nil,
+        responseAuthenticator: MAuthAuthenticator? = nil,
+        maxBodySize: Int = 1 << 20,
+        upstreamTimeout: Duration = .seconds(10)
+    ) async throws -> (server: RunningServer, log: RecordingLogHandler.Records) {
+        let (logger, records) = RecordingLogHandler.logger(level: .info)
+        let proxy = try SigningProxy(
+            routes: routes, signer: try signer ?? Self.signer([.v1, .v2]), httpClient: httpClient,
+            responseAuthenticator: responseAuthenticator, maxBodySize: maxBodySize, upstreamTimeout: upstreamTimeout,
+            logger: logger)
+        return (try await RunningServer(proxy, maxBodySize: maxBodySize), records)
+    }
+
+    /// Runs curl and returns the status, the HTTP version and the body.
+    static func curl(_ arguments: [String]) async throws -> (status: Int, version: String, body: String) {
+        let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: curl),
+            ["-s", "-S", "--max-time", "20", "-w", "\n%{http_code} %{http_version}"] + arguments)
+        #expect(result.status == 0, "curl failed: \(result.errorText)")
+        let lines = result.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let last = lines.last?.split(separator: " ") ?? []
+        return (
+            last.first.flatMap { Int($0) } ?? 0, last.dropFirst().first.map(String.init) ?? "",
+            lines.dropLast().joined(separator: "\n")
+        )
+    }
+
+    static let transports = [["--http1.1"], ["--http2-prior-knowledge"]]
+
+    @Test("mauth serve accepts what the proxy forwards: V1, V2 and both, bodies, escaped paths, queries")
+    func behindServe() async throws {
+        let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let (proxy, _) = try await Self.proxy(
+                [try ProxyRoute(prefix: "/", upstream: serve.baseURL)], signer: try Self.signer(versions))
+            for transport in Self.transports {
+                let get = try await Self.curl(transport + [proxy.baseURL + "/"])
+                #expect(get.status == 200, "\(versions) \(transport): \(get.body)")
+                #expect(
+                    get.body
+                        == #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number)}"#
+                )
+                let body = #"{"name":"widget","ü":1}"#
+                let echo = try await Self.curl(transport + ["--data-binary", body, proxy.baseURL + "/echo"])
+                #expect(echo.status == 200)
+                #expect(echo.body == body)
+                // Authenticated, then not found: a signature that did not match would answer 401.
+                let escaped = try await Self.curl(
+                    transport + [proxy.baseURL + "/files/%E2%82%AC/a%20b?b=2&a=1&q=x+y&r=%2Fhome&e=%C3%A9&flag"])
+                #expect(escaped.status == 404, "\(versions) \(transport): \(escaped.body)")
+                #expect(transport == ["--http1.1"] ? escaped.version == "1.1" : escaped.version == "2")
+            }
+            try await proxy.stop()
+        }
+        #expect(await serve.stop() == 0)
+    }
+
+    @Test(
+        "the Python reference middleware accepts what the proxy forwards",
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+    func behindPython() async throws {
+        // The Python app fetches keys from a MAuth service as the suite's app; the proxy signs as
+        // another app.
+        let keys = try Self.keysDirectory()
+        let proxyApp = "5ff4257e-9c16-11e0-b048-0026bbfffe5e"
+        try Fixtures.otherPrivateKey.publicKey.pem.write(
+            to: keys.appendingPathComponent("\(proxyApp).pub"), atomically: true, encoding: .utf8)
+        let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
+        var environment = ProcessInfo.processInfo.environment
+        environment["APP_UUID"] = Fixtures.appUUID
+        environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
+        environment["MAUTH_URL"] = service.baseURL
+        environment["MAUTH_API_VERSION"] = "v1"
+        let python = try await RunningMAuth(
+            executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
+            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, "asgi"],
+            readyWhen: "listening on", environment: environment)
+        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            let signer = try MAuthSigner(appUUID: proxyApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
+            let (proxy, _) = try await Self.proxy(
+                [try ProxyRoute(prefix: "/", upstream: python.baseURL)], signer: signer)
+            let get = try await Self.curl(["--retry", "20", "--retry-connrefused", proxy.baseURL + "/?b=2&a=1&q=x+y"])
+            #expect(get.status == 200, "\(versions): \(get.body)")
+            #expect(get.body.contains(#""app_uuid": "\#(proxyApp)""#))
+            #expect(get.body.contains(#""protocol_version": \#(versions.max()!.number)"#))
+            let echo = try await Self.curl([
+                "--http2-prior-knowledge", "--data-binary", "ü body", proxy.baseURL + "/echo",
+            ])
+            #expect(echo.status == 200, "\(versions): \(echo.body)")
+            #expect(echo.body == "ü body")
+            try await proxy.stop()
+        }
+        _ = await python.stop()
+        #expect(await service.stop() == 0)
+    }
+
+    @Test("hop-by-hop fields and foreign signatures are dropped, X-Forwarded fields added, one log line each")
+    func forwardedHeaders() async throws {
+        let upstream = try await RunningServer(InspectingUpstream.router)
+        let (proxy, log) = try await Self.proxy([try ProxyRoute(prefix: "/", upstream: upstream.baseURL)])
+        let authority = "127.0.0.1:\(proxy.ports.cleartext)"
+        for transport in Self.transports {
+            let seen = try await Self.curl(
+                transport + [
+                    "-H", "Connection: X-Secret", "-H", "X-Secret: s", "-H", "Keep-Alive: timeout=5",
+                    "-H", "X-MWS-Authentication: MWS forged-app:c2lnbmF0dXJl", "-H", "X-MWS-Time: 1",
+                    "-H", "X-Custom: kept", "-H", "X-Forwarded-For: 192.0.2.1", proxy.baseURL + "/headers?q=1",
+                ])
+            #expect(seen.status == 200)
+            let lines = Set(seen.body.split(separator: "\n").map(String.init))
+            #expect(lines.contains("x-custom: kept"))
+            #expect(lines.contains("target: /headers?q=1"))
+            #expect(lines.contains("x-forwarded-for: 192.0.2.1, 127.0.0.1"))
+            #expect(lines.contains("x-forwarded-proto: http"))
+            #expect(lines.contains("x-forwarded-host: \(authority)"))
+            if transport == ["--http1.1"] {
+                // Over HTTP/2 curl itself sends no Connection field, so X-Secret is an end-to-end field.
+                #expect(!lines.contains { $0.hasPrefix("x-secret") || $0.hasPrefix("keep-alive") }, "\(lines)")
+            }
+            #expect(lines.contains { $0.hasPrefix("x-mws-authentication: MWS \(Fixtures.appUUID):") }, "\(lines)")
+            #expect(lines.contains { $0.hasPrefix("mcc-authentication: MWSV2 \(Fixtures.appUUID):") })
+            #expect(!lines.contains { $0.contains("forged-app") || $0 == "x-mws-time: 1" })
+        }
+        let lines = log.all.filter { $0.message == "GET /headers?q=1 200" }
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { "\($0.metadata["proxy.upstream_status"] ?? "")" == "200" })
+        #expect(lines.allSatisfy { $0.metadata["proxy.upstream_ms"] != nil && $0.metadata["http.duration_ms"] != nil })
+        #expect(lines.allSatisfy { "\($0.metadata["proxy.upstream"] ?? "")" == upstream.baseURL })
+        try await proxy.stop()
+        try await upstream.stop()
+    }
+
+    @Test("routes by prefix on whole segments, the upstream's path first; redirects come back, never followed")
+    func routesAndRedirects() async throws {
+        let upstream = try await RunningServer(InspectingUpstream.router)
+        let down = "http://127.0.0.1:\(try closedPort())"
+        let (proxy, _) = try await Self.proxy([
+            try ProxyRoute(prefix: "/headers", upstream: upstream.baseURL),
+            try ProxyRoute(prefix: "/", upstream: upstream.baseURL + "/base"),
+            try ProxyRoute(prefix: "/gone", upstream: down),
+        ])
+        #expect(try await Self.curl([proxy.baseURL + "/headers"]).status == 200)
+        #expect(try await Self.curl([proxy.baseURL + "/landed"]).body == "landed")
+        #expect(try await Self.curl([proxy.baseURL + "/gone/x"]).status == 502)
+        #expect(try await Self.curl([proxy.baseURL + "/gonex"]).status == 404, "/gone must not match /gonex")
+
+        let redirect = try await Self.curl(["-D", "-", "-o", "/dev/null", proxy.baseURL + "/redirect"])
+        #expect(redirect.status == 302)
+        #expect(redirect.body.lowercased().contains("location: \(proxy.baseURL)/landed?x=1"), "\(redirect.body)")
+        let followed = try await Self.curl(["-L", proxy.baseURL + "/redirect"])
+        #expect(followed.body == "landed")
+        let elsewhere = try await Self.curl(["-D", "-", "-o", "/dev/null", proxy.baseURL + "/redirect-elsewhere"])
+        #expect(elsewhere.status == 301)
+        #expect(elsewhere.body.lowercased().contains("location: https://elsewhere.example/"))
+        try await proxy.stop()
+        try await upstream.stop()
+    }
+
+    @Test("an upstream down, answering garbage or too slow gives 502, 502 and 504 naming it; a large body 413")
+    func upstreamFailures() async throws {
+        let down = "http://127.0.0.1:\(try closedPort())"
+        let garbage = try await GarbageServer()
+        let upstream = try await RunningServer(InspectingUpstream.router)
+        let (proxy, log) = try await Self.proxy(
+            [
+                try ProxyRoute(prefix: "/down", upstream: down),
+                try ProxyRoute(prefix: "/garbage", upstream: garbage.baseURL),
+                try ProxyRoute(prefix: "/", upstream: upstream.baseURL + "/base"),
+            ],
+            maxBodySize: 16, upstreamTimeout: .milliseconds(300))
+        for transport in Self.transports {
+            let refused = try await Self.curl(transport + [proxy.baseURL + "/down"])
+            #expect(refused.status == 502)
+            #expect(refused.body == #"{"error":"\#(down) refused the connection."}"#)
+            let notHTTP = try await Self.curl(transport + [proxy.baseURL + "/garbage"])
+            #expect(notHTTP.status == 502)
+            #expect(notHTTP.body.hasPrefix(#"{"error":"\#(garbage.baseURL) "#), "\(notHTTP.body)")
+            let slow = try await Self.curl(transport + [proxy.baseURL + "/slow"])
+            #expect(slow.status == 504)
+            #expect(slow.body.hasPrefix(#"{"error":"\#(upstream.baseURL)/base did not answer within"#), "\(slow.body)")
+            let large = try await Self.curl(transport + ["--data-binary", "seventeen bytes!!", proxy.baseURL + "/x"])
+            #expect(large.status == 413)
+        }
+        #expect(log.all.contains { $0.message == "GET /down 502" && $0.metadata["proxy.upstream"] != nil })
+        try await proxy.stop()
+        try await upstream.stop()
+        try await garbage.stop()
+    }
+
+    @Test("with response authentication, signed responses pass and unsigned ones answer 502")
+    func authenticatedResponses() async throws {
+        let directory = try Fixtures.temporaryDirectory("proxy-signed-responses")
+        let keys = directory.appendingPathComponent(".mauth")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        try Fixtures.publicKeyPEM.write(
+            to: keys.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+        let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
+        let unsigned = try await RunningServer(InspectingUpstream.router)
+        let authenticator = MAuthAuthenticator(keyProvider: DirectoryPublicKeyProvider(directory: keys.path))
+        let (proxy, _) = try await Self.proxy(
+            [
+                try ProxyRoute(prefix: "/", upstream: serve.baseURL),
+                try ProxyRoute(prefix: "/headers", upstream: unsigned.baseURL),
+            ],
+            responseAuthenticator: authenticator)
+        let signed = try await Self.curl([proxy.baseURL + "/"])
+        #expect(signed.status == 200, "\(signed.body)")
+        #expect(signed.body.contains(Fixtures.appUUID))
+        let rejected = try await Self.curl([proxy.baseURL + "/headers"])
+        #expect(rejected.status == 502)
+        #expect(rejected.body.hasPrefix(#"{"error":"The response of \#(unsigned.baseURL) is inauthentic: "#))
+        try await proxy.stop()
+        try await unsigned.stop()
+        #expect(await serve.stop() == 0)
+    }
+
+    @Test("mauth proxy streams a 128 MiB response whole with bounded memory; bad usage exits 2")
+    func command() async throws {
+        let upstream = try await RunningServer(InspectingUpstream.router)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAUTH_APP_UUID"] = Fixtures.appUUID
+        environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
+        environment["MAUTH_PRIVATE_KEY"] = nil
+        environment["PRIVATE_KEY"] = nil
+        let proxy = try await RunningMAuth(
+            executable: try ChildProcess.mauthExecutable(),
+            [
+                "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstream.baseURL, "--sign-versions",
+                "v2",
+            ],
+            readyWhen: "Try:", environment: environment)
+        #expect(proxy.banner.contains("mauth proxy: signing as \(Fixtures.appUUID) (v2)"))
+        #expect(proxy.banner.contains("mauth proxy: / -> \(upstream.baseURL)"))
+        let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
+        let downloaded = try await ChildProcess.run(
+            URL(fileURLWithPath: curl),
+            [
+                "-s", "-S", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                proxy.baseURL + "/big",
+            ])
+        #expect(downloaded.text == "200 \(InspectingUpstream.bigBodySize)", "\(downloaded.errorText)")
+        let peak = try Self.peakResidentMemory(of: proxy.processIdentifier)
+        #expect(peak < 100 << 20, "the proxy held \(peak >> 20) MiB at its peak")
+        #expect(await proxy.stop() == 0)
+        try await upstream.stop()
+
+        for arguments in [["proxy"], ["proxy", "--route", "studies=https://a"], ["proxy", "--upstream", "ftp://a"]] {
+            let result = try await ChildProcess.run(try ChildProcess.mauthExecutable(), arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.errorText.hasPrefix("Error: "), "\(arguments): \(result.errorText)")
+        }
+    }
+
+    /// The most resident memory the process has used, from `VmHWM`.
+    static func peakResidentMemory(of process: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try #require(Int(line.split(separator: " ").dropFirst().first ?? "")) * 1024
+    }
+}

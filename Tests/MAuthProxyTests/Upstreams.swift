@@ -1,0 +1,114 @@
+import Foundation
+import HTTPPipeline
+import HTTPPipelineServer
+import HTTPTypes
+import Logging
+import MAuthTestSupport
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// An ``HTTPServer`` on a free loopback port serving `handler`, started and stopped by a test.
+final class RunningServer: Sendable {
+    let ports: HTTPServer.ListeningPorts
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    init(_ handler: some Handler, maxBodySize: Int = 1 << 20) async throws {
+        var logger = Logger(label: "test.upstream")
+        logger.logLevel = .warning
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(port: 0, maxBodySize: maxBodySize), handler: handler, logger: logger)
+        group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        let group = group
+        running = Task { try await group.run() }
+        ports = try await server.listeningPorts()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(ports.cleartext)" }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+}
+
+/// The upstream that shows the proxy's work: what it received, redirects, a slow answer and a
+/// large streamed body.
+enum InspectingUpstream {
+    /// The size of `GET /big`: far more than the proxy may hold in memory.
+    static let bigBodySize = 128 << 20
+
+    static var router: Router {
+        var router = Router()
+        router.get("/headers") { request, _ in
+            var lines = request.head.headerFields.map { "\($0.name.canonicalName): \($0.value)" }
+            lines.append("target: \(request.target)")
+            return .text(lines.joined(separator: "\n"))
+        }
+        router.post("/headers") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return .text("body: \(String(buffer: body))")
+        }
+        router.get("/base/redirect") { request, _ in
+            Response(
+                status: .found,
+                headerFields: [.location: "http://\(request.head.authority ?? "")/base/landed?x=1"])
+        }
+        router.get("/base/redirect-elsewhere") { _, _ in
+            Response(status: .movedPermanently, headerFields: [.location: "https://elsewhere.example/"])
+        }
+        router.get("/base/landed") { _, _ in .text("landed") }
+        router.get("/base/slow") { _, _ in
+            try await Task.sleep(for: .seconds(2))
+            return .text("too late")
+        }
+        router.get("/big") { _, _ in
+            Response(
+                status: .ok,
+                headerFields: [.contentType: "application/octet-stream"],
+                body: ResponseBody { writer in
+                    let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
+                    for _ in 0..<(bigBodySize / chunk.readableBytes) { try await writer.write(chunk) }
+                })
+        }
+        return router
+    }
+}
+
+/// A TCP server on a free loopback port that answers any bytes with text that is not HTTP, then
+/// closes.
+final class GarbageServer: Sendable {
+    private let channel: any Channel
+
+    init() async throws {
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Garbage()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
+
+    func stop() async throws { try await channel.close() }
+
+    private final class Garbage: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(NIOAny(ByteBuffer(string: "THIS IS NOT HTTP\r\n\r\n")))
+                .whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+}
+
+/// A loopback port with nothing listening on it.
+func closedPort() throws -> Int {
+    let socket = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0)
+        .wait()
+    let port = socket.localAddress?.port ?? 9
+    try socket.close().wait()
+    return port
+}
