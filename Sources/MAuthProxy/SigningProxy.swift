@@ -125,6 +125,10 @@ public struct SigningProxy: Handler {
             let streamed = upstreamResponse.body
             let finishedExchange = exchange
             let status = head.status.code
+            if request.head.method == .head {
+                // The server sends no body in answer to HEAD, so the stream below never runs.
+                exchange.log(status: status, failure: nil)
+            }
             return Response(
                 head: head,
                 body: ResponseBody { writer in

@@ -73,6 +73,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info (one line per request), notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(help: "Event-loop threads for network I/O, both sides; one per core by default.")
+    var ioThreads: Int?
+
     @OptionGroup(title: "Limits and deadlines")
     var limits: ServerLimitOptions
 
@@ -116,6 +119,9 @@ struct ProxyCommand: AsyncParsableCommand {
         // server's access line would repeat it.
         var serverLogger = logger
         serverLogger.logLevel = level == .info ? .notice : level
+        if let ioThreads {
+            NIOSingletons.groupLoopCountSuggestion = ioThreads
+        }
 
         let configuration: MAuthConfiguration
         do {
