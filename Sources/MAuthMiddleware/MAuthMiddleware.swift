@@ -99,10 +99,20 @@ public struct MAuthMiddleware: Middleware {
         return try await next.handle(authenticated, context: context)
     }
 
+    /// The largest body whose rejected signature is explained: the search hashes a V1 body once
+    /// per candidate, and it runs before the 401 is sent.
+    static let largestBodyExplained = 64 * 1024
+
     /// Why the signature does not match, for the developer reading the debug log; the caller is
     /// never told.
     private func logExplanation(of request: Request, body: ByteBuffer, logger: Logger) async {
         guard let explainer = authenticator.explainer else { return }
+        guard body.readableBytes <= Self.largestBodyExplained else {
+            logger.debug(
+                "MAuth signature not explained",
+                metadata: ["reason": "the body is over \(Self.largestBodyExplained) bytes"])
+            return
+        }
         do {
             let explanations = try await explainer.explain(
                 method: request.head.method.rawValue,

@@ -13,6 +13,8 @@ public struct ProxyRoute: Sendable, Hashable {
     public let origin: String
     /// The upstream's path, without a trailing `/`; empty for none.
     public let basePath: String
+    /// The origin, lower-cased, with and without its default port.
+    private let originSpellings: [String]
 
     /// Creates a route to `upstream`, an `http` or `https` URL without query or fragment.
     ///
@@ -32,6 +34,12 @@ public struct ProxyRoute: Sendable, Hashable {
         let bracketedHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         self.prefix = prefix.count > 1 && prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
         self.origin = "\(scheme)://\(bracketedHost)" + (components.port.map { ":\($0)" } ?? "")
+        let defaultPort = scheme == "https" ? 443 : 80
+        let otherSpelling =
+            components.port == nil
+            ? "\(scheme)://\(bracketedHost):\(defaultPort)"
+            : components.port == defaultPort ? "\(scheme)://\(bracketedHost)" : nil
+        self.originSpellings = [origin.lowercased()] + (otherSpelling.map { [$0.lowercased()] } ?? [])
         let path = components.percentEncodedPath
         self.basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
     }
@@ -47,6 +55,24 @@ public struct ProxyRoute: Sendable, Hashable {
 
     /// The upstream URL as given, for messages: origin and base path.
     public var upstream: String { origin + basePath }
+
+    /// What follows the origin in `url`, when `url` is on this route's upstream.
+    func pathAfterOrigin(of url: String) -> Substring? {
+        let lowered = url.lowercased()
+        for spelling in originSpellings where lowered.hasPrefix(spelling) {
+            let rest = url.dropFirst(spelling.count)
+            if rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix("?") { return rest }
+        }
+        return nil
+    }
+
+    /// `path` without the base path, when it lies under the base path (or there is none).
+    func pathBelowBase(_ path: Substring) -> Substring? {
+        guard !basePath.isEmpty else { return path }
+        guard path.hasPrefix(basePath) else { return nil }
+        let rest = path.dropFirst(basePath.count)
+        return rest.isEmpty || rest.hasPrefix("/") || rest.hasPrefix("?") ? rest : nil
+    }
 
     /// Whether `path` (raw, without the query) lies under this route's prefix.
     func matches(_ path: Substring) -> Bool {

@@ -4,9 +4,10 @@ public import HTTPPipeline
 import HTTPTypes
 public import Logging
 public import MAuth
-public import MAuthClient
+import MAuthClient
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A reverse proxy that signs every request it forwards: put it in front of a MAuth-protected
 /// service to call that service from tools that cannot sign (a browser, curl, a load tester).
@@ -32,8 +33,19 @@ import NIOHTTP1
 ///   body that names the upstream;
 /// - logs one line per request at `info` with the upstream's status and time.
 public struct SigningProxy: Handler {
-    /// The defaults for ``init(routes:signer:httpClient:responseAuthenticator:maxBodySize:upstreamTimeout:logger:)``.
+    /// The largest request body forwarded by default: 10 MiB.
     public static let defaultMaxBodySize = 10 * 1024 * 1024
+
+    /// The client used when none is given: it follows no redirects, reports a refused connection
+    /// at once instead of retrying until the timeout, and gives up on a response that pauses for
+    /// 30 s. It lives as long as the process and is never shut down.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
 
     /// The routes, longest prefix first: the order they are tried in.
     public let routes: [ProxyRoute]
@@ -62,7 +74,7 @@ public struct SigningProxy: Handler {
     public init(
         routes: [ProxyRoute],
         signer: MAuthSigner,
-        httpClient: HTTPClient = MAuthHTTPClient.defaultHTTPClient,
+        httpClient: HTTPClient = Self.defaultHTTPClient,
         responseAuthenticator: MAuthAuthenticator? = nil,
         maxBodySize: Int = defaultMaxBodySize,
         upstreamTimeout: Duration = .seconds(30),
@@ -88,6 +100,12 @@ public struct SigningProxy: Handler {
             return exchange.finish(
                 HTTPError(.badRequest, message: "A proxied request's target starts with '/'.").response)
         }
+        guard !Self.hasDotSegment(request.path) else {
+            // A route is chosen by the raw path; `..` would let a request escape its route or the
+            // upstream's base path once the upstream resolves it.
+            return exchange.finish(
+                HTTPError(.badRequest, message: "A proxied path may not have '.' or '..' segments.").response)
+        }
         guard let route = routes.first(where: { $0.matches(request.path) }) else {
             return exchange.finish(
                 HTTPError(.notFound, message: "No upstream serves \(request.path).").response)
@@ -107,7 +125,13 @@ public struct SigningProxy: Handler {
         outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.head.method.rawValue)
         outgoing.headers = forwardedHeaders(request.head, context: context)
         let sentBody = body.readableBytes > 0 || request.head.headerFields[.contentLength] != nil ? body : nil
-        try signer.sign(&outgoing, body: sentBody)
+        do {
+            try signer.sign(&outgoing, body: sentBody)
+        } catch {
+            logger.error("Could not sign a request", metadata: ["reason": "\(error.message)"])
+            return exchange.finish(
+                HTTPError(.internalServerError, message: "The request could not be signed.").response)
+        }
 
         let upstreamResponse: HTTPClientResponse
         do {
@@ -144,17 +168,29 @@ public struct SigningProxy: Handler {
         let responseBody: ByteBuffer
         do {
             responseBody = try await upstreamResponse.body.collect(upTo: maxBodySize)
-            _ = try await responseAuthenticator.authenticate(
-                HTTPResponse(status: head.status, headerFields: HopByHop.fields(upstreamResponse.headers)),
-                body: responseBody.readableBytesView)
-        } catch let error as MAuthError {
+        } catch is NIOTooManyBytesError {
             return exchange.finish(
-                HTTPError(.badGateway, message: "The response of \(route.upstream) is inauthentic: \(error.message)")
-                    .response)
+                HTTPError(
+                    .badGateway,
+                    message: "The response of \(route.upstream) is over \(maxBodySize) bytes, the most authenticated."
+                ).response)
         } catch {
             return exchange.finish(failure(error, route: route))
         }
-        head.headerFields[.contentLength] = String(responseBody.readableBytes)
+        do {
+            _ = try await responseAuthenticator.authenticate(
+                HTTPResponse(status: head.status, headerFields: HopByHop.fields(upstreamResponse.headers)),
+                body: responseBody.readableBytesView)
+        } catch {
+            let verdict = error.code == .inauthentic ? "is inauthentic" : "could not be authenticated"
+            return exchange.finish(
+                HTTPError(.badGateway, message: "The response of \(route.upstream) \(verdict): \(error.message)")
+                    .response)
+        }
+        let status = head.status.code
+        if request.head.method != .head, status >= 200, status != 204, status != 304 {
+            head.headerFields[.contentLength] = String(responseBody.readableBytes)
+        }
         return exchange.finish(Response(head: head, body: ResponseBody(buffer: responseBody)))
     }
 
@@ -164,8 +200,14 @@ public struct SigningProxy: Handler {
         var headers = HTTPHeaders()
         let dropped = HopByHop.names(connectionField: head.headerFields[values: .connection])
             .union(HopByHop.requestOnly)
-        for field in head.headerFields where !dropped.contains(field.name.canonicalName) {
+        for field in head.headerFields where !dropped.contains(field.name.canonicalName) && field.name != .cookie {
             headers.add(name: field.name.rawName, value: field.value)
+        }
+        // HTTP/2 clients may send each cookie in a field of its own; HTTP/1.1 has one (RFC 9113
+        // §8.2.3).
+        let cookies = head.headerFields[values: .cookie]
+        if !cookies.isEmpty {
+            headers.add(name: "Cookie", value: cookies.joined(separator: "; "))
         }
         if let address = context.remoteAddress?.ipAddress {
             let earlier = head.headerFields[values: HopByHop.xForwardedFor]
@@ -197,16 +239,23 @@ public struct SigningProxy: Handler {
         return fields
     }
 
-    /// `location` with the upstream's origin and base path replaced by the proxy's origin, when it
-    /// points at the upstream; otherwise unchanged.
+    /// `location` made to point at the proxy when it points at the upstream, under its base path:
+    /// an absolute URL on the upstream's origin, or a path. Anything else is left as it is.
     static func proxiedLocation(_ location: String, route: ProxyRoute, proxyOrigin: String) -> String {
-        guard location.lowercased().hasPrefix(route.origin.lowercased()) else { return location }
-        var path = location.dropFirst(route.origin.count)
-        guard path.isEmpty || path.hasPrefix("/") || path.hasPrefix("?") else { return location }
-        if !route.basePath.isEmpty, path.hasPrefix(route.basePath) {
-            path = path.dropFirst(route.basePath.count)
+        let isPath = location.hasPrefix("/") && !location.hasPrefix("//")
+        guard let path = isPath ? location[...] : route.pathAfterOrigin(of: location),
+            let proxiedPath = route.pathBelowBase(path)
+        else { return location }
+        if isPath, route.basePath.isEmpty { return location }
+        return proxyOrigin + (proxiedPath.hasPrefix("/") ? proxiedPath : "/" + proxiedPath)
+    }
+
+    /// Whether a raw path has a `.` or `..` segment, spelled out or percent-encoded.
+    static func hasDotSegment(_ path: Substring) -> Bool {
+        path.split(separator: "/", omittingEmptySubsequences: false).contains { segment in
+            let decoded = segment.lowercased().replacingOccurrences(of: "%2e", with: ".")
+            return decoded == "." || decoded == ".."
         }
-        return proxyOrigin + (path.hasPrefix("/") ? path : "/" + path)
     }
 
     /// 504 for an upstream that did not answer in time, 502 for any other failure to get an

@@ -93,7 +93,10 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
-        guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
+        guard upstreamTimeout > 0, upstreamTimeout <= 86400 else {
+            throw ValidationError("--upstream-timeout must be between 0 and 86400 seconds")
+        }
+        if let ioThreads, ioThreads < 1 { throw ValidationError("--io-threads must be at least 1") }
         if keysDir != nil, !authenticateResponses {
             throw ValidationError("--keys-dir goes with --authenticate-responses")
         }
@@ -189,6 +192,11 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let versions = signer.versions.map(\.description).joined(separator: ",")
         lines.append("mauth proxy: signing as \(signer.appUUID) (\(versions))")
+        if !["127.0.0.1", "::1", "localhost"].contains(host) {
+            lines.append(
+                "mauth proxy: warning: on \(host), anyone who can reach this port sends requests signed as \(signer.appUUID)"
+            )
+        }
         for route in routes {
             lines.append("mauth proxy: \(route.prefix) -> \(route.upstream)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HTTPPipeline
 import HTTPPipelineServer
 import HTTPTypes
@@ -104,11 +105,29 @@ final class GarbageServer: Sendable {
     }
 }
 
-/// A loopback port with nothing listening on it.
-func closedPort() throws -> Int {
-    let socket = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0)
-        .wait()
-    let port = socket.localAddress?.port ?? 9
-    try socket.close().wait()
-    return port
+/// A loopback port that refuses connections: a socket bound to it that never listens, held until
+/// `close()`, so no other test can take the port meanwhile.
+final class RefusingPort: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else { throw IOError(errnoCode: errno, reason: "binding a refusing port") }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    func close() { _ = Glibc.close(descriptor) }
 }

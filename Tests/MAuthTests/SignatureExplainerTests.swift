@@ -81,6 +81,21 @@ struct SignatureExplainerTests {
                     "the time \(Fixtures.time - 42), -42 s from the MCC-Time header's \(Fixtures.time)"))
     }
 
+    @Test(
+        "a time header at the edge of Int64, or a negative drift, is explained without a trap",
+        arguments: ["999999999999999999", "9223372036854775807", "-9223372036854775808", "+1", ""])
+    func extremeTimes(time: String) async throws {
+        var headers = try Self.signed("/x", versions: [.v2])
+        headers[.mauthV2Time] = time
+        let explanation = try #require(try await Self.explain("/x", headers: headers).first)
+        #expect(explanation.finding == .noCandidateMatches)
+        let negative = MAuthSignatureExplainer(
+            keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]), allowedDrift: -5)
+        let explanations = try await negative.explain(
+            method: "GET", target: MAuthRequestTarget("/x"), headers: headers, body: [UInt8]())
+        #expect(explanations.count == 1)
+    }
+
     @Test("a V1 signature in the V2 header is recognized")
     func otherVersion() async throws {
         let v1 = try Self.signed("/x", versions: [.v1])

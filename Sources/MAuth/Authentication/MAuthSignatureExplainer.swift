@@ -46,18 +46,7 @@ public struct MAuthSignatureExplainer: Sendable {
                 let header = try? AuthenticationHeaderValue.parse(value, version: version),
                 let signature = Base64.decode(header.signature)
             else { continue }
-            let key: MAuthPublicKey?
-            do {
-                key = try await keyProvider.publicKey(forAppUUID: header.appUUID)
-            } catch let error as MAuthError {
-                throw error
-            } catch {
-                throw MAuthError(
-                    .unableToAuthenticate, "Failed to fetch the public key for \(header.appUUID): \(error)")
-            }
-            guard let key else {
-                throw MAuthError(.inauthentic, "No public key is registered for app \(header.appUUID).")
-            }
+            let key = try await PublicKeyVerifier.publicKey(forAppUUID: header.appUUID, from: keyProvider)
             let request = SignedRequest(
                 method: method, target: target, body: body, appUUID: header.appUUID,
                 time: headers[version.timeHeader] ?? "")

@@ -3,7 +3,7 @@ struct PublicKeyVerifier: MAuthSignatureVerifier {
     let keyProvider: any PublicKeyProvider
 
     func verify(_ check: MAuthSignatureCheck) async throws(MAuthError) {
-        let key = try await publicKey(forAppUUID: check.appUUID)
+        let key = try await Self.publicKey(forAppUUID: check.appUUID, from: keyProvider)
         let verified = check.message.verify(
             check.signature,
             version: check.version,
@@ -17,7 +17,11 @@ struct PublicKeyVerifier: MAuthSignatureVerifier {
         }
     }
 
-    private func publicKey(forAppUUID appUUID: String) async throws(MAuthError) -> MAuthPublicKey {
+    /// The app's key, or the inauthentic error for an app with none, or the error that says why
+    /// the provider could not answer.
+    static func publicKey(forAppUUID appUUID: String, from keyProvider: any PublicKeyProvider) async throws(MAuthError)
+        -> MAuthPublicKey
+    {
         let key: MAuthPublicKey?
         do {
             key = try await keyProvider.publicKey(forAppUUID: appUUID)

@@ -11,7 +11,9 @@ struct SignedRequest {
     }
 
     /// A V1 body above this size is not searched at other times: each try hashes the whole body.
-    static let largestV1BodySearchedAtOtherTimes = 1 << 20
+    static let largestV1BodySearchedAtOtherTimes = 64 << 10
+    /// The widest drift searched, each way, in seconds.
+    static let largestDriftSearched: Int64 = 3600
 
     /// One field's alternatives: the expected form first (no difference), then the others.
     private typealias Forms<Value> = [(difference: String?, value: Value)]
@@ -162,31 +164,38 @@ struct SignedRequest {
     }
 
     /// The expected string signed at each other second within the drift window of the time
-    /// header: a client whose time header and signature disagree.
+    /// header: a client whose time header and signature disagree. Only a time header of the form
+    /// the authenticator accepts (at most 18 digits) is searched, and the window is at most an
+    /// hour each way.
     private func otherTimes(version: MAuthVersion, allowedDrift: Int64) -> some Sequence<Candidate> {
-        var seconds: [Int64] = []
-        if let headerTime = Int64(time), version == .v2 || body.count <= Self.largestV1BodySearchedAtOtherTimes {
-            seconds = ((headerTime - allowedDrift)...(headerTime + allowedDrift)).filter { $0 != headerTime }
+        var offsets: [Int64] = []
+        let isTime =
+            time.utf8.count <= 18 && time.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        let headerTime = isTime ? Int64(time) : nil
+        if headerTime != nil, version == .v2 || body.count <= Self.largestV1BodySearchedAtOtherTimes {
+            let drift = min(max(allowedDrift, 0), Self.largestDriftSearched)
+            offsets = (-drift...drift).filter { $0 != 0 }
         }
         let fields = (
             path: PathNormalizer.normalize(target.path.utf8), digest: SHA512.hexDigest(of: body),
             query: QueryCanonicalizer.canonicalize(target.query.utf8)
         )
-        return seconds.lazy.map { signedTime in
-            Candidate(
+        return offsets.lazy.map { offset in
+            let signedTime = String(headerTime! + offset)
+            return Candidate(
                 differences: [
-                    "the time \(signedTime), \(signedTime - Int64(time)!) s from the \(version.timeHeader.rawName) header's \(time)"
+                    "the time \(signedTime), \(offset) s from the \(version.timeHeader.rawName) header's \(time)"
                 ],
                 build: {
                     guard version == .v2 else {
                         return body.withUnsafeBytes {
                             MAuthStringToSign.v1(
-                                head: [method, target.path], body: $0, appUUID: appUUID, time: String(signedTime))
+                                head: [method, target.path], body: $0, appUUID: appUUID, time: signedTime)
                         }
                     }
                     return MAuthStringToSign.v2Request(
                         method: method, normalizedPath: fields.path, bodyDigest: fields.digest, appUUID: appUUID,
-                        time: String(signedTime), canonicalQuery: fields.query)
+                        time: signedTime, canonicalQuery: fields.query)
                 }
             )
         }

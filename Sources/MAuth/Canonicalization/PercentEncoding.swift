@@ -20,7 +20,8 @@ enum PercentEncoding {
         return output
     }
 
-    /// Every byte outside `A-Z a-z 0-9 - . _ ~ /` written as `%XX` with upper-case hex digits.
+    /// Every byte that RFC 3986 does not allow in a path segment (outside `A-Z a-z 0-9 - . _ ~`,
+    /// the sub-delimiters, `:`, `@` and `/`) written as `%XX` with upper-case hex digits.
     static func encode(_ bytes: [UInt8]) -> [UInt8] {
         let digits = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []
@@ -41,7 +42,7 @@ enum PercentEncoding {
             UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
         default:
-            "-._~/".utf8.contains(byte)
+            "-._~/!$&'()*+,;=:@".utf8.contains(byte)
         }
     }
 
