@@ -25,26 +25,10 @@ import NIOCore
 ///   determined, with `Could not determine request authenticity` only (the reason is logged). A
 ///   body over the limit answers 413 without reading past the limit.
 public struct MAuthMiddleware: Middleware {
-    /// How an inauthentic request's failure is worded in the response body.
-    ///
-    /// Why the server could not decide (the MAuth service unreachable, a broken key store) is
-    /// never told to the caller, who may not be authentic: that answer is always
-    /// `Could not determine request authenticity`, and the reason goes to the log.
-    public enum ErrorMessages: Sendable {
-        /// The authenticator's own message, as the Python client answers: a caller learns why its
-        /// own request is inauthentic.
-        case detailed
-        /// The Ruby client's fixed message, `Unauthorized`; details go to the log only.
-        case generic
-    }
-
     /// The default limit on request bodies: 10 MiB.
-    public static let defaultMaxBodySize = 10 * 1024 * 1024
+    public static let defaultMaxBodySize = MAuthGate.defaultMaxBodySize
 
-    let authenticator: MAuthAuthenticator
-    let exemptPaths: ExemptPaths
-    let maxBodySize: Int
-    let errorMessages: ErrorMessages
+    let gate: MAuthGate
 
     /// Creates the middleware.
     ///
@@ -57,93 +41,45 @@ public struct MAuthMiddleware: Middleware {
         authenticator: MAuthAuthenticator,
         exemptPaths: ExemptPaths = [],
         maxBodySize: Int = defaultMaxBodySize,
-        errorMessages: ErrorMessages = .detailed
+        errorMessages: MAuthGate.ErrorMessages = .detailed
     ) {
-        self.authenticator = authenticator
-        self.exemptPaths = exemptPaths
-        self.maxBodySize = maxBodySize
-        self.errorMessages = errorMessages
+        self.gate = MAuthGate(
+            authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
+            errorMessages: errorMessages)
     }
 
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
-        if exemptPaths.contains(rawPath: request.path) {
+        if gate.isExempt(rawPath: request.path) {
             return try await next.handle(request, context: context)
         }
-        if let declared = request.head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodySize {
-            return HTTPError.contentTooLarge(limit: maxBodySize).response
+        if let rejection = gate.rejectionOfDeclaredLength(in: request.head.headerFields) {
+            return rejection.response
         }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: maxBodySize)
+            body = try await request.body.collect(upTo: gate.maxBodySize)
         } catch let error as HTTPError {
+            // 413 past the limit, or 408 from the server's body deadlines.
             return error.response
         }
-        var context = context
-        do {
-            context.mauthIdentity = try await authenticator.authenticate(
-                method: request.head.method.rawValue,
-                // Exactly the path and query the handler sees: a `#` in the target must not split
-                // what is authenticated from what is served.
-                target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
-                headers: request.head.headerFields,
-                body: body.readableBytesView
-            )
-        } catch {
-            if error.code == .inauthentic, context.logger.logLevel <= .debug {
-                await logExplanation(of: request, body: body, logger: context.logger)
-            }
-            return failureResponse(error, context: context)
+        let outcome = await gate.authenticate(
+            method: request.head.method.rawValue,
+            // Exactly the path and query the handler sees: a `#` in the target must not split
+            // what is authenticated from what is served.
+            target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
+            headers: request.head.headerFields,
+            body: body.readableBytesView,
+            logger: context.logger
+        )
+        switch outcome {
+        case .success(let identity):
+            var context = context
+            context.mauthIdentity = identity
+            var authenticated = request
+            authenticated.body = RequestBody(buffer: body)
+            return try await next.handle(authenticated, context: context)
+        case .failure(let rejection):
+            return rejection.response
         }
-        var authenticated = request
-        authenticated.body = RequestBody(buffer: body)
-        return try await next.handle(authenticated, context: context)
-    }
-
-    /// The largest body whose rejected signature is explained: the search hashes a V1 body once
-    /// per candidate, and it runs before the 401 is sent.
-    static let largestBodyExplained = 64 * 1024
-
-    /// Why the signature does not match, for the developer reading the debug log; the caller is
-    /// never told.
-    private func logExplanation(of request: Request, body: ByteBuffer, logger: Logger) async {
-        guard let explainer = authenticator.explainer else { return }
-        guard body.readableBytes <= Self.largestBodyExplained else {
-            logger.debug(
-                "MAuth signature not explained",
-                metadata: ["reason": "the body is over \(Self.largestBodyExplained) bytes"])
-            return
-        }
-        do {
-            let explanations = try await explainer.explain(
-                method: request.head.method.rawValue,
-                target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
-                headers: request.head.headerFields,
-                body: body.readableBytesView
-            )
-            for explanation in explanations {
-                logger.debug("MAuth signature explained", metadata: ["explanation": "\(explanation)"])
-            }
-        } catch {
-            logger.debug("MAuth signature not explained", metadata: ["reason": "\(error.message)"])
-        }
-    }
-
-    private func failureResponse(_ error: MAuthError, context: RequestContext) -> Response {
-        // Anything but a verdict on the request itself is the server's failure.
-        let unable = error.code != .inauthentic
-        let message =
-            switch (unable, errorMessages) {
-            case (true, _): "Could not determine request authenticity"
-            case (false, .detailed): error.message
-            case (false, .generic): "Unauthorized"
-            }
-        if unable {
-            context.logger.error(
-                "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
-        } else {
-            context.logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
-        }
-        let body = JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text
-        return .json(body, status: unable ? .internalServerError : .unauthorized)
     }
 }

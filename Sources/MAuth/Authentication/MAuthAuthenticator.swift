@@ -1,6 +1,7 @@
 public import HTTPTypes
 public import Logging
 public import Metrics
+import Tracing
 
 /// Checks the MAuth signature of a request or response (PROTOCOL.md §6).
 ///
@@ -137,21 +138,52 @@ public struct MAuthAuthenticator: Sendable {
             SignedMessage(subject: .response(status: response.status.code), body: body), response.headerFields)
     }
 
+    /// Authenticates inside a `mauth.authenticate` span, whose attributes name the app, the
+    /// protocol version and the result, and counts and times the outcome.
     private func measure(_ message: SignedMessage, _ headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
         let start = ContinuousClock.now
-        defer { metrics.duration.record(duration: start.duration(to: .now)) }
+        let span = startSpan("mauth.authenticate")
+        defer {
+            span.end()
+            metrics.duration.record(duration: start.duration(to: .now))
+        }
         do {
             let identity = try await authenticate(message, headers: headers)
             metrics.authentic.increment()
+            span.attributes["mauth.app_uuid"] = identity.appUUID
+            span.attributes["mauth.protocol_version"] = identity.version.number
+            span.attributes["mauth.result"] = "authentic"
             return identity
         } catch {
+            let result: String
             if error.code == .inauthentic {
                 metrics.inauthentic.increment()
+                result = "inauthentic"
             } else {
                 metrics.unable.increment()
+                result = "unable_to_authenticate"
             }
+            if let claimed = Self.claimedSigner(in: headers) {
+                span.attributes["mauth.app_uuid"] = claimed.appUUID
+                span.attributes["mauth.protocol_version"] = claimed.version.number
+            }
+            span.attributes["mauth.result"] = result
+            span.setStatus(SpanStatus(code: .error, message: error.message))
             throw error
         }
+    }
+
+    /// The app UUID and version of the first readable authentication header, V2 first: who a
+    /// failed request claims to come from.
+    private static func claimedSigner(in headers: HTTPFields) -> MAuthIdentity? {
+        for version in [MAuthVersion.v2, .v1] {
+            if let value = headers[version.authenticationHeader],
+                let header = try? AuthenticationHeaderValue.parse(value, version: version)
+            {
+                return MAuthIdentity(appUUID: header.appUUID, version: version)
+            }
+        }
+        return nil
     }
 
     private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {

@@ -1,0 +1,126 @@
+public import HTTPTypes
+public import Logging
+public import MAuth
+
+/// The decisions every MAuth integration makes about a request, in one place: whether its path
+/// is exempt, whether its body is too large, and whether it is authentic — and, when it is not,
+/// the answer and the log line.
+///
+/// ``MAuthMiddleware`` and the Hummingbird, Vapor and OpenAPI middlewares each read the request
+/// their framework's way and hand it here, so all of them answer the same request the same way.
+///
+/// ```swift
+/// let gate = MAuthGate(authenticator: authenticator, exemptPaths: ["/app_status"])
+/// switch await gate.authenticate(method: "GET", target: target, headers: headers, body: body, logger: logger) {
+/// case .success(let identity): // serve the request as identity.appUUID
+/// case .failure(let rejection): // answer rejection.status with rejection.body
+/// }
+/// ```
+public struct MAuthGate: Sendable {
+    /// How an inauthentic request's failure is worded in the response body.
+    ///
+    /// Why the server could not decide is never told to the caller: that answer is always
+    /// `Could not determine request authenticity`, and the reason goes to the log.
+    public enum ErrorMessages: Sendable {
+        /// The authenticator's own message, as the Python client answers: a caller learns why its
+        /// own request is inauthentic.
+        case detailed
+        /// The Ruby client's fixed message, `Unauthorized`; details go to the log only.
+        case generic
+    }
+
+    /// The default limit on request bodies: 10 MiB.
+    public static let defaultMaxBodySize = 10 * 1024 * 1024
+
+    /// The largest body whose rejected signature is explained in the debug log: the search
+    /// hashes a V1 body once per candidate, and it runs before the rejection is sent.
+    public static let largestBodyExplained = 64 * 1024
+
+    /// Checks the signatures.
+    public let authenticator: MAuthAuthenticator
+    /// Paths that skip authentication.
+    public let exemptPaths: ExemptPaths
+    /// The largest body read for authentication; larger bodies answer 413.
+    public let maxBodySize: Int
+    /// How failures are worded.
+    public let errorMessages: ErrorMessages
+
+    /// Creates a gate.
+    public init(
+        authenticator: MAuthAuthenticator,
+        exemptPaths: ExemptPaths = [],
+        maxBodySize: Int = defaultMaxBodySize,
+        errorMessages: ErrorMessages = .detailed
+    ) {
+        self.authenticator = authenticator
+        self.exemptPaths = exemptPaths
+        self.maxBodySize = maxBodySize
+        self.errorMessages = errorMessages
+    }
+
+    /// Whether the raw (still percent-encoded) path skips authentication.
+    public func isExempt(rawPath: some StringProtocol) -> Bool {
+        exemptPaths.contains(rawPath: Substring(rawPath))
+    }
+
+    /// 413 when the request declares a `Content-Length` over the limit, so that nothing need be
+    /// read; `nil` otherwise.
+    public func rejectionOfDeclaredLength(in headers: HTTPFields) -> MAuthRejection? {
+        guard let declared = headers[.contentLength].flatMap(Int.init), declared > maxBodySize else { return nil }
+        return bodyTooLarge
+    }
+
+    /// The answer to a body over the limit.
+    public var bodyTooLarge: MAuthRejection { .bodyTooLarge(limit: maxBodySize) }
+
+    /// Authenticates a request given as the method, the path and query exactly as the handler
+    /// will see them, the header fields and the body bytes.
+    ///
+    /// A failure is logged to `logger`: at `info` for an inauthentic request, with the reason, and
+    /// at `error` when authenticity cannot be determined. At `debug` an inauthentic signature is
+    /// also explained (``MAuth/MAuthSignatureExplainer``) when its body is at most
+    /// ``largestBodyExplained`` bytes; the caller is never told.
+    public func authenticate(
+        method: String,
+        target: MAuthRequestTarget,
+        headers: HTTPFields,
+        body: some Collection<UInt8>,
+        logger: Logger
+    ) async -> Result<MAuthIdentity, MAuthRejection> {
+        do {
+            return .success(
+                try await authenticator.authenticate(method: method, target: target, headers: headers, body: body))
+        } catch {
+            if error.code == .inauthentic {
+                logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
+                if logger.logLevel <= .debug {
+                    await logExplanation(method: method, target: target, headers: headers, body: body, logger: logger)
+                }
+            } else {
+                logger.error(
+                    "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+            }
+            return .failure(MAuthRejection(error, messages: errorMessages))
+        }
+    }
+
+    private func logExplanation(
+        method: String, target: MAuthRequestTarget, headers: HTTPFields, body: some Collection<UInt8>, logger: Logger
+    ) async {
+        guard let explainer = authenticator.explainer else { return }
+        guard body.count <= Self.largestBodyExplained else {
+            logger.debug(
+                "MAuth signature not explained",
+                metadata: ["reason": "the body is over \(Self.largestBodyExplained) bytes"])
+            return
+        }
+        do {
+            for explanation in try await explainer.explain(method: method, target: target, headers: headers, body: body)
+            {
+                logger.debug("MAuth signature explained", metadata: ["explanation": "\(explanation)"])
+            }
+        } catch {
+            logger.debug("MAuth signature not explained", metadata: ["reason": "\(error.message)"])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+public import HTTPPipeline
+public import HTTPTypes
+public import MAuth
+
+/// The answer to a request that does not pass MAuth authentication: a status and a JSON body,
+/// the same from every integration (``MAuthMiddleware``, Hummingbird, Vapor and OpenAPI).
+public struct MAuthRejection: Error, Sendable, Equatable {
+    /// 401 for an inauthentic or unsigned request, 500 when authenticity cannot be determined,
+    /// 413 for a body over the limit.
+    public let status: HTTPResponse.Status
+    /// The JSON document: `{"errors":{"mauth":["<message>"]}}`, or `{"error":"<message>"}` for
+    /// 413, as the server's other errors.
+    public let body: String
+
+    /// The body's content type.
+    public static let contentType = "application/json"
+
+    /// The rejection of a request whose authentication failed with `error`.
+    ///
+    /// Why the server could not decide (the MAuth service unreachable, a broken key store) is
+    /// never told to the caller, who may not be authentic: that answer is always `Could not
+    /// determine request authenticity`.
+    public init(_ error: MAuthError, messages: MAuthGate.ErrorMessages) {
+        let unable = error.code != .inauthentic
+        let message =
+            switch (unable, messages) {
+            case (true, _): "Could not determine request authenticity"
+            case (false, .detailed): error.message
+            case (false, .generic): "Unauthorized"
+            }
+        self.status = unable ? .internalServerError : .unauthorized
+        self.body = JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text
+    }
+
+    /// 413, for a body larger than `limit` bytes.
+    public static func bodyTooLarge(limit: Int) -> MAuthRejection {
+        let error = HTTPError.contentTooLarge(limit: limit)
+        return MAuthRejection(status: error.status, body: JSON.object(["error": .string(error.message)]).text)
+    }
+
+    private init(status: HTTPResponse.Status, body: String) {
+        self.status = status
+        self.body = body
+    }
+
+    /// The pipeline response that carries this rejection.
+    public var response: Response { .json(body, status: status) }
+}
