@@ -39,7 +39,18 @@ let package = Package(
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
         .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),
         .library(name: "MAuthProxy", targets: ["MAuthProxy"]),
+        .library(name: "MAuthHummingbird", targets: ["MAuthHummingbird"]),
+        .library(name: "MAuthVapor", targets: ["MAuthVapor"]),
+        .library(name: "MAuthOpenAPI", targets: ["MAuthOpenAPI"]),
         .executable(name: "mauth", targets: ["mauth"]),
+    ],
+    traits: [
+        .trait(name: "HummingbirdSupport", description: "MAuthHummingbird: a Hummingbird 2 router middleware."),
+        .trait(name: "VaporSupport", description: "MAuthVapor: a Vapor 4 middleware."),
+        .trait(
+            name: "OpenAPISupport",
+            description: "MAuthOpenAPI: swift-openapi-runtime client and server middlewares."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -53,6 +64,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // Only resolved and built when their trait is enabled.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4", traits: []),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession.git", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -150,6 +169,40 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "MAuthHummingbird",
+            dependencies: [
+                "MAuth",
+                "MAuthMiddleware",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "MAuthVapor",
+            dependencies: [
+                "MAuth",
+                "MAuthMiddleware",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["VaporSupport"])),
+                .product(
+                    name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras", condition: .when(traits: ["VaporSupport"])),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "MAuthOpenAPI",
+            dependencies: [
+                "MAuth",
+                "MAuthMiddleware",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(
+                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
+                    condition: .when(traits: ["OpenAPISupport"])),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuthDevelopmentService",
             dependencies: [
                 "MAuth",
@@ -224,6 +277,78 @@ let package = Package(
             path: "Examples/SignAndVerify",
             swiftSettings: strictSwift
         ),
+        // The generated code of Examples/DemoAPI/openapi.yaml (see its README); not written by hand,
+        // so not held to the package's own settings.
+        .target(
+            name: "DemoAPI",
+            dependencies: [
+                .product(
+                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
+                    condition: .when(traits: ["OpenAPISupport"]))
+            ],
+            path: "Examples/DemoAPI",
+            exclude: ["openapi.yaml", "openapi-generator-config.yaml", "README.md", "generate"]
+        ),
+        .executableTarget(
+            name: "HummingbirdDemo",
+            dependencies: [
+                "MAuth",
+                "MAuthHummingbird",
+                "MAuthMiddleware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+            ],
+            path: "Examples/HummingbirdDemo",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "VaporDemo",
+            dependencies: [
+                "MAuth",
+                "MAuthVapor",
+                "MAuthMiddleware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["VaporSupport"])),
+            ],
+            path: "Examples/VaporDemo",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "OpenAPIDemoServer",
+            dependencies: [
+                "DemoAPI",
+                "MAuth",
+                "MAuthOpenAPI",
+                "MAuthMiddleware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird",
+                    condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
+                    condition: .when(traits: ["OpenAPISupport"])),
+            ],
+            path: "Examples/OpenAPIDemoServer",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "OpenAPIDemoClient",
+            dependencies: [
+                "DemoAPI",
+                "MAuth",
+                "MAuthOpenAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(
+                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
+                    condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
+                    condition: .when(traits: ["OpenAPISupport"])),
+            ],
+            path: "Examples/OpenAPIDemoClient",
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "MAuthTestSupport",
             dependencies: [
@@ -276,6 +401,56 @@ let package = Package(
         .testTarget(
             name: "MAuthProxyTests",
             dependencies: socketTestDependencies + ["MAuthProxy"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthHummingbirdTests",
+            dependencies: [
+                "MAuth",
+                "MAuthHummingbird",
+                "MAuthMiddleware",
+                "MAuthTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+                .product(
+                    name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+                .product(
+                    name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["HummingbirdSupport"])),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthVaporTests",
+            dependencies: [
+                "MAuth",
+                "MAuthVapor",
+                "MAuthMiddleware",
+                "MAuthTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["VaporSupport"])),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthOpenAPITests",
+            dependencies: socketTestDependencies + [
+                "DemoAPI",
+                "MAuthOpenAPI",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
+                    condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
+                    condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIURLSession", package: "swift-openapi-urlsession",
+                    condition: .when(traits: ["OpenAPISupport"])),
+                .product(
+                    name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird",
+                    condition: .when(traits: ["OpenAPISupport"])),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,87 @@
+#if HummingbirdSupport
+    public import Hummingbird
+    public import MAuth
+    public import MAuthMiddleware
+    import NIOCore
+
+    /// Authenticates every request of a Hummingbird router with MAuth.
+    ///
+    /// ```swift
+    /// let router = Router(context: BasicMAuthRequestContext.self)
+    /// router.get("/app_status") { _, _ in "OK" }      // added before the middleware: not authenticated
+    /// router.add(middleware: MAuthHummingbirdMiddleware(authenticator: authenticator))
+    /// router.get("/") { _, context in context.mauthIdentity!.appUUID }
+    /// ```
+    ///
+    /// Routes added before the middleware, or outside the group it is added to, skip it: that is the
+    /// idiomatic way to leave status routes unauthenticated. `exemptPaths` does the same by path.
+    ///
+    /// The request is authenticated against its raw path and query (Hummingbird does not decode
+    /// them), with the body read up to `maxBodySize` bytes and handed back, so the route reads it
+    /// again. A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit (see ``MAuthMiddleware/MAuthGate``).
+    public struct MAuthHummingbirdMiddleware<Context: MAuthRequestContext>: RouterMiddleware {
+        /// The decisions the middleware applies.
+        public let gate: MAuthGate
+
+        /// Creates the middleware.
+        ///
+        /// - Parameters:
+        ///   - authenticator: checks the signatures.
+        ///   - exemptPaths: raw paths that skip authentication, such as `/app_status`.
+        ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
+        ///   - errorMessages: how failures are worded.
+        public init(
+            authenticator: MAuthAuthenticator,
+            exemptPaths: ExemptPaths = [],
+            maxBodySize: Int = MAuthGate.defaultMaxBodySize,
+            errorMessages: MAuthGate.ErrorMessages = .detailed
+        ) {
+            self.gate = MAuthGate(
+                authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
+                errorMessages: errorMessages)
+        }
+
+        public func handle(
+            _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        ) async throws -> Response {
+            let path = request.uri.path
+            if gate.isExempt(rawPath: path) {
+                return try await next(request, context)
+            }
+            if let rejection = gate.rejectionOfDeclaredLength(in: request.headers) {
+                return Self.response(rejection)
+            }
+            var request = request
+            let body: ByteBuffer
+            do {
+                // Stored back in the request, for the route to read.
+                body = try await request.collectBody(upTo: gate.maxBodySize)
+            } catch is NIOTooManyBytesError {
+                return Self.response(gate.bodyTooLarge)
+            }
+            let outcome = await gate.authenticate(
+                method: request.method.rawValue,
+                target: MAuthRequestTarget(path: path, query: request.uri.query ?? ""),
+                headers: request.headers,
+                body: body.readableBytesView,
+                logger: context.logger
+            )
+            switch outcome {
+            case .success(let identity):
+                var context = context
+                context.mauthIdentity = identity
+                return try await next(request, context)
+            case .failure(let rejection):
+                return Self.response(rejection)
+            }
+        }
+
+        static func response(_ rejection: MAuthRejection) -> Response {
+            Response(
+                status: rejection.status,
+                headers: [.contentType: MAuthRejection.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: rejection.body)))
+        }
+    }
+#endif

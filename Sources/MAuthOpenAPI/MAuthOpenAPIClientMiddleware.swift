@@ -1,0 +1,74 @@
+#if OpenAPISupport
+    public import Foundation
+    public import HTTPTypes
+    public import MAuth
+    public import OpenAPIRuntime
+
+    /// Signs every request of a generated OpenAPI client over the URL the transport will send.
+    ///
+    /// ```swift
+    /// let client = Client(
+    ///     serverURL: URL(string: "https://api.example.com/v1")!,
+    ///     transport: AsyncHTTPClientTransport(),
+    ///     middlewares: [RetryMiddleware(), MAuthOpenAPIClientMiddleware(signer: signer)]   // signing last
+    /// )
+    /// ```
+    ///
+    /// Put it last in the list, nearest the transport: every middleware after it could change what is
+    /// sent, and a retrying middleware before it gets every attempt signed afresh, with a new time.
+    ///
+    /// The signed target is what the AsyncHTTPClient and URLSession transports send: the server URL's
+    /// path followed by the operation's path, and the operation's query (the server URL's own query is
+    /// dropped). The body is read, up to `maxBodySize` bytes, signed, and passed on.
+    public struct MAuthOpenAPIClientMiddleware: ClientMiddleware {
+        /// Signs the requests.
+        public let signer: MAuthSigner
+        /// The largest body signed; a larger one fails the request with `unableToSign`.
+        public let maxBodySize: Int
+
+        /// Creates the middleware.
+        public init(signer: MAuthSigner, maxBodySize: Int = 10 * 1024 * 1024) {
+            self.signer = signer
+            self.maxBodySize = maxBodySize
+        }
+
+        public func intercept(
+            _ request: HTTPRequest,
+            body: HTTPBody?,
+            baseURL: URL,
+            operationID: String,
+            next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            var bytes: [UInt8] = []
+            if let body {
+                guard let collected = try await body.collected(upTo: maxBodySize) else {
+                    throw MAuthError(
+                        .unableToSign, "the body of \(operationID) is larger than \(maxBodySize) bytes, the most signed"
+                    )
+                }
+                bytes = collected
+            }
+            var request = request
+            let fields = try signer.headers(
+                method: request.method.rawValue, target: Self.sentTarget(of: request, baseURL: baseURL), body: bytes)
+            for name in [HTTPField.Name.mauthV1Authentication, .mauthV1Time, .mauthV2Authentication, .mauthV2Time] {
+                request.headerFields[name] = nil
+            }
+            request.headerFields.append(contentsOf: fields)
+            return try await next(request, body == nil ? nil : HTTPBody(bytes), baseURL)
+        }
+
+        /// The path and query the transports send: they join the server URL and the operation's
+        /// path with `URLComponents`, adding the operation's query in place of the server URL's.
+        static func sentTarget(of request: HTTPRequest, baseURL: URL) -> MAuthRequestTarget {
+            let operationPath = request.path ?? ""
+            guard var components = URLComponents(string: baseURL.absoluteString),
+                let operation = URLComponents(string: operationPath)
+            else { return MAuthRequestTarget(operationPath) }
+            components.percentEncodedPath += operation.percentEncodedPath
+            components.percentEncodedQuery = operation.percentEncodedQuery
+            let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+            return MAuthRequestTarget(path: path, query: components.percentEncodedQuery ?? "")
+        }
+    }
+#endif

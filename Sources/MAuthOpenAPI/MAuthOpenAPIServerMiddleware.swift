@@ -1,0 +1,96 @@
+#if OpenAPISupport
+    public import HTTPTypes
+    public import Logging
+    public import MAuth
+    public import MAuthMiddleware
+    public import OpenAPIRuntime
+
+    /// Authenticates every request that reaches a generated OpenAPI server, on any transport.
+    ///
+    /// ```swift
+    /// try api.registerHandlers(
+    ///     on: router,
+    ///     middlewares: [MAuthOpenAPIServerMiddleware(authenticator: authenticator, exemptOperationIDs: ["getStatus"])]
+    /// )
+    /// // in a handler:
+    /// let caller = MAuthIdentity.current!.appUUID
+    /// ```
+    ///
+    /// Operations are exempt by operation ID or by path. The body is read up to `maxBodySize` bytes
+    /// (413 beyond) and handed on. The handler finds the caller in ``MAuth/MAuthIdentity/current``.
+    /// A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// `{"errors":{"mauth":[…]}}` (see ``MAuthMiddleware/MAuthGate``).
+    public struct MAuthOpenAPIServerMiddleware: ServerMiddleware {
+        /// The decisions the middleware applies.
+        public let gate: MAuthGate
+        /// Operations that skip authentication.
+        public let exemptOperationIDs: Set<String>
+        /// Where failures are logged.
+        public let logger: Logger
+
+        /// Creates the middleware.
+        ///
+        /// - Parameters:
+        ///   - authenticator: checks the signatures.
+        ///   - exemptOperationIDs: operations that skip authentication, such as a status check.
+        ///   - exemptPaths: raw paths that skip authentication.
+        ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
+        ///   - errorMessages: how failures are worded.
+        ///   - logger: where failures are logged.
+        public init(
+            authenticator: MAuthAuthenticator,
+            exemptOperationIDs: Set<String> = [],
+            exemptPaths: ExemptPaths = [],
+            maxBodySize: Int = MAuthGate.defaultMaxBodySize,
+            errorMessages: MAuthGate.ErrorMessages = .detailed,
+            logger: Logger = Logger(label: "mauth.openapi")
+        ) {
+            self.gate = MAuthGate(
+                authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
+                errorMessages: errorMessages)
+            self.exemptOperationIDs = exemptOperationIDs
+            self.logger = logger
+        }
+
+        public func intercept(
+            _ request: HTTPRequest,
+            body: HTTPBody?,
+            metadata: ServerRequestMetadata,
+            operationID: String,
+            next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            let target = MAuthRequestTarget(request.path ?? "/")
+            if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path) {
+                return try await next(request, body, metadata)
+            }
+            if let rejection = gate.rejectionOfDeclaredLength(in: request.headerFields) {
+                return Self.answer(rejection)
+            }
+            var bytes: [UInt8] = []
+            if let body {
+                guard let collected = try await body.collected(upTo: gate.maxBodySize) else {
+                    return Self.answer(gate.bodyTooLarge)
+                }
+                bytes = collected
+            }
+            let outcome = await gate.authenticate(
+                method: request.method.rawValue, target: target, headers: request.headerFields, body: bytes,
+                logger: logger)
+            switch outcome {
+            case .success(let identity):
+                return try await MAuthIdentity.$current.withValue(identity) {
+                    try await next(request, body == nil ? nil : HTTPBody(bytes), metadata)
+                }
+            case .failure(let rejection):
+                return Self.answer(rejection)
+            }
+        }
+
+        static func answer(_ rejection: MAuthRejection) -> (HTTPResponse, HTTPBody?) {
+            (
+                HTTPResponse(status: rejection.status, headerFields: [.contentType: MAuthRejection.contentType]),
+                HTTPBody(rejection.body)
+            )
+        }
+    }
+#endif

@@ -1,0 +1,186 @@
+#if HummingbirdSupport
+    import HTTPTypes
+    import Hummingbird
+    import HummingbirdAuth
+    import HummingbirdTesting
+    import MAuth
+    import MAuthHummingbird
+    import MAuthMiddleware
+    import MAuthTestSupport
+    import NIOCore
+    import Testing
+
+    /// `MAuthHummingbirdMiddleware` in a Hummingbird 2 application, called through HummingbirdTesting.
+    @Suite(
+        "Hummingbird middleware",
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+    struct HummingbirdMiddlewareTests {
+        static let maxBodySize = 1024
+
+        /// Every route answers the raw body it read, with the caller in `X-Caller`.
+        static func application(
+            authenticator: MAuthAuthenticator = Fixtures.authenticator(now: IntegrationRequests.time)
+        ) -> some ApplicationProtocol {
+            let router = Router(context: BasicMAuthRequestContext.self)
+            router.get("/open") { _, _ in "added before the middleware" }
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: authenticator, exemptPaths: ["/app_status"], maxBodySize: maxBodySize))
+            router.get("/app_status") { _, _ in "exempt" }
+            let echo: @Sendable (Request, BasicMAuthRequestContext) async throws -> Response = { request, context in
+                let caller = context.mauthIdentity.map { "\($0.appUUID) v\($0.version.number)" } ?? "anonymous"
+                return Response(
+                    status: .ok, headers: [HTTPField.Name("X-Caller")!: caller],
+                    body: ResponseBody(byteBuffer: try await request.body.collect(upTo: .max)))
+            }
+            for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+                router.on("/", method: method, use: echo)
+                router.on("**", method: method, use: echo)
+            }
+            return Application(router: router)
+        }
+
+        static func headers(_ signed: IntegrationRequests.Signed) -> HTTPFields {
+            HTTPFields(signed.headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
+        }
+
+        @Test(
+            "requests the Python reference signs reach the route with their identity and body",
+            arguments: ["v1", "v2", "v1,v2"])
+        func pythonSigned(versions: String) async throws {
+            let requests = try await IntegrationRequests.pythonSigned(versions: versions)
+            for setup in [TestingSetup.router, .live] {
+                try await Self.application().test(setup) { client in
+                    for signed in requests {
+                        try await client.execute(
+                            uri: signed.request.target, method: HTTPRequest.Method(signed.request.method)!,
+                            headers: Self.headers(signed), body: ByteBuffer(bytes: signed.request.body)
+                        ) { response in
+                            #expect(response.status == .ok, "\(signed): \(String(buffer: response.body))")
+                            #expect(
+                                response.headers[HTTPField.Name("X-Caller")!]
+                                    == IntegrationRequests.caller(version: signed.version))
+                            #expect(Array(buffer: response.body) == signed.request.body, "\(signed)")
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test("unsigned, tampered and expired requests answer 401, a failing key store 500, with the middleware's JSON")
+        func failures() async throws {
+            let signed = try #require(try await IntegrationRequests.pythonSigned(versions: "v2").first)
+            let now = IntegrationRequests.time + 301
+            struct BrokenKeys: PublicKeyProvider {
+                func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+                    throw MAuthError(.unableToAuthenticate, "the key store is down")
+                }
+            }
+            let cases:
+                [(
+                    application: any ApplicationProtocol, uri: String, headers: HTTPFields, status: HTTPResponse.Status,
+                    body: String
+                )] = [
+                    (Self.application(), "/", [:], .unauthorized, IntegrationRequests.unsignedBody),
+                    (
+                        Self.application(), "/other", Self.headers(signed), .unauthorized,
+                        IntegrationRequests.mismatchBody
+                    ),
+                    (
+                        Self.application(authenticator: Fixtures.authenticator(now: now)), "/", Self.headers(signed),
+                        .unauthorized, IntegrationRequests.expiredBody(now: now)
+                    ),
+                    (
+                        Self.application(
+                            authenticator: MAuthAuthenticator(
+                                keyProvider: BrokenKeys(), options: .init(clock: .fixed(IntegrationRequests.time)))),
+                        "/", Self.headers(signed), .internalServerError, IntegrationRequests.unableBody
+                    ),
+                ]
+            for (application, uri, headers, status, body) in cases {
+                try await application.test(.router) { client in
+                    try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                        #expect(response.status == status, "\(uri)")
+                        #expect(response.headers[.contentType] == "application/json")
+                        #expect(String(buffer: response.body) == body)
+                    }
+                }
+            }
+        }
+
+        @Test("a body over the limit answers 413, declared or streamed")
+        func tooLarge() async throws {
+            let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: Self.maxBodySize + 1)
+            let signer = Fixtures.signer(versions: [.v2], time: IntegrationRequests.time)
+            let headers = HTTPFields(
+                try signer.headers(method: "POST", target: MAuthRequestTarget("/echo"), body: body.readableBytesView))
+            for setup in [TestingSetup.router, .live] {
+                try await Self.application().test(setup) { client in
+                    try await client.execute(uri: "/echo", method: .post, headers: headers, body: body) { response in
+                        #expect(response.status == .contentTooLarge)
+                        #expect(
+                            String(buffer: response.body) == IntegrationRequests.tooLargeBody(limit: Self.maxBodySize))
+                    }
+                }
+            }
+        }
+
+        @Test("exempt paths and routes added before the middleware pass unsigned; look-alike paths do not")
+        func exemptions() async throws {
+            try await Self.application().test(.live) { client in
+                for uri in ["/app_status", "/open"] {
+                    try await client.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .ok, "\(uri)")
+                    }
+                }
+                for uri in IntegrationRequests.exemptLookalikes {
+                    try await client.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .unauthorized, "\(uri)")
+                    }
+                }
+            }
+        }
+
+        /// A context that holds hummingbird-auth's identity beside the MAuth one.
+        struct AppContext: AuthRequestContext, MAuthRequestContext {
+            struct User: Sendable { let name: String }
+            var coreContext: CoreRequestContextStorage
+            var identity: User?
+            var mauthIdentity: MAuthIdentity?
+
+            init(source: ApplicationRequestContextSource) {
+                coreContext = .init(source: source)
+            }
+        }
+
+        /// Logs in the user named by `X-User`, as an application's own authenticator would.
+        struct UserAuthenticator: AuthenticatorMiddleware {
+            typealias Context = AppContext
+
+            func authenticate(request: Request, context: AppContext) async throws -> AppContext.User? {
+                request.headers[HTTPField.Name("X-User")!].map(AppContext.User.init)
+            }
+        }
+
+        @Test("the identity sits beside hummingbird-auth's in one context")
+        func besideHummingbirdAuth() async throws {
+            let signed = try #require(try await IntegrationRequests.pythonSigned(versions: "v2").first)
+            let router = Router(context: AppContext.self)
+            router.add(middleware: UserAuthenticator())
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: Fixtures.authenticator(now: IntegrationRequests.time)))
+            router.get("/") { _, context in
+                "\(try context.requireIdentity().name) \(context.mauthIdentity?.appUUID ?? "none")"
+            }
+            var signedHeaders = Self.headers(signed)
+            signedHeaders[HTTPField.Name("X-User")!] = "bob"
+            let headers = signedHeaders
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/", method: .get, headers: headers) { response in
+                    #expect(String(buffer: response.body) == "bob \(Fixtures.appUUID)")
+                }
+            }
+        }
+    }
+#endif

@@ -1,0 +1,215 @@
+#if OpenAPISupport
+    import DemoAPI
+    import Foundation
+    import HTTPTypes
+    import Hummingbird
+    import HummingbirdTesting
+    import MAuth
+    import MAuthMiddleware
+    import MAuthOpenAPI
+    import MAuthTestSupport
+    import NIOCore
+    import OpenAPIAsyncHTTPClient
+    import OpenAPIHummingbird
+    import OpenAPIRuntime
+    import OpenAPIURLSession
+    import Testing
+
+    /// The OpenAPI middlewares with the client and server generated from Examples/DemoAPI/openapi.yaml,
+    /// over real transports, against `mauth serve`, the Python reference middleware and each other.
+    @Suite(
+        "OpenAPI middlewares",
+        .serialized,
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+    struct OpenAPIMiddlewareTests {
+        static let transports: [(name: String, transport: any ClientTransport)] = [
+            ("AsyncHTTPClient", AsyncHTTPClientTransport()), ("URLSession", URLSessionTransport()),
+        ]
+
+        static func client(_ baseURL: String, transport: any ClientTransport, signer: MAuthSigner) throws -> Client {
+            Client(
+                serverURL: try #require(URL(string: baseURL)), transport: transport,
+                middlewares: [MAuthOpenAPIClientMiddleware(signer: signer)])
+        }
+
+        /// A directory with the public keys of the suite's app and `otherApp`.
+        static func keysDirectory() throws -> URL {
+            let directory = try Fixtures.temporaryDirectory("openapi-keys")
+            try Fixtures.publicKeyPEM.write(
+                to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+            try Fixtures.otherPrivateKey.publicKey.pem.write(
+                to: directory.appendingPathComponent("\(otherApp).pub"), atomically: true, encoding: .utf8)
+            return directory
+        }
+
+        static let otherApp = "5ff4257e-9c16-11e0-b048-0026bbfffe5e"
+
+        @Test("the client middleware signs what mauth serve accepts, through AsyncHTTPClient and URLSession")
+        func clientAgainstServe() async throws {
+            let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
+            for (name, transport) in Self.transports {
+                for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+                    let signer = try MAuthSigner(
+                        appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
+                    let client = try Self.client(serve.baseURL, transport: transport, signer: signer)
+                    let caller = try await client.getCaller().ok.body.json
+                    #expect(caller.app_uuid == Fixtures.appUUID, "\(name) \(versions)")
+                    #expect(caller.protocol_version == versions.max()!.number)
+                    let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
+                    #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                    // Under a server URL with a path, the demo has no such route: authenticated, then 404.
+                    let prefixed = try Self.client(serve.baseURL + "/api", transport: transport, signer: signer)
+                    guard case .undocumented(statusCode: 404, _) = try await prefixed.getCaller() else {
+                        Issue.record("\(name) \(versions): a signed request under /api was not authenticated")
+                        continue
+                    }
+                }
+            }
+            #expect(await serve.stop() == 0)
+        }
+
+        @Test("the client middleware signs what the Python reference middleware accepts")
+        func clientAgainstPython() async throws {
+            let service = try await RunningMAuth(service: ["--keys-dir", try Self.keysDirectory().path])
+            var environment = ProcessInfo.processInfo.environment
+            environment["APP_UUID"] = Fixtures.appUUID
+            environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
+            environment["MAUTH_URL"] = service.baseURL
+            environment["MAUTH_API_VERSION"] = "v1"
+            let python = try await RunningMAuth(
+                executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
+                [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, "asgi"],
+                readyWhen: "listening on", environment: environment)
+            for (name, transport) in Self.transports {
+                for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+                    let signer = try MAuthSigner(
+                        appUUID: Self.otherApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
+                    let client = try Self.client(python.baseURL, transport: transport, signer: signer)
+                    let caller = try await client.getCaller().ok.body.json
+                    #expect(caller.app_uuid == Self.otherApp, "\(name) \(versions)")
+                    #expect(caller.protocol_version == versions.max()!.number)
+                    let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
+                    #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                }
+            }
+            _ = await python.stop()
+            #expect(await service.stop() == 0)
+        }
+
+        /// The operations, answering with the caller the middleware set.
+        struct Service: APIProtocol {
+            func getCaller(_ input: Operations.getCaller.Input) async throws -> Operations.getCaller.Output {
+                let caller = try #require(MAuthIdentity.current)
+                return .ok(.init(body: .json(.init(app_uuid: caller.appUUID, protocol_version: caller.version.number))))
+            }
+
+            func echo(_ input: Operations.echo.Input) async throws -> Operations.echo.Output {
+                guard case .binary(let body) = input.body else { throw HTTPError(.badRequest) }
+                return .ok(.init(body: .binary(body)))
+            }
+
+            func getStatus(_ input: Operations.getStatus.Input) async throws -> Operations.getStatus.Output {
+                #expect(MAuthIdentity.current == nil)
+                return .ok(.init(body: .plainText("up")))
+            }
+        }
+
+        static func application(_ middleware: MAuthOpenAPIServerMiddleware) throws -> some ApplicationProtocol {
+            let router = Router()
+            try Service().registerHandlers(on: router, middlewares: [middleware])
+            return Application(router: router)
+        }
+
+        @Test("the server middleware, behind the Hummingbird transport, authenticates what Python signs")
+        func serverWithPython() async throws {
+            let middleware = MAuthOpenAPIServerMiddleware(
+                authenticator: Fixtures.authenticator(now: IntegrationRequests.time), exemptOperationIDs: ["getStatus"],
+                maxBodySize: 1024)
+            let cases = [
+                IntegrationRequests.Case("GET", "/"),
+                IntegrationRequests.Case("POST", "/echo", body: Array("ü payload".utf8)),
+            ]
+            for versions in ["v1", "v2", "v1,v2"] {
+                let requests = try await IntegrationRequests.pythonSigned(versions: versions, cases: cases)
+                try await Self.application(middleware).test(.live) { client in
+                    for signed in requests {
+                        var headers = HTTPFields(
+                            signed.headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
+                        headers[.contentType] = signed.request.method == "POST" ? "application/octet-stream" : nil
+                        try await client.execute(
+                            uri: signed.request.target, method: HTTPRequest.Method(signed.request.method)!,
+                            headers: headers,
+                            body: ByteBuffer(bytes: signed.request.body)
+                        ) { response in
+                            #expect(response.status == .ok, "\(signed): \(String(buffer: response.body))")
+                            let expected =
+                                signed.request.method == "POST"
+                                ? "ü payload"
+                                : #"{"app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(signed.version)}"#
+                            #expect(
+                                String(buffer: response.body).filter { !$0.isWhitespace }
+                                    == expected.filter { !$0.isWhitespace })
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test("the server middleware answers failures as the other middlewares do; exemption by operation ID or path")
+        func serverFailures() async throws {
+            let byOperation = MAuthOpenAPIServerMiddleware(
+                authenticator: Fixtures.authenticator(now: IntegrationRequests.time), exemptOperationIDs: ["getStatus"],
+                maxBodySize: 16)
+            let byPath = MAuthOpenAPIServerMiddleware(
+                authenticator: Fixtures.authenticator(now: IntegrationRequests.time), exemptPaths: ["/app_status"])
+            for middleware in [byOperation, byPath] {
+                try await Self.application(middleware).test(.live) { client in
+                    try await client.execute(uri: "/app_status", method: .get) { response in
+                        #expect(response.status == .ok)
+                    }
+                    try await client.execute(uri: "/", method: .get) { response in
+                        #expect(response.status == .unauthorized)
+                        #expect(response.headers[.contentType] == "application/json")
+                        #expect(String(buffer: response.body) == IntegrationRequests.unsignedBody)
+                    }
+                }
+            }
+            let signer = Fixtures.signer(versions: [.v2], time: IntegrationRequests.time)
+            let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: 17)
+            var signedHeaders = HTTPFields(
+                try signer.headers(method: "POST", target: MAuthRequestTarget("/echo"), body: body.readableBytesView))
+            signedHeaders[.contentType] = "application/octet-stream"
+            let headers = signedHeaders
+            try await Self.application(byOperation).test(.live) { client in
+                try await client.execute(uri: "/echo", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .contentTooLarge)
+                    #expect(String(buffer: response.body) == IntegrationRequests.tooLargeBody(limit: 16))
+                }
+                try await client.execute(
+                    uri: "/echo", method: .post, headers: headers, body: ByteBuffer(string: "short")
+                ) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(String(buffer: response.body) == IntegrationRequests.mismatchBody)
+                }
+            }
+        }
+
+        @Test("the generated client and server, each with its middleware, talk through AsyncHTTPClient and URLSession")
+        func roundTrip() async throws {
+            let middleware = MAuthOpenAPIServerMiddleware(
+                authenticator: MAuthAuthenticator(
+                    keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey])),
+                exemptOperationIDs: ["getStatus"])
+            try await Self.application(middleware).test(.live) { testClient in
+                let port = try #require(testClient.port)
+                for (name, transport) in Self.transports {
+                    let signer = try MAuthSigner(
+                        appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: [.v2])
+                    let client = try Self.client("http://127.0.0.1:\(port)", transport: transport, signer: signer)
+                    #expect(try await client.getCaller().ok.body.json.app_uuid == Fixtures.appUUID, "\(name)")
+                    #expect(try await String(collecting: client.getStatus().ok.body.plainText, upTo: 64) == "up")
+                }
+            }
+        }
+    }
+#endif

@@ -1,0 +1,186 @@
+#if VaporSupport
+    import Foundation
+    import HTTPTypes
+    import MAuth
+    import MAuthMiddleware
+    import MAuthTestSupport
+    import MAuthVapor
+    import Testing
+    import VaporTesting
+
+    /// `MAuthVaporMiddleware` in a Vapor 4 application, called through a running server.
+    @Suite(
+        "Vapor middleware",
+        .serialized,
+        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+    struct VaporMiddlewareTests {
+        static let maxBodySize = 1024
+
+        /// Every authenticated route answers the body it read, with the caller in `X-Caller`.
+        static func configure(
+            _ app: Application,
+            authenticator: MAuthAuthenticator = Fixtures.authenticator(now: IntegrationRequests.time)
+        ) {
+            app.logger.logLevel = .warning
+            app.get("open") { _ in "outside the group" }
+            let signed = app.grouped(
+                MAuthVaporMiddleware(
+                    authenticator: authenticator, exemptPaths: ["/app_status"], maxBodySize: maxBodySize))
+            signed.get("app_status") { _ in "exempt" }
+            let echo: @Sendable (Request) async throws -> Response = { request in
+                let caller = try request.auth.require(MAuthIdentity.self)
+                var headers = HTTPHeaders()
+                headers.add(name: "X-Caller", value: "\(caller.appUUID) v\(caller.version.number)")
+                return Response(status: .ok, headers: headers, body: .init(buffer: request.body.data ?? ByteBuffer()))
+            }
+            for method in [HTTPMethod.GET, .POST, .PUT, .DELETE] {
+                signed.on(method, use: echo)
+                signed.on(method, "**", use: echo)
+            }
+        }
+
+        static func headers(_ signed: IntegrationRequests.Signed) -> HTTPHeaders {
+            HTTPHeaders(signed.headers.map { ($0.name, $0.value) })
+        }
+
+        @Test(
+            "requests the Python reference signs reach the route with their identity and body",
+            arguments: ["v1", "v2", "v1,v2"])
+        func pythonSigned(versions: String) async throws {
+            let requests = try await IntegrationRequests.pythonSigned(versions: versions)
+            try await withApp { app in
+                Self.configure(app)
+                let tester = try app.testing(method: .running(port: 0))
+                for signed in requests {
+                    try await tester.test(
+                        HTTPMethod(rawValue: signed.request.method), signed.request.target,
+                        headers: Self.headers(signed),
+                        body: ByteBuffer(bytes: signed.request.body)
+                    ) { response in
+                        #expect(response.status == .ok, "\(signed): \(response.body.string)")
+                        #expect(
+                            response.headers.first(name: "X-Caller")
+                                == IntegrationRequests.caller(version: signed.version))
+                        #expect(Array(buffer: response.body) == signed.request.body, "\(signed)")
+                    }
+                }
+            }
+        }
+
+        @Test("unsigned, tampered and expired requests answer 401, a failing key store 500, with the middleware's JSON")
+        func failures() async throws {
+            let signed = try #require(try await IntegrationRequests.pythonSigned(versions: "v2").first)
+            let now = IntegrationRequests.time + 301
+            struct BrokenKeys: PublicKeyProvider {
+                func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+                    throw MAuthError(.unableToAuthenticate, "the key store is down")
+                }
+            }
+            let cases:
+                [(
+                    authenticator: MAuthAuthenticator, path: String, headers: HTTPHeaders, status: HTTPStatus,
+                    body: String
+                )] = [
+                    (
+                        Fixtures.authenticator(now: IntegrationRequests.time), "/", [:], .unauthorized,
+                        IntegrationRequests.unsignedBody
+                    ),
+                    (
+                        Fixtures.authenticator(now: IntegrationRequests.time), "/other", Self.headers(signed),
+                        .unauthorized, IntegrationRequests.mismatchBody
+                    ),
+                    (
+                        Fixtures.authenticator(now: now), "/", Self.headers(signed), .unauthorized,
+                        IntegrationRequests.expiredBody(now: now)
+                    ),
+                    (
+                        MAuthAuthenticator(
+                            keyProvider: BrokenKeys(), options: .init(clock: .fixed(IntegrationRequests.time))), "/",
+                        Self.headers(signed), .internalServerError, IntegrationRequests.unableBody
+                    ),
+                ]
+            for (authenticator, path, headers, status, body) in cases {
+                try await withApp { app in
+                    Self.configure(app, authenticator: authenticator)
+                    try await app.testing(method: .running(port: 0)).test(.GET, path, headers: headers) { response in
+                        #expect(response.status == status, "\(path)")
+                        #expect(response.headers.contentType == .json)
+                        #expect(response.body.string == body)
+                    }
+                }
+            }
+        }
+
+        @Test("a body over the limit answers 413, declared or streamed; one at the limit passes")
+        func tooLarge() async throws {
+            let signer = Fixtures.signer(versions: [.v2], time: IntegrationRequests.time)
+            try await withApp { app in
+                Self.configure(app)
+                let tester = try app.testing(method: .running(port: 0))
+                for (size, status) in [(Self.maxBodySize, HTTPStatus.ok), (Self.maxBodySize + 1, .payloadTooLarge)] {
+                    let body = ByteBuffer(repeating: UInt8(ascii: "x"), count: size)
+                    let fields = try signer.headers(
+                        method: "POST", target: MAuthRequestTarget("/echo"), body: body.readableBytesView)
+                    let headers = HTTPHeaders(fields.map { ($0.name.rawName, $0.value) })
+                    try await tester.test(.POST, "/echo", headers: headers, body: body) { response in
+                        #expect(response.status == status, "\(size) bytes")
+                        if status == .payloadTooLarge {
+                            #expect(response.body.string == IntegrationRequests.tooLargeBody(limit: Self.maxBodySize))
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test("exempt paths and routes outside the group pass unsigned; look-alike paths do not")
+        func exemptions() async throws {
+            try await withApp { app in
+                Self.configure(app)
+                let tester = try app.testing(method: .running(port: 0))
+                for path in ["/app_status", "/open"] {
+                    try await tester.test(.GET, path) { response in #expect(response.status == .ok, "\(path)") }
+                }
+                for path in IntegrationRequests.exemptLookalikes {
+                    try await tester.test(.GET, path) { response in
+                        #expect(response.status == .unauthorized, "\(path)")
+                    }
+                }
+            }
+        }
+
+        /// Targets Vapor rewrites before middleware sees them, sent byte for byte by curl and signed
+        /// over the target as sent: which still authenticate (the README's table).
+        static let rewrittenTargets: [(target: String, v1: Bool, v2: Bool)] = [
+            ("/files/%E2%82%AC/a%20b?q=%3B", true, true),
+            ("//double/slash", false, true),
+            ("/a%3Bb", false, false),
+            ("/bad%zzescape", false, false),
+            ("/caf\u{E9}", false, false),
+            ("/list[1]", false, false),
+        ]
+
+        @Test("targets Vapor rewrites: which signatures over the target as sent still authenticate")
+        func rewrittenTargets() async throws {
+            let curl = try #require(ChildProcess.find("curl"), "curl is needed for this test")
+            try await withApp { app in
+                Self.configure(app)
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                let port = try #require(app.http.server.shared.localAddress?.port)
+                for (target, v1Passes, v2Passes) in Self.rewrittenTargets {
+                    for (version, passes) in [(MAuthVersion.v1, v1Passes), (.v2, v2Passes)] {
+                        let signer = Fixtures.signer(versions: [version], time: IntegrationRequests.time)
+                        let fields = try signer.headers(
+                            method: "GET", target: MAuthRequestTarget(target), body: [UInt8]())
+                        let result = try await ChildProcess.run(
+                            URL(fileURLWithPath: curl),
+                            ["-s", "-g", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}"]
+                                + fields.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] }
+                                + ["http://127.0.0.1:\(port)\(target)"])
+                        #expect(result.text == (passes ? "200" : "401"), "\(version) \(target)")
+                    }
+                }
+                await app.server.shutdown()
+            }
+        }
+    }
+#endif
