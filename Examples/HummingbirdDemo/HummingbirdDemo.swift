@@ -19,8 +19,14 @@
         /// What `GET /` answers.
         struct Caller: ResponseEncodable {
             let msg: String
-            let app_uuid: String
-            let protocol_version: Int
+            let appUUID: String
+            let protocolVersion: Int
+
+            enum CodingKeys: String, CodingKey {
+                case msg
+                case appUUID = "app_uuid"
+                case protocolVersion = "protocol_version"
+            }
         }
 
         func run() async throws {
@@ -31,7 +37,7 @@
             router.add(middleware: MAuthHummingbirdMiddleware(authenticator: authenticator))
             router.get("/") { _, context in
                 let caller = try context.requireMAuthIdentity()
-                return Caller(msg: "authenticated", app_uuid: caller.appUUID, protocol_version: caller.version.number)
+                return Caller(msg: "authenticated", appUUID: caller.appUUID, protocolVersion: caller.version.number)
             }
             router.post("/echo") { request, _ in
                 // The middleware has read the body; the route reads it again.

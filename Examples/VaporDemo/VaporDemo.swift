@@ -20,8 +20,14 @@
         /// What `GET /` answers.
         struct Caller: Content {
             let msg: String
-            let app_uuid: String
-            let protocol_version: Int
+            let appUUID: String
+            let protocolVersion: Int
+
+            enum CodingKeys: String, CodingKey {
+                case msg
+                case appUUID = "app_uuid"
+                case protocolVersion = "protocol_version"
+            }
         }
 
         func run() async throws {
@@ -35,7 +41,7 @@
             let signed = app.grouped(MAuthVaporMiddleware(authenticator: authenticator))
             signed.get { request -> Caller in
                 let caller = try request.auth.require(MAuthIdentity.self)
-                return Caller(msg: "authenticated", app_uuid: caller.appUUID, protocol_version: caller.version.number)
+                return Caller(msg: "authenticated", appUUID: caller.appUUID, protocolVersion: caller.version.number)
             }
             signed.post("echo") { request -> Response in
                 // The middleware has collected the body; it stays on the request.
