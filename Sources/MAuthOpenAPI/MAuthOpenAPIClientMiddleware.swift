@@ -19,7 +19,9 @@
     ///
     /// The signed target is what the AsyncHTTPClient and URLSession transports send: the server URL's
     /// path followed by the operation's path, and the operation's query (the server URL's own query is
-    /// dropped). The body is read, up to `maxBodySize` bytes, signed, and passed on.
+    /// dropped). The body is read, up to `maxBodySize` bytes, signed, and passed on. A path parameter
+    /// of `.` or `..` makes a dot segment, which AsyncHTTPClient sends as it is but URLSession on Linux
+    /// may resolve before sending; such a request then fails authentication.
     public struct MAuthOpenAPIClientMiddleware: ClientMiddleware {
         /// Signs the requests.
         public let signer: MAuthSigner

@@ -59,7 +59,7 @@
             operationID: String,
             next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
         ) async throws -> (HTTPResponse, HTTPBody?) {
-            let target = MAuthRequestTarget(request.path ?? "/")
+            let target = Self.target(of: request)
             if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path) {
                 return try await next(request, body, metadata)
             }
@@ -84,6 +84,15 @@
             case .failure(let rejection):
                 return Self.answer(rejection)
             }
+        }
+
+        /// The path and query as the transports route them: split at the first `?` only. A `#` stays
+        /// in the path, as in Hummingbird's router, so that it can neither hide part of a signed path
+        /// nor make a path look exempt.
+        static func target(of request: HTTPRequest) -> MAuthRequestTarget {
+            let raw = request.path ?? "/"
+            guard let question = raw.firstIndex(of: "?") else { return MAuthRequestTarget(path: raw, query: "") }
+            return MAuthRequestTarget(path: String(raw[..<question]), query: String(raw[raw.index(after: question)...]))
         }
 
         static func answer(_ rejection: MAuthRejection) -> (HTTPResponse, HTTPBody?) {

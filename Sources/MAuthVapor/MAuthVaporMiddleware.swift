@@ -13,17 +13,20 @@
     /// signed.get { req in try req.auth.require(MAuthIdentity.self).appUUID }
     /// ```
     ///
-    /// The body is collected up to `maxBodySize` bytes (413 beyond) and stays on the request, so the
-    /// route reads it as usual. A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers:
-    /// 401 or 500 with `{"errors":{"mauth":[…]}}` (see ``MAuthMiddleware/MAuthGate``).
+    /// The body is collected up to the limit (413 beyond) and stays on the request, so the route reads
+    /// it as usual. A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500
+    /// with `{"errors":{"mauth":[…]}}` (see ``MAuthMiddleware/MAuthGate``).
     ///
     /// Vapor rebuilds the request target before any middleware sees it: a leading `//` becomes `/`,
     /// `%3B` in the path becomes `;`, raw non-ASCII bytes and invalid escapes are percent-encoded. The
     /// request is authenticated against the path and query Vapor routes on, so a client that signed
-    /// such a target as sent is rejected; the rejection's log line says so when the path shows it.
+    /// such a path as sent is rejected; the rejection's log line says so when the target shows it.
     public struct MAuthVaporMiddleware: AsyncMiddleware {
-        /// The decisions the middleware applies.
+        /// The authenticator, the exempt paths and the wording of failures.
         public let gate: MAuthGate
+        /// The largest body read for authentication; `nil` for the application's
+        /// `routes.defaultMaxBodySize`.
+        public let maxBodySize: Int?
 
         /// Creates the middleware.
         ///
@@ -31,17 +34,21 @@
         ///   - authenticator: checks the signatures.
         ///   - exemptPaths: paths that skip authentication, such as `/app_status`, as Vapor presents
         ///     them.
-        ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
+        ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413. By
+        ///     default, the application's `routes.defaultMaxBodySize`. Once the middleware has read a
+        ///     body, a route's own `body: .collect(maxSize:)` no longer applies, so give here the
+        ///     largest body any route of the group takes.
         ///   - errorMessages: how failures are worded.
         public init(
             authenticator: MAuthAuthenticator,
             exemptPaths: ExemptPaths = [],
-            maxBodySize: Int = MAuthGate.defaultMaxBodySize,
+            maxBodySize: Int? = nil,
             errorMessages: MAuthGate.ErrorMessages = .detailed
         ) {
             self.gate = MAuthGate(
-                authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-                errorMessages: errorMessages)
+                authenticator: authenticator, exemptPaths: exemptPaths,
+                maxBodySize: maxBodySize ?? MAuthGate.defaultMaxBodySize, errorMessages: errorMessages)
+            self.maxBodySize = maxBodySize
         }
 
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -49,6 +56,10 @@
             if gate.isExempt(rawPath: path) {
                 return try await next.respond(to: request)
             }
+            let gate = MAuthGate(
+                authenticator: self.gate.authenticator, exemptPaths: self.gate.exemptPaths,
+                maxBodySize: maxBodySize ?? request.application.routes.defaultMaxBodySize.value,
+                errorMessages: self.gate.errorMessages)
             let headers = HTTPFields(request.headers, splitCookie: false)
             if let rejection = gate.rejectionOfDeclaredLength(in: headers) {
                 return Self.response(rejection)
@@ -58,16 +69,18 @@
                 // Vapor refuses a body of exactly `max` bytes, hence the one more. A body collected
                 // before (as Vapor's in-memory tester does) comes back unchecked, so the size is
                 // checked here as well.
-                body = try await request.body.collect(max: gate.maxBodySize + 1).get() ?? ByteBuffer()
+                let vaporLimit = gate.maxBodySize == .max ? nil : gate.maxBodySize + 1
+                body = try await request.body.collect(max: vaporLimit).get() ?? ByteBuffer()
             } catch let error as any AbortError where error.status == .payloadTooLarge {
                 return Self.response(gate.bodyTooLarge)
             }
             guard body.readableBytes <= gate.maxBodySize else {
                 return Self.response(gate.bodyTooLarge)
             }
+            let query = request.url.query ?? ""
             let outcome = await gate.authenticate(
                 method: request.method.rawValue,
-                target: MAuthRequestTarget(path: path, query: request.url.query ?? ""),
+                target: MAuthRequestTarget(path: path, query: query),
                 headers: headers,
                 body: body.readableBytesView,
                 logger: request.logger
@@ -80,8 +93,8 @@
                 if rejection.status == .unauthorized, Self.mayHaveBeenRewritten(path) {
                     request.logger.warning(
                         """
-                        Vapor rewrote this request's target before authentication ('%3B' becomes ';', the '%' of an \
-                        invalid escape becomes '%25'): a client that signed the target as sent is rejected
+                        Vapor rewrote this request's path before authentication ('%3B' becomes ';', the '%' of an \
+                        invalid escape becomes '%25'): a client that signed the path as sent is rejected
                         """,
                         metadata: ["http.path": "\(path)"])
                 }

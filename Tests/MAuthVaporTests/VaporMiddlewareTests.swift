@@ -9,10 +9,7 @@
     import VaporTesting
 
     /// `MAuthVaporMiddleware` in a Vapor 4 application, called through a running server.
-    @Suite(
-        "Vapor middleware",
-        .serialized,
-        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+    @Suite("Vapor middleware", .serialized)
     struct VaporMiddlewareTests {
         static let maxBodySize = 1024
 
@@ -45,6 +42,7 @@
 
         @Test(
             "requests the Python reference signs reach the route with their identity and body",
+            .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)),
             arguments: ["v1", "v2", "v1,v2"])
         func pythonSigned(versions: String) async throws {
             let requests = try await IntegrationRequests.pythonSigned(versions: versions)
@@ -67,7 +65,9 @@
             }
         }
 
-        @Test("unsigned, tampered and expired requests answer 401, a failing key store 500, with the middleware's JSON")
+        @Test(
+            "unsigned, tampered and expired requests answer 401, a failing key store 500, with the middleware's JSON",
+            .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
         func failures() async throws {
             let signed = try #require(try await IntegrationRequests.pythonSigned(versions: "v2").first)
             let now = IntegrationRequests.time + 301
@@ -132,6 +132,17 @@
             }
         }
 
+        @Test("a streamed body with no declared length is cut off at the limit")
+        func streamedTooLarge() async throws {
+            try await withApp { app in
+                Self.configure(app)
+                try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+                let port = try #require(app.http.server.shared.localAddress?.port)
+                #expect(try await StreamedUpload.post(to: "http://127.0.0.1:\(port)/echo", chunks: 3) == 413)
+                await app.server.shutdown()
+            }
+        }
+
         @Test("exempt paths and routes outside the group pass unsigned; look-alike paths do not")
         func exemptions() async throws {
             try await withApp { app in
@@ -149,14 +160,18 @@
         }
 
         /// Targets Vapor rewrites before middleware sees them, sent byte for byte by curl and signed
-        /// over the target as sent: which still authenticate (the README's table).
-        static let rewrittenTargets: [(target: String, v1: Bool, v2: Bool)] = [
-            ("/files/%E2%82%AC/a%20b?q=%3B", true, true),
-            ("//double/slash", false, true),
-            ("/a%3Bb", false, false),
-            ("/bad%zzescape", false, false),
-            ("/caf\u{E9}", false, false),
-            ("/list[1]", false, false),
+        /// over the target as sent, and the status each version's signature gets (the README's
+        /// table); `000` is a connection Vapor closes without an answer, before any middleware.
+        static let rewrittenTargets: [(target: String, v1: String, v2: String)] = [
+            ("/files/%E2%82%AC/a%20b?q=%3B", "200", "200"),
+            ("//double/slash", "401", "200"),
+            ("/a%3Bb", "401", "401"),
+            ("/bad%zzescape", "401", "401"),
+            ("/caf\u{E9}", "401", "401"),
+            ("/list[1]", "401", "401"),
+            // Vapor re-encodes queries as well, but V2 canonicalizes the query and V1 does not sign it.
+            ("/q?bad=%zz&list=[1]", "200", "200"),
+            ("/q?name=caf\u{E9}", "000", "000"),
         ]
 
         @Test("targets Vapor rewrites: which signatures over the target as sent still authenticate")
@@ -166,8 +181,8 @@
                 Self.configure(app)
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
                 let port = try #require(app.http.server.shared.localAddress?.port)
-                for (target, v1Passes, v2Passes) in Self.rewrittenTargets {
-                    for (version, passes) in [(MAuthVersion.v1, v1Passes), (.v2, v2Passes)] {
+                for (target, v1Status, v2Status) in Self.rewrittenTargets {
+                    for (version, status) in [(MAuthVersion.v1, v1Status), (.v2, v2Status)] {
                         let signer = Fixtures.signer(versions: [version], time: IntegrationRequests.time)
                         let fields = try signer.headers(
                             method: "GET", target: MAuthRequestTarget(target), body: [UInt8]())
@@ -176,7 +191,7 @@
                             ["-s", "-g", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}"]
                                 + fields.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] }
                                 + ["http://127.0.0.1:\(port)\(target)"])
-                        #expect(result.text == (passes ? "200" : "401"), "\(version) \(target)")
+                        #expect(result.text == status, "\(version) \(target)")
                     }
                 }
                 await app.server.shutdown()
