@@ -195,6 +195,36 @@
             }
         }
 
+        @Test("an expired signature answers 401 and a failing key store 500, as the other middlewares answer")
+        func serverExpiredAndUnable() async throws {
+            struct BrokenKeys: PublicKeyProvider {
+                func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+                    throw MAuthError(.unableToAuthenticate, "the key store is down")
+                }
+            }
+            let now = IntegrationRequests.time + 301
+            let cases: [(MAuthAuthenticator, HTTPResponse.Status, String)] = [
+                (Fixtures.authenticator(now: now), .unauthorized, IntegrationRequests.expiredBody(now: now)),
+                (
+                    MAuthAuthenticator(
+                        keyProvider: BrokenKeys(), options: .init(clock: .fixed(IntegrationRequests.time))),
+                    .internalServerError, IntegrationRequests.unableBody
+                ),
+            ]
+            let headers = HTTPFields(
+                try Fixtures.signer(versions: [.v2], time: IntegrationRequests.time).headers(
+                    method: "GET", target: MAuthRequestTarget("/"), body: [UInt8]()))
+            for (authenticator, status, body) in cases {
+                try await Self.application(MAuthOpenAPIServerMiddleware(authenticator: authenticator)).test(.router) {
+                    client in
+                    try await client.execute(uri: "/", method: .get, headers: headers) { response in
+                        #expect(response.status == status)
+                        #expect(String(buffer: response.body) == body)
+                    }
+                }
+            }
+        }
+
         @Test("a streamed body with no declared length is cut off at the limit; a '#' neither hides nor exempts")
         func streamedAndFragments() async throws {
             let middleware = MAuthOpenAPIServerMiddleware(
