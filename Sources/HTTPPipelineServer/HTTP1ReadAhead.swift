@@ -8,8 +8,9 @@ import NIOHTTP1
 /// for its turn, so reading on would let one connection fill the server's memory. Two handlers
 /// share this state: the ``Gate``, before the HTTP parser, holds the connection's bytes (and stops
 /// reading from the socket, so the client's sends back up into its own buffers) while
-/// ``HTTPServerConfiguration/maxPipelinedRequests`` requests wait for their responses; the
-/// ``Counter``, after the parser, counts requests in and responses out and opens the gate again.
+/// ``HTTPServerConfiguration/maxPipelinedRequests`` requests wait for their responses;
+/// ``HTTP1ConnectionHandler``, after the parser, reports requests in and responses out, which
+/// opens the gate again.
 ///
 /// The gate hands the parser at most 16 KiB at a time, since the parser takes whatever it is given
 /// in one go; the request being read is not counted, so that its body gets through. After a
@@ -56,11 +57,6 @@ final class HTTP1ReadAhead {
         return gate
     }
 
-    /// The handler to place right after the HTTP parser.
-    func makeCounter() -> Counter {
-        Counter(state: self)
-    }
-
     /// Whether the parser may have more bytes. The request being read does not count against the
     /// limit: its own body must be let through.
     fileprivate var hasRoom: Bool {
@@ -72,7 +68,7 @@ final class HTTP1ReadAhead {
         if !requestOpen, headStarted == nil { headStarted = .now }
     }
 
-    fileprivate func headParsed(_ head: HTTPRequestHead) {
+    func headParsed(_ head: HTTPRequestHead) {
         waiting += 1
         requestOpen = true
         requestStopsParser = head.stopsHTTP1Parser
@@ -84,12 +80,12 @@ final class HTTP1ReadAhead {
         channel.close(promise: nil)
     }
 
-    fileprivate func requestEnded() {
+    func requestEnded() {
         requestOpen = false
         if requestStopsParser { parserStopped = true }
     }
 
-    fileprivate func responseEnded() {
+    func responseEnded() {
         waiting = max(0, waiting - 1)
         if hasRoom { gate?.release() }
     }
@@ -167,35 +163,6 @@ final class HTTP1ReadAhead {
                 forwarded = true
             }
             return forwarded
-        }
-    }
-
-    /// Counts requests parsed and responses ended, and tells the gate when there is room.
-    final class Counter: ChannelDuplexHandler, RemovableChannelHandler {
-        typealias InboundIn = HTTPServerRequestPart
-        typealias InboundOut = HTTPServerRequestPart
-        typealias OutboundIn = HTTPServerResponsePart
-        typealias OutboundOut = HTTPServerResponsePart
-
-        private let state: HTTP1ReadAhead
-
-        fileprivate init(state: HTTP1ReadAhead) {
-            self.state = state
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
-            case .head(let head): state.headParsed(head)
-            case .end: state.requestEnded()
-            case .body: break
-            }
-            context.fireChannelRead(data)
-        }
-
-        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-            let ended = if case .end = unwrapOutboundIn(data) { true } else { false }
-            context.write(data, promise: promise)
-            if ended { state.responseEnded() }
         }
     }
 }

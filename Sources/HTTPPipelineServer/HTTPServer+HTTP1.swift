@@ -38,24 +38,20 @@ extension HTTPServer {
         // (at most 256 KiB) bound what a connection that pipelines without reading makes the
         // server hold.
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
-        // Response fields come from swift-http-types, which legalizes every value (no CR, LF or NUL)
-        // and validates every name already.
+        // The connection's rules are HTTP1ConnectionHandler's, not NIO's pipelining and error
+        // handlers'. Response fields come from swift-http-types, which legalizes every value (no
+        // CR, LF or NUL) and validates every name already.
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false)
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
-        let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-        try pipeline.addHandler(readAhead.makeCounter(), position: .after(decoder))
-        try pipeline.addHandler(HTTP1ProtocolErrorHandler())
-        let keepAlive = HTTP1KeepAliveTracker()
-        try pipeline.addHandler(keepAlive)
+        try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
-        return (try HTTPStream(wrappingChannelSynchronously: channel), keepAlive, watchdog)
+        return (try HTTPStream(wrappingChannelSynchronously: channel), watchdog)
     }
 
     func serveHTTP1(
         _ stream: HTTPStream,
-        keepAlive: HTTP1KeepAliveTracker,
         watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
         secure: Bool,
@@ -78,8 +74,7 @@ extension HTTPServer {
                         to: head,
                         reader: reader,
                         writer: outbound,
-                        connection: info,
-                        request: keepAlive.nextRequest()
+                        connection: info
                     )
                     if outcome.bodyReadInFlight {
                         // A task of the handler's still reads the body: the connection cannot be
@@ -95,7 +90,7 @@ extension HTTPServer {
                         return
                     }
                     if !outcome.keepAlive {
-                        // The pipeline handler closes the connection once the response has been
+                        // HTTP1ConnectionHandler closes the connection once the response has been
                         // sent and the request has ended. A complete request only waits for the
                         // response to go out, however slowly the client reads; the rest of a
                         // request answered early (413) is read and dropped for a little while

@@ -44,7 +44,7 @@ public final class HTTPServer: Service, Sendable {
 
     typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
-    typealias HTTP1Connection = (HTTPStream, HTTP1KeepAliveTracker, ReadWatchdog)
+    typealias HTTP1Connection = (HTTPStream, ReadWatchdog)
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     struct AcceptedConnection: Sendable {
@@ -268,9 +268,9 @@ public final class HTTPServer: Service, Sendable {
             let negotiated = try await connection.negotiated.get()
             connections.negotiated(connection.channel)
             switch negotiated {
-            case .http1_1(let (stream, keepAlive, watchdog)):
+            case .http1_1(let (stream, watchdog)):
                 await serveHTTP1(
-                    stream, keepAlive: keepAlive, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
+                    stream, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
                     firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
             case .http2(let (multiplexer, watchdog)):
                 await serveHTTP2(multiplexer, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)

@@ -55,19 +55,17 @@ struct RequestResponder {
 
     /// Answers `head` and says what that left of the connection.
     ///
-    /// - Parameter request: what the HTTP/1 request's version asks of the connection; `nil` on
-    ///   HTTP/2.
+    /// What the request's HTTP/1 version asks of the connection (keep-alive, HTTP/1.0 framing) is
+    /// ``HTTP1ConnectionHandler``'s to apply; the outcome says what serving the request itself
+    /// leaves.
     func respond(
         to head: HTTPRequest,
         reader: InboundRequestReader,
         writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
-        connection: Connection,
-        request: HTTP1KeepAliveTracker.RequestTraits? = nil
+        connection: Connection
     ) async -> Outcome {
         let start = ContinuousClock.now
-        let isHTTP10 = request?.isHTTP10 ?? false
-        // An HTTP/1.0 client cannot read an interim response, so its expectation is ignored.
-        let expectsContinue = !isHTTP10 && head.headerFields[.expect]?.lowercased() == "100-continue"
+        let expectsContinue = head.headerFields[.expect]?.lowercased() == "100-continue"
         var sendContinue: (@Sendable () async throws -> Void)?
         if expectsContinue {
             sendContinue = { @Sendable in try await writer.write(.head(HTTPResponse(status: .continue))) }
@@ -105,23 +103,16 @@ struct RequestResponder {
         let isHTTP1 = connection.httpVersion == .http1
         var responseHead = response.head
         let bodylessStatus = [204, 304].contains(responseHead.status.code)
-        let hasBody = head.method != .head && !bodylessStatus
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil, !bodylessStatus {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
         }
-        var keepAlive = isHTTP1 && (request?.wantsKeepAlive ?? false) && bodyIdle && !body.timedOut
+        var keepAlive = isHTTP1 && bodyIdle && !body.timedOut
         if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
-            keepAlive = false
-        }
-        if isHTTP10, hasBody, responseHead.headerFields[.contentLength] == nil {
-            // Without a length, an HTTP/1.0 client finds the end of the body by the close.
             keepAlive = false
         }
         if isHTTP1, !keepAlive {
             responseHead.headerFields[.connection] = "close"
             connection.closeAfterResponse()
-        } else if isHTTP10 {
-            responseHead.headerFields[.connection] = "keep-alive"
         }
         var responseSent = false
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import MAuthTestSupport
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
