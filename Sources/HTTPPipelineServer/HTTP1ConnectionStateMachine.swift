@@ -147,16 +147,20 @@ struct HTTP1ConnectionStateMachine {
         let closes =
             state != .serving || !facts.keepAlive || !head.isKeepAlive || (facts.isHTTP10 && !hasLength)
         if closes { state = .closing(lastResponseEnded: false) }
-        var framed = head
         if facts.isHTTP10 {
             // An HTTP/1.0 client reads a response without a length to the close, and keeps the
             // connection only when told to.
+            var framed = head
             if !hasLength { framed.version = .http1_0 }
             framed.headers.replaceOrAdd(name: "connection", value: closes ? "close" : "keep-alive")
-        } else if closes {
-            framed.headers.replaceOrAdd(name: "connection", value: "close")
+            return .writeHead(framed)
         }
-        return framed == head ? .write : .writeHead(framed)
+        if closes, !head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+            var framed = head
+            framed.headers.replaceOrAdd(name: "connection", value: "close")
+            return .writeHead(framed)
+        }
+        return .write
     }
 
     /// The application writes a part of a response body.
