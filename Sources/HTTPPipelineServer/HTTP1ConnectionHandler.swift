@@ -4,8 +4,9 @@ import NIOHTTP1
 /// Applies the rules of an HTTP/1.1 connection (``HTTP1ConnectionStateMachine``) between NIO's
 /// HTTP/1 codec and the application: keep-alive and `Connection: close`, HTTP/1.0 framing, the
 /// answer to a request that cannot be parsed, and closing once the last response and its request
-/// have ended. It also tells ``HTTP1ReadAhead`` when requests and responses begin and end, so that
-/// reading ahead stays bounded.
+/// have ended. Pipelined requests are handed on one at a time, each after the previous response
+/// has ended, and nothing more is read while one waits. It also tells ``HTTP1ReadAhead`` when
+/// requests are parsed and responses end, so that reading ahead stays bounded.
 final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -14,6 +15,10 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private var machine = HTTP1ConnectionStateMachine()
     private let readAhead: HTTP1ReadAhead
+    /// Pipelined request parts waiting for the response before them to end, in order.
+    private var held = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 0)
+    /// A read was asked for while parts were held; it is passed on once they are handed on.
+    private var readPending = false
 
     init(readAhead: HTTP1ReadAhead) {
         self.readAhead = readAhead
@@ -21,20 +26,51 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        // What the parser took counts against the read-ahead, handed on or held.
+        switch part {
+        case .head(let head): readAhead.headParsed(head)
+        case .end: readAhead.requestEnded()
+        case .body: break
+        }
+        if !held.isEmpty || (part.isHead && machine.holdsNextRequest) {
+            held.append(part)
+            return
+        }
+        handOn(part, context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if held.isEmpty {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    /// Hands on the held parts that may go now: up to the next request that must wait.
+    private func handOnHeld(context: ChannelHandlerContext) {
+        var handedOn = false
+        while let part = held.first, !(part.isHead && machine.holdsNextRequest) {
+            held.removeFirst()
+            handOn(part, context: context)
+            handedOn = true
+        }
+        // Outside a read cycle, the parts handed on reach the application with this.
+        if handedOn { context.fireChannelReadComplete() }
+        if held.isEmpty, readPending {
+            readPending = false
+            context.read()
+        }
+    }
+
+    private func handOn(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         let action: HTTP1ConnectionStateMachine.ReadAction
         switch part {
-        case .head(let head):
-            action = machine.receivedHead(head)
-            switch action {
-            case .forward, .forwardHead: readAhead.headParsed(head)
-            case .drop, .forwardThenClose, .answerAndClose: break
-            }
-        case .body:
-            action = machine.receivedBody()
-        case .end:
-            action = machine.receivedEnd()
-            readAhead.requestEnded()
+        case .head(let head): action = machine.receivedHead(head)
+        case .body: action = machine.receivedBody()
+        case .end: action = machine.receivedEnd()
         }
+        let data = wrapInboundOut(part)
         switch action {
         case .forward:
             context.fireChannelRead(data)
@@ -73,7 +109,10 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .drop:
             promise?.fail(ChannelError.ioOnClosedChannel)
         }
-        if case .end = part, action != .drop { readAhead.responseEnded() }
+        if case .end = part, action != .drop {
+            readAhead.responseEnded()
+            handOnHeld(context: context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -104,6 +143,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
+        held.removeAll()
         context.fireChannelInactive()
     }
 
@@ -121,5 +161,12 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         context.close(promise: nil)
+    }
+}
+
+extension HTTPServerRequestPart {
+    fileprivate var isHead: Bool {
+        if case .head = self { return true }
+        return false
     }
 }

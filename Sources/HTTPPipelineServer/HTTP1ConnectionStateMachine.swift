@@ -10,6 +10,8 @@ import NIOHTTP1
 /// does no I/O, so `EmbeddedChannel`-free unit tests drive it directly. ``HTTP1ConnectionHandler``
 /// feeds it from the channel.
 ///
+/// - Pipelining: requests are handed on one at a time; one that arrives before the previous
+///   response has ended waits, and the connection reads nothing more until it is handed on.
 /// - Keep-alive: HTTP/1.1 stays open unless a request or its response says `Connection: close`;
 ///   HTTP/1.0 closes unless the request says `keep-alive`. A request that stops the parser
 ///   (CONNECT, or `Upgrade`) is the connection's last.
@@ -92,6 +94,15 @@ struct HTTP1ConnectionStateMachine {
     private(set) var responseInProgress = false
     /// A response has answered the request still being read.
     private var answeredOpenRequest = false
+    /// Requests handed on whose response has not ended: the next request waits while there is one.
+    private var responsesOwed = 0
+
+    /// Whether a request head that arrives now must wait before it is handed on: the application
+    /// serves one request at a time, so a pipelined request waits for the previous response's end,
+    /// and the connection reads nothing more meanwhile.
+    var holdsNextRequest: Bool {
+        state == .serving && responsesOwed > 0
+    }
 
     /// A request head arrived.
     mutating func receivedHead(_ head: HTTPRequestHead) -> ReadAction {
@@ -111,6 +122,7 @@ struct HTTP1ConnectionStateMachine {
             requestOpen = true
             answeredOpenRequest = false
             let isHTTP10 = head.version.major == 1 && head.version.minor == 0
+            responsesOwed += 1
             unanswered.append(RequestFacts(keepAlive: head.isKeepAlive && !head.stopsHTTP1Parser, isHTTP10: isHTTP10))
             guard isHTTP10, head.headers.contains(name: "expect") else { return .forward }
             // An HTTP/1.0 client cannot read an interim response: its expectation is ignored.
@@ -173,6 +185,7 @@ struct HTTP1ConnectionStateMachine {
         guard state != .closed else { return .drop }
         guard responseInProgress else { return .write }
         responseInProgress = false
+        responsesOwed = max(0, responsesOwed - 1)
         if requestOpen { answeredOpenRequest = true }
         guard case .closing = state else { return .write }
         state = .closing(lastResponseEnded: true)

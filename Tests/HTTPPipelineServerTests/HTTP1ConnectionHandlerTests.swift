@@ -272,4 +272,22 @@ struct HTTP1ConnectionHandlerTests {
         #expect(try Self.handedOn(http10).count == 2)
         _ = try? http10.finish()
     }
+
+    @Test("pipelined requests are handed on one at a time, each after the previous response has ended")
+    func pipelining() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(
+            ByteBuffer(string: "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"))
+        let first = try Self.handedOn(channel)
+        #expect(first.count == 2, "only the first request: \(first)")
+        Self.respond(channel, status: .ok)
+        let second = try Self.handedOn(channel)
+        guard case .head(let head) = try #require(second.first) else {
+            Issue.record("the second request was not handed on")
+            return
+        }
+        #expect(head.uri == "/2")
+        #expect(channel.isActive)
+        _ = try? channel.finish()
+    }
 }
