@@ -142,17 +142,20 @@ public struct MAuthAuthenticator: Sendable {
     /// protocol version and the result, and counts and times the outcome.
     private func measure(_ message: SignedMessage, _ headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
         let start = ContinuousClock.now
-        let span = startSpan("mauth.authenticate")
+        // Finding the tracer costs dynamic casts; with no instrument bootstrapped, none is looked for.
+        let span = InstrumentationSystem.instrument is NoOpInstrument ? nil : startSpan("mauth.authenticate")
         defer {
-            span.end()
+            span?.end()
             metrics.duration.record(duration: start.duration(to: .now))
         }
         do {
             let identity = try await authenticate(message, headers: headers)
             metrics.authentic.increment()
-            span.attributes["mauth.app_uuid"] = identity.appUUID
-            span.attributes["mauth.protocol_version"] = identity.version.number
-            span.attributes["mauth.result"] = "authentic"
+            if let span {
+                span.attributes["mauth.app_uuid"] = identity.appUUID
+                span.attributes["mauth.protocol_version"] = identity.version.number
+                span.attributes["mauth.result"] = "authentic"
+            }
             return identity
         } catch {
             let result: String
@@ -163,12 +166,14 @@ public struct MAuthAuthenticator: Sendable {
                 metrics.unable.increment()
                 result = "unable_to_authenticate"
             }
-            if let claimed = Self.claimedSigner(in: headers) {
-                span.attributes["mauth.app_uuid"] = claimed.appUUID
-                span.attributes["mauth.protocol_version"] = claimed.version.number
+            if let span {
+                if let claimed = Self.claimedSigner(in: headers) {
+                    span.attributes["mauth.app_uuid"] = claimed.appUUID
+                    span.attributes["mauth.protocol_version"] = claimed.version.number
+                }
+                span.attributes["mauth.result"] = result
+                span.setStatus(SpanStatus(code: .error, message: error.message))
             }
-            span.attributes["mauth.result"] = result
-            span.setStatus(SpanStatus(code: .error, message: error.message))
             throw error
         }
     }
