@@ -151,8 +151,15 @@ struct RequestResponder {
         let elapsed = start.duration(to: .now)
         let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         var metadata = connection.accessLogMetadata
-        metadata["http.duration_ms"] = "\(Double(microseconds) / 1000)"
+        metadata["http.duration_ms"] = .string(Self.milliseconds(microseconds: microseconds))
         logger.info("\(head.method.rawValue) \(head.path ?? "") \(status.code)", metadata: metadata)
+    }
+
+    /// `microseconds` as milliseconds with three decimals, such as `0.042`, written without
+    /// floating point (which costs more than the rest of the access line).
+    static func milliseconds(microseconds: Int64) -> String {
+        let fraction = String(microseconds % 1000)
+        return String(microseconds / 1000) + "." + String(repeating: "0", count: 3 - fraction.utf8.count) + fraction
     }
 
     /// The methods a refused CONNECT names in its `Allow` field.

@@ -36,18 +36,31 @@ struct BufferedLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var line = output.timestamp()
-        line += " \(event.level) \(label):"
-        var merged = metadata
-        if let explicit = event.metadata {
-            merged.merge(explicit) { $1 }
+        line.reserveCapacity(192)
+        line += " "
+        line += event.level.rawValue
+        line += " "
+        line += label
+        line += ":"
+        // The access log's lines carry only their own metadata: no dictionary is merged for them.
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty {
+            merged.merge(metadata) { explicit, _ in explicit }
         }
         if let error = event.error {
             merged["error.message"] = "\(error)"
         }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+        for key in merged.keys.sorted() {
+            line += " "
+            line += key
+            line += "="
+            line += merged[key]!.description
         }
-        line += " [\(event.source)] \(event.message)\n"
+        line += " ["
+        line += event.source
+        line += "] "
+        line += event.message.description
+        line += "\n"
         output.write(line, now: event.level >= .warning)
     }
 }
