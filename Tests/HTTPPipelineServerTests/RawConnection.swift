@@ -1,6 +1,11 @@
 import Foundation
 import MAuthTestSupport
-import NIOPosix
+
+// SwiftNIO's C shim includes the socket headers first, so the compiler takes `sockaddr_in`'s fields
+// to be declared there.
+#if canImport(CNIOLinux)
+    import CNIOLinux
+#endif
 
 #if canImport(Glibc)
     import Glibc

@@ -9,6 +9,12 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
+// SwiftNIO's C shim includes the socket headers first, so the compiler takes `sockaddr_in`'s fields
+// to be declared there.
+#if canImport(CNIOLinux)
+    import CNIOLinux
+#endif
+
 /// An ``HTTPServer`` on a free loopback port serving `handler`, started and stopped by a test.
 final class RunningServer: Sendable {
     let ports: HTTPServer.ListeningPorts
