@@ -159,12 +159,3 @@ public struct MAuthSigner: Sendable {
         }
     }
 }
-
-extension HTTPFields {
-    mutating func replaceMAuthFields(with fields: HTTPFields) {
-        for name in [HTTPField.Name.mauthV1Authentication, .mauthV1Time, .mauthV2Authentication, .mauthV2Time] {
-            self[name] = nil
-        }
-        append(contentsOf: fields)
-    }
-}

@@ -38,8 +38,8 @@ extension MAuthSigner {
             body: bytes.readableBytesView,
             versions: versions
         )
-        for name in ["X-MWS-Authentication", "X-MWS-Time", "MCC-Authentication", "MCC-Time"] {
-            request.headers.remove(name: name)
+        for name in HTTPField.Name.mauthSignatureFields {
+            request.headers.remove(name: name.rawName)
         }
         for field in fields {
             request.headers.add(name: field.name.rawName, value: field.value)

@@ -29,8 +29,8 @@ extension MAuthSigner {
             body: Array(request.httpBody ?? Data()),
             versions: versions
         )
-        for name in ["X-MWS-Authentication", "X-MWS-Time", "MCC-Authentication", "MCC-Time"] {
-            request.setValue(nil, forHTTPHeaderField: name)
+        for name in HTTPField.Name.mauthSignatureFields {
+            request.setValue(nil, forHTTPHeaderField: name.rawName)
         }
         for field in fields {
             request.setValue(field.value, forHTTPHeaderField: field.name.rawName)

@@ -53,10 +53,7 @@
             var request = request
             let fields = try signer.headers(
                 method: request.method.rawValue, target: Self.sentTarget(of: request, baseURL: baseURL), body: bytes)
-            for name in [HTTPField.Name.mauthV1Authentication, .mauthV1Time, .mauthV2Authentication, .mauthV2Time] {
-                request.headerFields[name] = nil
-            }
-            request.headerFields.append(contentsOf: fields)
+            request.headerFields.replaceMAuthFields(with: fields)
             return try await next(request, body == nil ? nil : HTTPBody(bytes), baseURL)
         }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MAuth
 import NIOHTTP1
 
 /// The header fields that describe one connection rather than the message (RFC 9110 §7.6.1),
@@ -13,9 +14,8 @@ enum HopByHop {
 
     /// Also dropped from requests: the client sets the host and length of what it sends, the proxy
     /// has already answered any `Expect`, and the proxy makes every signature it forwards.
-    static let requestOnly: Set<String> = [
-        "host", "content-length", "expect", "x-mws-authentication", "x-mws-time", "mcc-authentication", "mcc-time",
-    ]
+    static let requestOnly: Set<String> = Set(["host", "content-length", "expect"]).union(
+        HTTPField.Name.mauthSignatureFields.map(\.canonicalName))
 
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 

@@ -153,11 +153,8 @@ struct RequestCommand: AsyncParsableCommand {
         request.method = HTTPMethod(rawValue: method.uppercased())
         let bodyBytes = try readBody()
         for header in headers {
-            let colon = header.firstIndex(of: ":")!
-            request.headers.add(
-                name: header[..<colon].trimmingCharacters(in: .whitespaces),
-                value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            )
+            let field = try HeaderArgument.parse(header, option: "-H")
+            request.headers.add(name: field.name.rawName, value: field.value)
         }
         if bodyBytes != nil, !request.headers.contains(name: "Content-Type") {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
@@ -214,13 +211,7 @@ struct RequestCommand: AsyncParsableCommand {
             path: MAuthRequestTarget(url).description
         )
         for header in headers {
-            let colon = header.firstIndex(of: ":")!
-            guard let name = HTTPField.Name(header[..<colon].trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure.usage("-H has an invalid header name: '\(header)'")
-            }
-            head.headerFields.append(
-                HTTPField(name: name, value: header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-            )
+            head.headerFields.append(try HeaderArgument.parse(header, option: "-H"))
         }
         let bodyBytes = try readBody()
         if bodyBytes != nil, head.headerFields[.contentType] == nil {

@@ -43,18 +43,7 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.usage(error.message)
         }
-        var fields = HTTPFields()
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":"),
-                let name = HTTPField.Name(String(header[..<colon]).trimmingCharacters(in: .whitespaces))
-            else {
-                throw CommandFailure.usage("--header must look like 'Name: value', not '\(header)'")
-            }
-            fields.append(
-                HTTPField(
-                    name: name,
-                    value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
-        }
+        let fields = HTTPFields(try headers.map { try HeaderArgument.parse($0, option: "--header") })
         let authenticator = MAuthAuthenticator(
             keyProvider: AnyAppKeyProvider(key: key),
             options: .init(v2Only: v2Only, clock: now.map(MAuthClock.fixed) ?? .system)

@@ -9,6 +9,12 @@ extension HTTPField.Name {
     public static let mauthV2Authentication = HTTPField.Name("MCC-Authentication")!
     /// `MCC-Time`, the V2 time header.
     public static let mauthV2Time = HTTPField.Name("MCC-Time")!
+
+    /// Every header a MAuth signature is made of, both versions: what a signer replaces and what a
+    /// proxy never forwards unless it made it.
+    public static let mauthSignatureFields: [HTTPField.Name] = [
+        .mauthV1Authentication, .mauthV1Time, .mauthV2Authentication, .mauthV2Time,
+    ]
 }
 
 extension MAuthVersion {
@@ -20,5 +26,16 @@ extension MAuthVersion {
     /// The name of this version's time header.
     public var timeHeader: HTTPField.Name {
         self == .v1 ? .mauthV1Time : .mauthV2Time
+    }
+}
+
+extension HTTPFields {
+    /// Removes every MAuth signature field (both versions) and appends `fields`: a message's
+    /// signature replaced by a new one.
+    public mutating func replaceMAuthFields(with fields: HTTPFields) {
+        for name in HTTPField.Name.mauthSignatureFields {
+            self[name] = nil
+        }
+        append(contentsOf: fields)
     }
 }
