@@ -137,11 +137,10 @@ public struct MAuthSigner: Sendable {
         var fields = HTTPFields()
         for version in chosen.reversed() {
             let signature = try signature(of: stringToSign(version), version: version)
-            let terminator = version == .v2 ? ";" : ""
             fields.append(
                 HTTPField(
-                    name: version.authenticationHeader, value: "\(version.token) \(appUUID):\(signature)\(terminator)")
-            )
+                    name: version.authenticationHeader,
+                    value: version.authenticationHeaderValue(appUUID: appUUID, signature: signature)))
             fields.append(HTTPField(name: version.timeHeader, value: time))
         }
         return fields

@@ -1,19 +1,53 @@
-/// A version of the MAuth protocol: V1 (token `MWS`) or V2 (token `MWSV2`).
+public import HTTPTypes
+
+/// A version of the MAuth protocol, V1 (token `MWS`) or V2 (token `MWSV2`), with the facts of
+/// its headers: their names, the token and the form of the authentication header's value.
 public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The protocol number, `1` or `2`.
     public let number: Int
+    /// The token that starts the authentication header: `MWS` or `MWSV2`.
+    public let token: String
+    /// The name of this version's authentication header.
+    public let authenticationHeader: HTTPField.Name
+    /// The name of this version's time header.
+    public let timeHeader: HTTPField.Name
+    /// What ends the authentication header's value: `;` in V2, nothing in V1.
+    public let headerTerminator: String
 
-    private init(number: Int) {
+    private init(
+        number: Int, token: String, authenticationHeader: HTTPField.Name, timeHeader: HTTPField.Name,
+        headerTerminator: String
+    ) {
         self.number = number
+        self.token = token
+        self.authenticationHeader = authenticationHeader
+        self.timeHeader = timeHeader
+        self.headerTerminator = headerTerminator
     }
 
-    /// Protocol V1: `X-MWS-Authentication` / `X-MWS-Time`, token `MWS`.
-    public static let v1 = MAuthVersion(number: 1)
-    /// Protocol V2: `MCC-Authentication` / `MCC-Time`, token `MWSV2`.
-    public static let v2 = MAuthVersion(number: 2)
+    /// Protocol V1: `X-MWS-Authentication: MWS <app_uuid>:<signature>` and `X-MWS-Time`.
+    public static let v1 = MAuthVersion(
+        number: 1, token: "MWS", authenticationHeader: .mauthV1Authentication, timeHeader: .mauthV1Time,
+        headerTerminator: "")
+    /// Protocol V2: `MCC-Authentication: MWSV2 <app_uuid>:<signature>;` and `MCC-Time`.
+    public static let v2 = MAuthVersion(
+        number: 2, token: "MWSV2", authenticationHeader: .mauthV2Authentication, timeHeader: .mauthV2Time,
+        headerTerminator: ";")
 
     /// Every version this library implements, lowest first.
     public static let all: [MAuthVersion] = [.v1, .v2]
+
+    /// The authentication header's value for a signature: `MWS <app_uuid>:<signature>` or
+    /// `MWSV2 <app_uuid>:<signature>;`.
+    public func authenticationHeaderValue(appUUID: String, signature: String) -> String {
+        "\(token) \(appUUID):\(signature)\(headerTerminator)"
+    }
+
+    public static func == (lhs: MAuthVersion, rhs: MAuthVersion) -> Bool { lhs.number == rhs.number }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(number)
+    }
 
     /// Parses `v1` or `v2` (any letter case, surrounding spaces ignored).
     public init?(_ text: some StringProtocol) {
@@ -42,9 +76,6 @@ public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConverti
         }
         return versions.sorted()
     }
-
-    /// The token that starts the authentication header: `MWS` or `MWSV2`.
-    public var token: String { self == .v1 ? "MWS" : "MWSV2" }
 
     public static func < (lhs: MAuthVersion, rhs: MAuthVersion) -> Bool { lhs.number < rhs.number }
 

@@ -50,10 +50,11 @@ struct AuthenticationTicket {
     var headers: HTTPFields {
         let version: MAuthVersion = token == MAuthVersion.v2.token ? .v2 : .v1
         // The Clojure client sends the V2 signature with its header's closing `;` still on.
-        let bareSignature = version == .v2 && signature.hasSuffix(";") ? String(signature.dropLast()) : signature
-        let terminator = version == .v2 ? ";" : ""
+        let terminator = version.headerTerminator
+        let bareSignature =
+            !terminator.isEmpty && signature.hasSuffix(terminator) ? String(signature.dropLast()) : signature
         return [
-            version.authenticationHeader: "\(version.token) \(appUUID):\(bareSignature)\(terminator)",
+            version.authenticationHeader: version.authenticationHeaderValue(appUUID: appUUID, signature: bareSignature),
             version.timeHeader: requestTime,
         ]
     }

@@ -15,7 +15,7 @@ struct AuthenticationHeaderValue {
             version == .v1 ? parseV1(bytes) : parseV2(bytes)
         }
         guard let parsed else {
-            let form = version == .v1 ? "MWS <app_uuid>:<signature>" : "MWSV2 <app_uuid>:<signature>;"
+            let form = version.authenticationHeaderValue(appUUID: "<app_uuid>", signature: "<signature>")
             throw MAuthError(
                 .inauthentic,
                 "\(version.authenticationHeader.rawName) header format incorrect; expected '\(form)'."

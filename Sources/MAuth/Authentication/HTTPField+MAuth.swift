@@ -17,18 +17,6 @@ extension HTTPField.Name {
     ]
 }
 
-extension MAuthVersion {
-    /// The name of this version's authentication header.
-    public var authenticationHeader: HTTPField.Name {
-        self == .v1 ? .mauthV1Authentication : .mauthV2Authentication
-    }
-
-    /// The name of this version's time header.
-    public var timeHeader: HTTPField.Name {
-        self == .v1 ? .mauthV1Time : .mauthV2Time
-    }
-}
-
 extension HTTPFields {
     /// Removes every MAuth signature field (both versions) and appends `fields`: a message's
     /// signature replaced by a new one.
