@@ -34,8 +34,9 @@ public struct MAuthHTTPClient: Sendable {
 
     /// The HTTP client used when none is given. It follows no redirects: AsyncHTTPClient would
     /// send the request's signature headers on to the address a 3xx names, which could be another
-    /// host that then replays them. It lives as long as the process and is never shut down.
-    public static let defaultHTTPClient: HTTPClient = {
+    /// host that then replays them. It lives as long as the process; being nobody else's, it is
+    /// never shut down.
+    static let defaultHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
@@ -52,18 +53,19 @@ public struct MAuthHTTPClient: Sendable {
     ///   - signer: signs every request.
     ///   - responseAuthenticator: when set, every response must carry a valid MAuth signature;
     ///     otherwise ``execute(_:body:timeout:)`` throws.
-    ///   - httpClient: the client to send with; ``defaultHTTPClient`` by default. A client given
-    ///     here must not follow redirects, or the signature goes wherever a 3xx points.
+    ///   - httpClient: the client to send with; by default, one of the library's that follows no
+    ///     redirects and lives as long as the process. A client given here must not follow
+    ///     redirects, or the signature goes wherever a 3xx points.
     ///   - maxResponseSize: the largest response body read, in bytes.
     public init(
         signer: MAuthSigner,
         responseAuthenticator: MAuthAuthenticator? = nil,
-        httpClient: HTTPClient = Self.defaultHTTPClient,
+        httpClient: HTTPClient? = nil,
         maxResponseSize: Int = 32 * 1024 * 1024
     ) {
         self.signer = signer
         self.responseAuthenticator = responseAuthenticator
-        self.httpClient = httpClient
+        self.httpClient = httpClient ?? Self.defaultHTTPClient
         self.maxResponseSize = maxResponseSize
     }
 

@@ -38,8 +38,8 @@ public struct SigningProxy: Handler {
 
     /// The client used when none is given: it follows no redirects, reports a refused connection
     /// at once instead of retrying until the timeout, and gives up on a response that pauses for
-    /// 30 s. It lives as long as the process and is never shut down.
-    public static let defaultHTTPClient: HTTPClient = {
+    /// 30 s. It lives as long as the process; being nobody else's, it is never shut down.
+    static let defaultHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -61,8 +61,10 @@ public struct SigningProxy: Handler {
     /// - Parameters:
     ///   - routes: where requests go; at least one, prefixes distinct.
     ///   - signer: signs every forwarded request.
-    ///   - httpClient: sends to the upstreams; it must not follow redirects, or a signature would
-    ///     go wherever a 3xx points. Its read timeout bounds the pauses of a streamed response.
+    ///   - httpClient: sends to the upstreams; by default, one of the library's that follows no
+    ///     redirects, reports a refused connection at once and gives up on a response that pauses
+    ///     for 30 s. A client given here must not follow redirects, or a signature would go
+    ///     wherever a 3xx points; its read timeout bounds the pauses of a streamed response.
     ///   - responseAuthenticator: when set, every upstream response must carry a valid MAuth
     ///     signature, and responses are read whole before they are passed on.
     ///   - maxBodySize: the largest request body forwarded, and the largest authenticated
@@ -74,7 +76,7 @@ public struct SigningProxy: Handler {
     public init(
         routes: [ProxyRoute],
         signer: MAuthSigner,
-        httpClient: HTTPClient = Self.defaultHTTPClient,
+        httpClient: HTTPClient? = nil,
         responseAuthenticator: MAuthAuthenticator? = nil,
         maxBodySize: Int = defaultMaxBodySize,
         upstreamTimeout: Duration = .seconds(30),
@@ -86,7 +88,7 @@ public struct SigningProxy: Handler {
         }
         self.routes = routes.sorted { $0.prefix.utf8.count > $1.prefix.utf8.count }
         self.signer = signer
-        self.httpClient = httpClient
+        self.httpClient = httpClient ?? Self.defaultHTTPClient
         self.responseAuthenticator = responseAuthenticator
         self.maxBodySize = maxBodySize
         self.upstreamTimeout = upstreamTimeout

@@ -41,7 +41,7 @@ public struct MAuthServiceAuthenticator: Sendable {
     public init(
         configuration: MAuthConfiguration,
         cachePolicy: MAuthServiceKeyProvider.CachePolicy = .init(),
-        httpClient: HTTPClient = MAuthServiceClient.defaultHTTPClient,
+        httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "mauth.service"),
         clock: MAuthClock = .system
     ) throws(MAuthError) {

@@ -31,14 +31,15 @@ public struct MAuthServiceClient: Sendable {
     ///   - baseURL: the service's base URL.
     ///   - apiVersion: the API version; `v1`.
     ///   - signer: the calling app's identity.
-    ///   - httpClient: the client to send with; ``defaultHTTPClient`` by default.
+    ///   - httpClient: the client to send with; by default, one of the library's (see below) that
+    ///     lives as long as the process.
     ///   - timeout: the limit for one attempt; 3 s by default.
     ///   - connectionRetries: retries after a failed connection attempt; 2 by default.
     public init(
         baseURL: String,
         apiVersion: String = "v1",
         signer: MAuthSigner,
-        httpClient: HTTPClient = Self.defaultHTTPClient,
+        httpClient: HTTPClient? = nil,
         timeout: Duration = .seconds(3),
         connectionRetries: Int = 2
     ) {
@@ -47,7 +48,7 @@ public struct MAuthServiceClient: Sendable {
         self.baseURL = base
         self.apiVersion = apiVersion
         self.signer = signer
-        self.httpClient = httpClient
+        self.httpClient = httpClient ?? Self.defaultHTTPClient
         self.timeout = timeout
         self.connectionRetries = connectionRetries
         self.pathPrefix = URLComponents(string: base)?.percentEncodedPath ?? ""
@@ -61,8 +62,8 @@ public struct MAuthServiceClient: Sendable {
     /// has run out its timeout. A connection that cannot be made also fails the other calls
     /// waiting for a connection to the service at that moment; each of them is retried the same
     /// way. It follows no redirects, which would carry the signature to another address. It lives
-    /// as long as the process and is never shut down.
-    public static let defaultHTTPClient: HTTPClient = {
+    /// as long as the process; being nobody else's, it is never shut down.
+    static let defaultHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow

@@ -47,7 +47,7 @@ struct SigningProxyTests {
         let (logger, records) = RecordingLogHandler.logger(level: .info)
         let proxy = try SigningProxy(
             routes: routes, signer: try signer ?? Self.signer([.v1, .v2]),
-            httpClient: httpClient ?? SigningProxy.defaultHTTPClient,
+            httpClient: httpClient,
             responseAuthenticator: responseAuthenticator, maxBodySize: maxBodySize, upstreamTimeout: upstreamTimeout,
             logger: logger)
         return (try await RunningServer(proxy, maxBodySize: maxBodySize), records)
