@@ -210,16 +210,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// This app's configuration for talking to the MAuth service: the environment, with the
     /// options given on the command line taking precedence.
     private func serviceConfiguration(mauthURL: String) throws(MAuthError) -> MAuthConfiguration {
-        var environment = ProcessInfo.processInfo.environment
-        environment["MAUTH_URL"] = mauthURL
-        if let mode { environment["MAUTH_MODE"] = mode }
-        if let appUUID { environment["MAUTH_APP_UUID"] = appUUID }
-        if let privateKeyFile {
-            environment["MAUTH_PRIVATE_KEY"] = nil
-            environment["PRIVATE_KEY"] = nil
-            environment["MAUTH_PRIVATE_KEY_FILE"] = privateKeyFile
-        }
-        return try MAuthConfiguration(environment: environment)
+        var configuration = try MAuthConfiguration.fromProcessEnvironment()
+        configuration.mauthURL = mauthURL
+        if let mode { configuration.mode = mode == "remote" ? .remote : .local }
+        if let appUUID { configuration.appUUID = appUUID }
+        if let privateKeyFile { configuration.privateKey = try MAuthPrivateKey(contentsOfFile: privateKeyFile) }
+        return configuration
     }
 
     private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {
