@@ -7,6 +7,12 @@ let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// A product of a framework package that only a trait brings in: with the trait off, the package
+/// is neither resolved nor built.
+func product(_ name: String, _ package: String, trait: String) -> Target.Dependency {
+    .product(name: name, package: package, condition: .when(traits: [trait]))
+}
+
 /// What the tests that run servers and clients over real sockets share.
 let socketTestDependencies: [Target.Dependency] = [
     "HTTPPipeline",
@@ -173,7 +179,7 @@ let package = Package(
             dependencies: [
                 "MAuth",
                 "MAuthMiddleware",
-                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+                product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
             ],
             swiftSettings: strictSwift
         ),
@@ -183,9 +189,8 @@ let package = Package(
                 "MAuth",
                 "MAuthMiddleware",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["VaporSupport"])),
-                .product(
-                    name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras", condition: .when(traits: ["VaporSupport"])),
+                product("Vapor", "vapor", trait: "VaporSupport"),
+                product("NIOHTTPTypesHTTP1", "swift-nio-extras", trait: "VaporSupport"),
             ],
             swiftSettings: strictSwift
         ),
@@ -196,9 +201,7 @@ let package = Package(
                 "MAuthMiddleware",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(
-                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
-                    condition: .when(traits: ["OpenAPISupport"])),
+                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
             ],
             swiftSettings: strictSwift
         ),
@@ -282,9 +285,7 @@ let package = Package(
         .target(
             name: "DemoAPI",
             dependencies: [
-                .product(
-                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
-                    condition: .when(traits: ["OpenAPISupport"]))
+                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport")
             ],
             path: "Examples/DemoAPI",
             exclude: ["openapi.yaml", "openapi-generator-config.yaml", "README.md", "generate"]
@@ -296,7 +297,7 @@ let package = Package(
                 "MAuthHummingbird",
                 "MAuthMiddleware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+                product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
             ],
             path: "Examples/HummingbirdDemo",
             swiftSettings: strictSwift
@@ -308,7 +309,7 @@ let package = Package(
                 "MAuthVapor",
                 "MAuthMiddleware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["VaporSupport"])),
+                product("Vapor", "vapor", trait: "VaporSupport"),
             ],
             path: "Examples/VaporDemo",
             swiftSettings: strictSwift
@@ -321,13 +322,9 @@ let package = Package(
                 "MAuthOpenAPI",
                 "MAuthMiddleware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird",
-                    condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
-                    condition: .when(traits: ["OpenAPISupport"])),
+                product("Hummingbird", "hummingbird", trait: "OpenAPISupport"),
+                product("OpenAPIHummingbird", "swift-openapi-hummingbird", trait: "OpenAPISupport"),
+                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
             ],
             path: "Examples/OpenAPIDemoServer",
             swiftSettings: strictSwift
@@ -339,12 +336,8 @@ let package = Package(
                 "MAuth",
                 "MAuthOpenAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(
-                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
-                    condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
-                    condition: .when(traits: ["OpenAPISupport"])),
+                product("OpenAPIAsyncHTTPClient", "swift-openapi-async-http-client", trait: "OpenAPISupport"),
+                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
             ],
             path: "Examples/OpenAPIDemoClient",
             swiftSettings: strictSwift
@@ -413,11 +406,9 @@ let package = Package(
                 "MAuthMiddleware",
                 "MAuthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
-                .product(
-                    name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
-                .product(
-                    name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["HummingbirdSupport"])),
+                product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
+                product("HummingbirdTesting", "hummingbird", trait: "HummingbirdSupport"),
+                product("HummingbirdAuth", "hummingbird-auth", trait: "HummingbirdSupport"),
             ],
             swiftSettings: strictSwift
         ),
@@ -430,7 +421,7 @@ let package = Package(
                 "MAuthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["VaporSupport"])),
+                product("VaporTesting", "vapor", trait: "VaporSupport"),
             ],
             swiftSettings: strictSwift
         ),
@@ -439,21 +430,12 @@ let package = Package(
             dependencies: socketTestDependencies + [
                 "DemoAPI",
                 "MAuthOpenAPI",
-                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIRuntime", package: "swift-openapi-runtime",
-                    condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
-                    condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIURLSession", package: "swift-openapi-urlsession",
-                    condition: .when(traits: ["OpenAPISupport"])),
-                .product(
-                    name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird",
-                    condition: .when(traits: ["OpenAPISupport"])),
+                product("Hummingbird", "hummingbird", trait: "OpenAPISupport"),
+                product("HummingbirdTesting", "hummingbird", trait: "OpenAPISupport"),
+                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
+                product("OpenAPIAsyncHTTPClient", "swift-openapi-async-http-client", trait: "OpenAPISupport"),
+                product("OpenAPIURLSession", "swift-openapi-urlsession", trait: "OpenAPISupport"),
+                product("OpenAPIHummingbird", "swift-openapi-hummingbird", trait: "OpenAPISupport"),
             ],
             swiftSettings: strictSwift
         ),

@@ -31,20 +31,10 @@ struct ProxyCommand: AsyncParsableCommand {
             valueName: "prefix=url"))
     var routes: [String] = []
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
-
     @Option(help: "The cleartext port (HTTP/1.1 and HTTP/2 with prior knowledge); 0 picks a free port.")
     var port = 8081
 
-    @Option(help: "A TLS port (ALPN h2 and http/1.1); needs --tls-cert and --tls-key.")
-    var tlsPort: Int?
-
-    @Option(help: "PEM certificate chain for the TLS port.")
-    var tlsCert: String?
-
-    @Option(help: "PEM private key for the TLS port.")
-    var tlsKey: String?
+    @OptionGroup var listener: ListenerOptions
 
     @Option(help: "v1, v2 or v1,v2 (default: MAUTH_SIGN_VERSIONS, else v1).")
     var signVersions: String?
@@ -70,33 +60,18 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(help: "Do not verify upstreams' TLS certificates.")
     var insecure = false
 
-    @Option(help: "trace, debug, info (one line per request), notice, warning, error or critical.")
-    var logLevel = "info"
-
-    @Option(help: "Event-loop threads for network I/O, both sides; one per core by default.")
-    var ioThreads: Int?
-
     @OptionGroup(title: "Limits and deadlines")
     var limits: ServerLimitOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        if tlsPort != nil || tlsCert != nil || tlsKey != nil {
-            guard tlsPort != nil, tlsCert != nil, tlsKey != nil else {
-                throw ValidationError("--tls-port, --tls-cert and --tls-key go together")
-            }
-        }
         guard upstream != nil || !routes.isEmpty else {
             throw ValidationError("give --upstream URL, or at least one --route PREFIX=URL")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
         guard upstreamTimeout > 0, upstreamTimeout <= 86400 else {
             throw ValidationError("--upstream-timeout must be between 0 and 86400 seconds")
         }
-        if let ioThreads, ioThreads < 1 { throw ValidationError("--io-threads must be at least 1") }
         if keysDir != nil, !authenticateResponses {
             throw ValidationError("--keys-dir goes with --authenticate-responses")
         }
@@ -116,22 +91,15 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        let logger = ServeCommand.bootstrapLogging(level: logLevel, label: "mauth.proxy")
+        let level = listener.level
+        let logger = ServeCommand.bootstrapLogging(level: level, label: "mauth.proxy")
         // The proxy writes its own line per request, with the upstream's status and time: the
         // server's access line would repeat it.
         var serverLogger = logger
         serverLogger.logLevel = level == .info ? .notice : level
-        if let ioThreads {
-            NIOSingletons.groupLoopCountSuggestion = ioThreads
-        }
+        listener.applyIOThreads()
 
-        let configuration: MAuthConfiguration
-        do {
-            configuration = try MAuthConfiguration.fromProcessEnvironment()
-        } catch {
-            throw CommandFailure.usage(error.message)
-        }
+        let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
         let httpClient = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration())
@@ -148,11 +116,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)),
                 logger: logger
             )
-            var serverConfiguration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)
+            var serverConfiguration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
             limits.apply(to: &serverConfiguration)
-            if let tlsPort, let tlsCert, let tlsKey {
-                serverConfiguration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
-            }
             let server = HTTPServer(configuration: serverConfiguration, handler: proxy, logger: serverLogger)
             try await server.runAsCommand(logger: serverLogger) { ports in
                 printBanner(ports: ports, signer: signer, routes: proxy.routes)
@@ -185,16 +150,17 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     private func printBanner(ports: HTTPServer.ListeningPorts, signer: MAuthSigner, routes: [ProxyRoute]) {
-        let base = "http://\(urlHost(host)):\(ports.cleartext)"
+        let base = "http://\(urlHost(listener.host)):\(ports.cleartext)"
         var lines = ["mauth proxy: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
-            lines.append("mauth proxy: listening on https://\(urlHost(host)):\(tls) (TLS, ALPN h2 and http/1.1)")
+            lines.append(
+                "mauth proxy: listening on https://\(urlHost(listener.host)):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
         let versions = signer.versions.map(\.description).joined(separator: ",")
         lines.append("mauth proxy: signing as \(signer.appUUID) (\(versions))")
-        if !["127.0.0.1", "::1", "localhost"].contains(host) {
+        if !["127.0.0.1", "::1", "localhost"].contains(listener.host) {
             lines.append(
-                "mauth proxy: warning: on \(host), anyone who can reach this port sends requests signed as \(signer.appUUID)"
+                "mauth proxy: warning: on \(listener.host), anyone who can reach this port sends requests signed as \(signer.appUUID)"
             )
         }
         for route in routes {

@@ -84,12 +84,7 @@ struct RequestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: MAuthConfiguration
-        do {
-            configuration = try MAuthConfiguration.fromProcessEnvironment()
-        } catch {
-            throw CommandFailure.usage(error.message)
-        }
+        let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic

@@ -20,20 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
-
     @Option(help: "The cleartext port (HTTP/1.1 and HTTP/2 with prior knowledge); 0 picks a free port.")
     var port = 8080
 
-    @Option(help: "A TLS port (ALPN h2 and http/1.1); needs --tls-cert and --tls-key.")
-    var tlsPort: Int?
-
-    @Option(help: "PEM certificate chain for the TLS port.")
-    var tlsCert: String?
-
-    @Option(help: "PEM private key for the TLS port.")
-    var tlsKey: String?
+    @OptionGroup var listener: ListenerOptions
 
     @Option(help: "Serve the public keys (<app_uuid>.pub) found in this directory instead of .mauth/.")
     var keysDir: String?
@@ -74,25 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     var signResponses = false
 
-    @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
-    var logLevel = "info"
-
-    @Option(help: "Event-loop threads for network I/O; one per core by default.")
-    var ioThreads: Int?
-
     @OptionGroup(title: "Limits and deadlines")
     var limits: ServerLimitOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        if tlsPort != nil || tlsCert != nil || tlsKey != nil {
-            guard tlsPort != nil, tlsCert != nil, tlsKey != nil else {
-                throw ValidationError("--tls-port, --tls-cert and --tls-key go together")
-            }
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
         guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
         if mauthURL != nil, keysDir != nil {
             throw ValidationError("--mauth-url and --keys-dir are alternatives; give one")
@@ -109,17 +85,14 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Sends log lines at `level` and above to standard error and returns a logger.
-    static func bootstrapLogging(level: String, label: String) -> Logger {
-        let level = Logger.Level(rawValue: level) ?? .info
+    static func bootstrapLogging(level: Logger.Level, label: String) -> Logger {
         LoggingSystem.bootstrap { label in BufferedLogHandler(label: label, level: level) }
         return Logger(label: label)
     }
 
     func run() async throws {
-        let logger = Self.bootstrapLogging(level: logLevel, label: "mauth.serve")
-        if let ioThreads {
-            NIOSingletons.groupLoopCountSuggestion = ioThreads
-        }
+        let logger = Self.bootstrapLogging(level: listener.level, label: "mauth.serve")
+        listener.applyIOThreads()
 
         let keysDescription: String
         var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?
@@ -159,11 +132,8 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let pipeline = Pipeline(middlewares: middlewares, handler: DemoApplication.router(maxBodySize: maxBodySize))
 
-        var configuration = HTTPServerConfiguration(host: host, port: port, maxBodySize: maxBodySize)
+        var configuration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
         limits.apply(to: &configuration)
-        if let tlsPort, let tlsCert, let tlsKey {
-            configuration.tls = .init(port: tlsPort, certificateChainFile: tlsCert, privateKeyFile: tlsKey)
-        }
         let server = HTTPServer(configuration: configuration, handler: pipeline, logger: logger)
         try await server.runAsCommand(logger: logger) { ports in
             printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
@@ -219,10 +189,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {
-        let base = "http://\(urlHost(host)):\(ports.cleartext)"
+        let base = "http://\(urlHost(listener.host)):\(ports.cleartext)"
         var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
-            lines.append("mauth serve: listening on https://\(urlHost(host)):\(tls) (TLS, ALPN h2 and http/1.1)")
+            lines.append(
+                "mauth serve: listening on https://\(urlHost(listener.host)):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
         lines.append("mauth serve: public keys from \(keys)")
         if let identity {

@@ -51,7 +51,8 @@ struct ServiceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = ServeCommand.bootstrapLogging(level: logLevel, label: "mauth.service")
+        let logger = ServeCommand.bootstrapLogging(
+            level: Logger.Level(rawValue: logLevel) ?? .info, label: "mauth.service")
         let service = DevelopmentMAuthService(keysDirectory: keysDir, maxAge: maxAge)
         var middlewares: [any Middleware] = []
         if !allowUnsigned {

@@ -72,11 +72,6 @@
         func failures() async throws {
             let signed = try #require(try await IntegrationRequests.pythonSigned(versions: "v2").first)
             let now = IntegrationRequests.time + 301
-            struct BrokenKeys: PublicKeyProvider {
-                func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
-                    throw MAuthError(.unableToAuthenticate, "the key store is down")
-                }
-            }
             let cases:
                 [(
                     application: any ApplicationProtocol, uri: String, headers: HTTPFields, status: HTTPResponse.Status,
@@ -94,7 +89,8 @@
                     (
                         Self.application(
                             authenticator: MAuthAuthenticator(
-                                keyProvider: BrokenKeys(), options: .init(clock: .fixed(IntegrationRequests.time)))),
+                                keyProvider: FailingKeyProvider(),
+                                options: .init(clock: .fixed(IntegrationRequests.time)))),
                         "/", Self.headers(signed), .internalServerError, IntegrationRequests.unableBody
                     ),
                 ]

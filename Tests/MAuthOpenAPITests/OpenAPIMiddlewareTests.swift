@@ -70,15 +70,7 @@
             .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
         func clientAgainstPython() async throws {
             let service = try await RunningMAuth(service: ["--keys-dir", try Self.keysDirectory().path])
-            var environment = ProcessInfo.processInfo.environment
-            environment["APP_UUID"] = Fixtures.appUUID
-            environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
-            environment["MAUTH_URL"] = service.baseURL
-            environment["MAUTH_API_VERSION"] = "v1"
-            let python = try await RunningMAuth(
-                executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
-                [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, "asgi"],
-                readyWhen: "listening on", environment: environment)
+            let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
             for (name, transport) in Self.transports {
                 for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
                     let signer = try MAuthSigner(
@@ -197,17 +189,12 @@
 
         @Test("an expired signature answers 401 and a failing key store 500, as the other middlewares answer")
         func serverExpiredAndUnable() async throws {
-            struct BrokenKeys: PublicKeyProvider {
-                func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
-                    throw MAuthError(.unableToAuthenticate, "the key store is down")
-                }
-            }
             let now = IntegrationRequests.time + 301
             let cases: [(MAuthAuthenticator, HTTPResponse.Status, String)] = [
                 (Fixtures.authenticator(now: now), .unauthorized, IntegrationRequests.expiredBody(now: now)),
                 (
                     MAuthAuthenticator(
-                        keyProvider: BrokenKeys(), options: .init(clock: .fixed(IntegrationRequests.time))),
+                        keyProvider: FailingKeyProvider(), options: .init(clock: .fixed(IntegrationRequests.time))),
                     .internalServerError, IntegrationRequests.unableBody
                 ),
             ]

@@ -109,15 +109,7 @@ struct SigningProxyTests {
         try Fixtures.otherPrivateKey.publicKey.pem.write(
             to: keys.appendingPathComponent("\(proxyApp).pub"), atomically: true, encoding: .utf8)
         let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
-        var environment = ProcessInfo.processInfo.environment
-        environment["APP_UUID"] = Fixtures.appUUID
-        environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
-        environment["MAUTH_URL"] = service.baseURL
-        environment["MAUTH_API_VERSION"] = "v1"
-        let python = try await RunningMAuth(
-            executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
-            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, "asgi"],
-            readyWhen: "listening on", environment: environment)
+        let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
         for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
             let signer = try MAuthSigner(appUUID: proxyApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
             let (proxy, _) = try await Self.proxy(

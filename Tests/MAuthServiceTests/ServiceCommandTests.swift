@@ -187,17 +187,7 @@ struct PythonMiddlewareTests {
     func middleware(kind: String) async throws {
         let identities = try ServiceCommandTests.Identities()
         let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
-        var environment = ProcessInfo.processInfo.environment
-        environment["APP_UUID"] = Fixtures.appUUID
-        environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
-        environment["MAUTH_URL"] = service.baseURL
-        environment["MAUTH_API_VERSION"] = "v1"
-        let python = try await RunningMAuth(
-            executable: URL(fileURLWithPath: try #require(PythonReference.interpreter)),
-            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, kind],
-            readyWhen: "listening on",
-            environment: environment
-        )
+        let python = try await PythonReference.startMiddlewareServer(kind: kind, serviceURL: service.baseURL)
         try await Self.waitUntilServing(python.baseURL)
         let client = identities.client
         for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {

@@ -52,4 +52,20 @@ public enum PythonReference {
         }
         return results
     }
+
+    /// Starts `Tests/Interop/python_server.py` (`wsgi` or `asgi`): the Python reference
+    /// middleware, signing its calls to the MAuth service at `serviceURL` as the protocol test
+    /// suite's app.
+    public static func startMiddlewareServer(kind: String, serviceURL: String) async throws -> RunningMAuth {
+        guard let interpreter else { throw Failure(description: absentMessage) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["APP_UUID"] = Fixtures.appUUID
+        environment["PRIVATE_KEY"] = Fixtures.privateKeyPEM
+        environment["MAUTH_URL"] = serviceURL
+        environment["MAUTH_API_VERSION"] = "v1"
+        return try await RunningMAuth(
+            executable: URL(fileURLWithPath: interpreter),
+            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/python_server.py").path, kind],
+            readyWhen: "listening on", environment: environment)
+    }
 }

@@ -43,18 +43,14 @@ struct TracingTests {
         #expect(inauthentic.status?.code == .error)
         #expect(inauthentic.status?.message == "Signature verification failed for request.")
 
-        struct Broken: PublicKeyProvider {
-            func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
-                throw MAuthError(.unableToAuthenticate, "the key store is down")
-            }
-        }
         tampered = HTTPFields(
             try Fixtures.signer(versions: [.v2]).headers(
                 method: "GET", target: MAuthRequestTarget("/x"), body: [UInt8]()))
         let unable = try #require(
             await Self.authenticate(
                 tampered,
-                authenticator: MAuthAuthenticator(keyProvider: Broken(), options: .init(clock: .fixed(Fixtures.time)))))
+                authenticator: MAuthAuthenticator(
+                    keyProvider: FailingKeyProvider(), options: .init(clock: .fixed(Fixtures.time)))))
         #expect(unable.attributes.get("mauth.result") == .string("unable_to_authenticate"))
         #expect(unable.status?.code == .error)
 
