@@ -5,20 +5,30 @@ import NIOHTTP1
 /// HTTP/1 codec and the application: keep-alive and `Connection: close`, HTTP/1.0 framing, the
 /// answer to a request that cannot be parsed, and closing once the last response and its request
 /// have ended. Pipelined requests are handed on one at a time, each after the previous response
-/// has ended, and nothing more is read while one waits. It also tells ``HTTP1ReadAhead`` when
-/// requests are parsed and responses end, so that reading ahead stays bounded.
+/// has ended, and nothing more is read while one waits; a parse error waits its turn the same way.
+/// It also tells ``HTTP1ReadAhead`` when requests are parsed and responses end, so that reading
+/// ahead stays bounded.
 final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// What arrived from the parser and waits for the responses before it.
+    private enum Held {
+        case part(HTTPServerRequestPart)
+        case parseError(headTooLarge: Bool)
+    }
+
     private var machine = HTTP1ConnectionStateMachine()
     private let readAhead: HTTP1ReadAhead
-    /// Pipelined request parts waiting for the response before them to end, in order.
-    private var held = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 0)
-    /// A read was asked for while parts were held; it is passed on once they are handed on.
+    /// Pipelined request parts and parse errors waiting for the responses before them, in order.
+    private var held = CircularBuffer<Held>(initialCapacity: 0)
+    /// A read was asked for while something was held; it is passed on once nothing is.
     private var readPending = false
+    /// When the last response's end has been written: a close waits for it, so that a response
+    /// the client is still taking is not cut off.
+    private var lastResponseWritten: EventLoopFuture<Void>?
 
     init(readAhead: HTTP1ReadAhead) {
         self.readAhead = readAhead
@@ -33,10 +43,23 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .body: break
         }
         if !held.isEmpty || (part.isHead && machine.holdsNextRequest) {
-            held.append(part)
+            held.append(.part(part))
             return
         }
         handOn(part, context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let headTooLarge = parserError == .headerOverflow
+        if !held.isEmpty || machine.holdsParseError {
+            held.append(.parseError(headTooLarge: headTooLarge))
+            return
+        }
+        parseFailed(headTooLarge: headTooLarge, context: context)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -47,13 +70,25 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    /// Hands on the held parts that may go now: up to the next request that must wait.
+    /// Hands on what was held and may go now: up to the next request, or parse error, that must
+    /// still wait.
     private func handOnHeld(context: ChannelHandlerContext) {
         var handedOn = false
-        while let part = held.first, !(part.isHead && machine.holdsNextRequest) {
-            held.removeFirst()
-            handOn(part, context: context)
-            handedOn = true
+        while let first = held.first {
+            switch first {
+            case .part(let part):
+                guard !(part.isHead && machine.holdsNextRequest) else { break }
+                held.removeFirst()
+                handOn(part, context: context)
+                handedOn = true
+                continue
+            case .parseError(let headTooLarge):
+                guard !machine.holdsParseError else { break }
+                held.removeFirst()
+                parseFailed(headTooLarge: headTooLarge, context: context)
+                continue
+            }
+            break
         }
         // Outside a read cycle, the parts handed on reach the application with this.
         if handedOn { context.fireChannelReadComplete() }
@@ -70,17 +105,18 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .body: action = machine.receivedBody()
         case .end: action = machine.receivedEnd()
         }
-        let data = wrapInboundOut(part)
         switch action {
         case .forward:
-            context.fireChannelRead(data)
+            context.fireChannelRead(wrapInboundOut(part))
         case .forwardHead(let head):
             context.fireChannelRead(wrapInboundOut(.head(head)))
         case .drop:
             break
         case .forwardThenClose:
-            context.fireChannelRead(data)
-            context.close(promise: nil)
+            context.fireChannelRead(wrapInboundOut(part))
+            closeAfterLastResponse(context: context)
+        case .dropThenClose:
+            closeAfterLastResponse(context: context)
         case .answerAndClose(let status, let message):
             answer(context: context, status: status, message: message)
         }
@@ -96,16 +132,23 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch action {
         case .write:
-            context.write(data, promise: promise)
+            if case .end = part {
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.cascade(to: promise)
+                lastResponseWritten = written.futureResult
+                context.write(data, promise: written)
+            } else {
+                context.write(data, promise: promise)
+            }
         case .writeHead(let head):
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .writeThenClose:
             // Flushed by the application's flush that follows; the close waits for the write.
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.cascade(to: promise)
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+            lastResponseWritten = written.futureResult
             context.write(data, promise: written)
+            closeAfterLastResponse(context: context)
         case .drop:
             promise?.fail(ChannelError.ioOnClosedChannel)
         }
@@ -115,28 +158,13 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
-            context.fireErrorCaught(error)
-            return
-        }
-        switch machine.parseFailed(headTooLarge: parserError == .headerOverflow) {
-        case .answerAndClose(let status, let message):
-            answer(context: context, status: status, message: message)
-        case .close, .closeWhenIdle:
-            context.close(promise: nil)
-        case .none:
-            break
-        }
-    }
-
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         switch machine.quiesce() {
-        case .close: context.close(promise: nil)
+        case .close: closeAfterLastResponse(context: context)
         case .closeWhenIdle, .none, .answerAndClose: break
         }
     }
@@ -144,7 +172,29 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
         held.removeAll()
+        lastResponseWritten = nil
         context.fireChannelInactive()
+    }
+
+    private func parseFailed(headTooLarge: Bool, context: ChannelHandlerContext) {
+        switch machine.parseFailed(headTooLarge: headTooLarge) {
+        case .answerAndClose(let status, let message):
+            answer(context: context, status: status, message: message)
+        case .close, .closeWhenIdle:
+            closeAfterLastResponse(context: context)
+        case .none:
+            break
+        }
+    }
+
+    /// Closes once the last response's end has been written, or now when there is none in flight.
+    private func closeAfterLastResponse(context: ChannelHandlerContext) {
+        guard let lastResponseWritten else {
+            context.close(promise: nil)
+            return
+        }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        lastResponseWritten.whenComplete { _ in bound.value.close(promise: nil) }
     }
 
     /// Answers a request the connection refuses, as JSON, and closes.

@@ -30,6 +30,8 @@ struct HTTP1ConnectionStateMachine {
         var keepAlive: Bool
         /// The request was HTTP/1.0.
         var isHTTP10: Bool
+        /// The request was HEAD: its response has no body, whatever its length says.
+        var isHEAD = false
     }
 
     /// What to do with a request part read from the connection.
@@ -46,6 +48,8 @@ struct HTTP1ConnectionStateMachine {
         /// Hand it on, then close: the connection's last response has been sent and this ends its
         /// request.
         case forwardThenClose
+        /// Drop it, then close: it ends a request that came after the last response.
+        case dropThenClose
     }
 
     /// What to do with a response part the application writes.
@@ -104,6 +108,13 @@ struct HTTP1ConnectionStateMachine {
         state == .serving && responsesOwed > 0
     }
 
+    /// Whether a parse error that arrives now must wait: when it breaks a request after those
+    /// already read, the answer to it goes after the responses owed to them. (One that breaks the
+    /// request being read is that request's answer.)
+    var holdsParseError: Bool {
+        state == .serving && !requestOpen && (responsesOwed > 0 || responseInProgress)
+    }
+
     /// A request head arrived.
     mutating func receivedHead(_ head: HTTPRequestHead) -> ReadAction {
         switch state {
@@ -123,7 +134,10 @@ struct HTTP1ConnectionStateMachine {
             answeredOpenRequest = false
             let isHTTP10 = head.version.major == 1 && head.version.minor == 0
             responsesOwed += 1
-            unanswered.append(RequestFacts(keepAlive: head.isKeepAlive && !head.stopsHTTP1Parser, isHTTP10: isHTTP10))
+            unanswered.append(
+                RequestFacts(
+                    keepAlive: head.isKeepAlive && !head.stopsHTTP1Parser, isHTTP10: isHTTP10,
+                    isHEAD: head.method == .HEAD))
             guard isHTTP10, head.headers.contains(name: "expect") else { return .forward }
             // An HTTP/1.0 client cannot read an interim response: its expectation is ignored.
             var withoutExpectation = head
@@ -144,7 +158,7 @@ struct HTTP1ConnectionStateMachine {
         requestOpen = false
         discardingRequest = false
         answeredOpenRequest = false
-        if case .closing(lastResponseEnded: true) = state { return discarded ? .drop : .forwardThenClose }
+        if case .closing(lastResponseEnded: true) = state { return discarded ? .dropThenClose : .forwardThenClose }
         return discarded ? .drop : .forward
     }
 
@@ -156,8 +170,9 @@ struct HTTP1ConnectionStateMachine {
         responseInProgress = true
         let facts = unanswered.popFirst() ?? RequestFacts(keepAlive: false, isHTTP10: false)
         let hasLength = head.headers.contains(name: "content-length")
+        let hasBody = !facts.isHEAD && head.status != .noContent && head.status != .notModified
         let closes =
-            state != .serving || !facts.keepAlive || !head.isKeepAlive || (facts.isHTTP10 && !hasLength)
+            state != .serving || !facts.keepAlive || !head.isKeepAlive || (facts.isHTTP10 && hasBody && !hasLength)
         if closes { state = .closing(lastResponseEnded: false) }
         if facts.isHTTP10 {
             // An HTTP/1.0 client reads a response without a length to the close, and keeps the
@@ -189,7 +204,8 @@ struct HTTP1ConnectionStateMachine {
         if requestOpen { answeredOpenRequest = true }
         guard case .closing = state else { return .write }
         state = .closing(lastResponseEnded: true)
-        return requestOpen ? .write : .writeThenClose
+        // A request still being read is waited for, unless it came after this last response.
+        return requestOpen && !discardingRequest ? .write : .writeThenClose
     }
 
     /// The server asks the connection to close gracefully (shutdown, or the application's choice):
@@ -200,17 +216,20 @@ struct HTTP1ConnectionStateMachine {
             state = .closed
             return .close
         }
-        state = .closing(lastResponseEnded: false)
+        // A request answered early and still being read has had its last response: its end closes.
+        let answered = !responseInProgress && responsesOwed == 0
+        state = .closing(lastResponseEnded: answered)
         return .closeWhenIdle
     }
 
     /// The parser rejected what the client sent.
     mutating func parseFailed(headTooLarge: Bool) -> CloseAction {
         guard state != .closed else { return .none }
+        let answerable = state == .serving && !responseInProgress && !answeredOpenRequest
         state = .closed
-        if responseInProgress || answeredOpenRequest {
-            // An answer now would interleave with the response being written, or answer a
-            // request twice: the close says enough.
+        guard answerable else {
+            // An answer now would interleave with the response being written, answer a request
+            // twice, or follow the connection's last response: the close says enough.
             return .close
         }
         if headTooLarge {

@@ -290,4 +290,41 @@ struct HTTP1ConnectionHandlerTests {
         #expect(channel.isActive)
         _ = try? channel.finish()
     }
+
+    @Test("a parse error after a request still owed its response is answered after that response")
+    func parseErrorWaitsItsTurn() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(string: "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n"))
+        #expect(try Self.handedOn(channel).count == 2)
+        #expect(try Self.written(channel).isEmpty)
+        Self.respond(channel, status: .ok)
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(text)")
+        #expect(text.contains("HTTP/1.1 400 Bad Request\r\n"), "\(text)")
+        #expect(!channel.isActive)
+        _ = try? channel.finish()
+    }
+
+    @Test("asked to close while a request answered early is still being read: its end closes")
+    func quiesceAfterAnEarlyAnswer() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(string: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12"))
+        Self.respond(channel, status: .unauthorized)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(channel.isActive)
+        try channel.writeInbound(ByteBuffer(string: "34567890"))
+        #expect(!channel.isActive)
+        _ = try? channel.finish()
+    }
+
+    @Test("HTTP/1.0 keep-alive survives a response without a body and without a length")
+    func http10WithoutBody() throws {
+        let channel = try Self.channel()
+        try channel.writeInbound(ByteBuffer(string: "HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
+        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+        #expect(try Self.written(channel).lowercased().contains("connection: keep-alive"))
+        #expect(channel.isActive)
+        _ = try? channel.finish()
+    }
 }
