@@ -26,8 +26,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var held = CircularBuffer<Held>(initialCapacity: 0)
     /// A read was asked for while something was held; it is passed on once nothing is.
     private var readPending = false
-    /// When the last response's end has been written: a close waits for it, so that a response
-    /// the client is still taking is not cut off.
+    /// When the connection's last response has been written: a close waits for it, so that a
+    /// response the client is still taking is not cut off.
     private var lastResponseWritten: EventLoopFuture<Void>?
 
     init(readAhead: HTTP1ReadAhead) {
@@ -132,7 +132,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch action {
         case .write:
-            if case .end = part {
+            if case .end = part, machine.isClosing {
+                // The connection closes when this response's request ends: the close waits for
+                // the response to be written, too.
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.cascade(to: promise)
                 lastResponseWritten = written.futureResult

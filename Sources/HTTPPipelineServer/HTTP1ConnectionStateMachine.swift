@@ -108,6 +108,12 @@ struct HTTP1ConnectionStateMachine {
         state == .serving && responsesOwed > 0
     }
 
+    /// Whether the connection's last response has been decided.
+    var isClosing: Bool {
+        if case .closing = state { return true }
+        return false
+    }
+
     /// Whether a parse error that arrives now must wait: when it breaks a request after those
     /// already read, the answer to it goes after the responses owed to them. (One that breaks the
     /// request being read is that request's answer.)
