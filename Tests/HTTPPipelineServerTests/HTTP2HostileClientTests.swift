@@ -44,7 +44,7 @@ struct HTTP2HostileClientTests {
         try await server.stop()
     }
 
-    @Test("a stream the client resets cancels its handler")
+    @Test("a stream the client resets cancels its handler", .timeLimit(.minutes(1)))
     func resetCancelsHandler() async throws {
         let certificate = try await TestCertificate.make()
         let server = try await TestServer(tls: certificate)

@@ -24,8 +24,7 @@ final class TestServer: Sendable {
         versions: [.v1, .v2]
     )
 
-    /// What `GET /until-cancelled` handlers report: `started`, then `cancelled` or, five seconds
-    /// later, `finished`.
+    /// What `GET /until-cancelled` handlers report: `started`, then `cancelled`.
     static let untilCancelledEvents = AsyncStream<String>.makeStream()
 
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
@@ -52,7 +51,10 @@ final class TestServer: Sendable {
         }
         router.get("/until-cancelled") { _, _ in
             untilCancelledEvents.continuation.yield("started")
-            try? await Task.sleep(for: .seconds(5))
+            // Waits for nothing but its task's cancellation: a stream that never yields ends then.
+            let (never, continuation) = AsyncStream<Never>.makeStream()
+            for await _ in never {}
+            continuation.finish()
             untilCancelledEvents.continuation.yield(Task.isCancelled ? "cancelled" : "finished")
             return .text("finished")
         }

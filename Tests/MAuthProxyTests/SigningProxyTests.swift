@@ -230,12 +230,14 @@ struct SigningProxyTests {
         let refusing = try RefusingPort()
         defer { refusing.close() }
         let down = refusing.baseURL
-        let garbage = try await GarbageServer()
+        let garbage = try await RawUpstream(reply: "THIS IS NOT HTTP\r\n\r\n")
+        let silent = try await RawUpstream(reply: nil)
         let upstream = try await RunningServer(InspectingUpstream.router)
         let (proxy, log) = try await Self.proxy(
             [
                 try ProxyRoute(prefix: "/down", upstream: down),
                 try ProxyRoute(prefix: "/garbage", upstream: garbage.baseURL),
+                try ProxyRoute(prefix: "/slow", upstream: silent.baseURL),
                 try ProxyRoute(prefix: "/", upstream: upstream.baseURL + "/base"),
             ],
             httpClient: nil, maxBodySize: 16, upstreamTimeout: .milliseconds(300))
@@ -250,7 +252,7 @@ struct SigningProxyTests {
                 "\(notHTTP.body)")
             let slow = try await Self.curl(transport + [proxy.baseURL + "/slow"])
             #expect(slow.status == 504)
-            #expect(slow.body.hasPrefix(#"{"error":"\#(upstream.baseURL)/base did not answer within"#), "\(slow.body)")
+            #expect(slow.body.hasPrefix(#"{"error":"\#(silent.baseURL) did not answer within"#), "\(slow.body)")
             let large = try await Self.curl(transport + ["--data-binary", "seventeen bytes!!", proxy.baseURL + "/x"])
             #expect(large.status == 413)
         }
@@ -258,6 +260,7 @@ struct SigningProxyTests {
         try await proxy.stop()
         try await upstream.stop()
         try await garbage.stop()
+        try await silent.stop()
     }
 
     @Test("with response authentication, signed responses pass and unsigned ones answer 502")

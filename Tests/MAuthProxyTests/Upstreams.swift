@@ -40,7 +40,7 @@ final class RunningServer: Sendable {
     }
 }
 
-/// The upstream that shows the proxy's work: what it received, redirects, a slow answer and a
+/// The upstream that shows the proxy's work: what it received, redirects and a
 /// large streamed body.
 enum InspectingUpstream {
     /// The size of `GET /big`: far more than the proxy may hold in memory.
@@ -66,10 +66,6 @@ enum InspectingUpstream {
             Response(status: .movedPermanently, headerFields: [.location: "https://elsewhere.example/"])
         }
         router.get("/base/landed") { _, _ in .text("landed") }
-        router.get("/base/slow") { _, _ in
-            try await Task.sleep(for: .seconds(2))
-            return .text("too late")
-        }
         router.get("/big") { _, _ in
             Response(
                 status: .ok,
@@ -83,15 +79,17 @@ enum InspectingUpstream {
     }
 }
 
-/// A TCP server on a free loopback port that answers any bytes with text that is not HTTP, then
-/// closes.
-final class GarbageServer: Sendable {
+/// A TCP server on a free loopback port that is no HTTP server: it answers whatever it reads with
+/// `reply` and closes, or, with no reply, reads and never answers.
+final class RawUpstream: Sendable {
     private let channel: any Channel
 
-    init() async throws {
+    init(reply: String?) async throws {
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Garbage()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Reply(text: reply))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
     }
@@ -100,12 +98,18 @@ final class GarbageServer: Sendable {
 
     func stop() async throws { try await channel.close() }
 
-    private final class Garbage: ChannelInboundHandler, Sendable {
+    private final class Reply: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
+        let text: String?
+
+        init(text: String?) {
+            self.text = text
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard let text else { return }
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(NIOAny(ByteBuffer(string: "THIS IS NOT HTTP\r\n\r\n")))
+            context.writeAndFlush(NIOAny(ByteBuffer(string: text)))
                 .whenComplete { _ in bound.value.close(promise: nil) }
         }
     }
