@@ -29,13 +29,4 @@ enum HopByHop {
         }
         return names
     }
-
-    /// AsyncHTTPClient's header fields as HTTP field values, skipping names that are not valid.
-    static func fields(_ headers: HTTPHeaders) -> HTTPFields {
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
-        }
-        return fields
-    }
 }

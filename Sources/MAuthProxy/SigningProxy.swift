@@ -7,6 +7,7 @@ public import MAuth
 import MAuthClient
 import NIOCore
 import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOPosix
 
 /// A reverse proxy that signs every request it forwards: put it in front of a MAuth-protected
@@ -181,7 +182,8 @@ public struct SigningProxy: Handler {
         }
         do {
             _ = try await responseAuthenticator.authenticate(
-                HTTPResponse(status: head.status, headerFields: HopByHop.fields(upstreamResponse.headers)),
+                HTTPResponse(
+                    status: head.status, headerFields: HTTPFields(upstreamResponse.headers, splitCookie: false)),
                 body: responseBody.readableBytesView)
         } catch {
             let verdict = error.code == .inauthentic ? "is inauthentic" : "could not be authenticated"

@@ -38,10 +38,6 @@
             return Application(router: router)
         }
 
-        static func headers(_ signed: IntegrationRequests.Signed) -> HTTPFields {
-            HTTPFields(signed.headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
-        }
-
         @Test(
             "requests the Python reference signs reach the route with their identity and body",
             .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)),
@@ -53,7 +49,7 @@
                     for signed in requests {
                         try await client.execute(
                             uri: signed.request.target, method: HTTPRequest.Method(signed.request.method)!,
-                            headers: Self.headers(signed), body: ByteBuffer(bytes: signed.request.body)
+                            headers: signed.fields, body: ByteBuffer(bytes: signed.request.body)
                         ) { response in
                             #expect(response.status == .ok, "\(signed): \(String(buffer: response.body))")
                             #expect(
@@ -79,11 +75,11 @@
                 )] = [
                     (Self.application(), "/", [:], .unauthorized, IntegrationRequests.unsignedBody),
                     (
-                        Self.application(), "/other", Self.headers(signed), .unauthorized,
+                        Self.application(), "/other", signed.fields, .unauthorized,
                         IntegrationRequests.mismatchBody
                     ),
                     (
-                        Self.application(authenticator: Fixtures.authenticator(now: now)), "/", Self.headers(signed),
+                        Self.application(authenticator: Fixtures.authenticator(now: now)), "/", signed.fields,
                         .unauthorized, IntegrationRequests.expiredBody(now: now)
                     ),
                     (
@@ -91,7 +87,7 @@
                             authenticator: MAuthAuthenticator(
                                 keyProvider: FailingKeyProvider(),
                                 options: .init(clock: .fixed(IntegrationRequests.time)))),
-                        "/", Self.headers(signed), .internalServerError, IntegrationRequests.unableBody
+                        "/", signed.fields, .internalServerError, IntegrationRequests.unableBody
                     ),
                 ]
             for (application, uri, headers, status, body) in cases {
@@ -180,7 +176,7 @@
             router.get("/") { _, context in
                 "\(try context.requireIdentity().name) \(context.mauthIdentity?.appUUID ?? "none")"
             }
-            var signedHeaders = Self.headers(signed)
+            var signedHeaders = signed.fields
             signedHeaders[HTTPField.Name("X-User")!] = "bob"
             let headers = signedHeaders
             try await Application(router: router).test(.router) { client in

@@ -126,8 +126,7 @@
                 let requests = try await IntegrationRequests.pythonSigned(versions: versions, cases: cases)
                 try await Self.application(middleware).test(.live) { client in
                     for signed in requests {
-                        var headers = HTTPFields(
-                            signed.headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
+                        var headers = signed.fields
                         headers[.contentType] = signed.request.method == "POST" ? "application/octet-stream" : nil
                         try await client.execute(
                             uri: signed.request.target, method: HTTPRequest.Method(signed.request.method)!,

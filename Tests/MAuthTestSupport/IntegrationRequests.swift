@@ -1,4 +1,5 @@
 import Foundation
+public import HTTPTypes
 
 /// The requests every framework integration is tried with, signed by the Python reference client,
 /// and the answers every integration must give.
@@ -26,6 +27,13 @@ public enum IntegrationRequests {
         public let version: Int
 
         public var description: String { "\(request) v\(version)" }
+
+        /// The header fields as `HTTPFields`.
+        public var fields: HTTPFields {
+            HTTPFields(
+                headers.compactMap { field in HTTPField.Name(field.name).map { HTTPField(name: $0, value: field.value) }
+                })
+        }
     }
 
     /// Bodies (text, non-ASCII, every byte value), escaped and non-ASCII paths, awkward queries.

@@ -29,18 +29,9 @@ struct SignatureExplainerTests {
 
     /// Headers that the Python reference client makes for `GET signedTarget` at `Fixtures.time`.
     static func pythonSigned(_ signedTarget: String, versions: String) async throws -> HTTPFields {
-        let results = try await PythonReference.run(
-            mode: "sign",
-            input: [
-                "app_uuid": Fixtures.appUUID, "private_key_pem": Fixtures.privateKeyPEM, "sign_versions": versions,
-                "time": Fixtures.time, "requests": [["method": "GET", "url": signedTarget, "body_base64": ""]],
-            ])
-        let headers = try #require(results.first?["headers"] as? [String: String], "Python did not sign: \(results)")
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            fields.append(HTTPField(name: try #require(HTTPField.Name(name)), value: value))
-        }
-        return fields
+        let signed = try await IntegrationRequests.pythonSigned(
+            versions: versions, cases: [IntegrationRequests.Case("GET", signedTarget)])
+        return try #require(signed.first).fields
     }
 
     @Test("a signature over the expected string is said to match it, for each version")

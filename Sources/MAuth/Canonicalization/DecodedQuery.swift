@@ -45,7 +45,7 @@ struct DecodedQuery {
     /// `key=value` pairs joined by `&`, every byte outside the unreserved set percent-encoded.
     func encoded(keepingSlash: Bool) -> [UInt8] {
         let kept = keepingSlash ? Self.unreservedOrSlash : Self.unreserved
-        let digits = Self.upperHexDigits
+        let digits = PercentEncoding.upperHexDigits
         return bytes.withUnsafeBufferPointer { buffer in
             let escapes = buffer.reduce(0) { $0 + (kept[Int($1)] ? 0 : 1) }
             let separators = parameters.isEmpty ? 0 : 2 * parameters.count - 1
@@ -98,7 +98,8 @@ struct DecodedQuery {
         while index < text.endIndex {
             let byte = text[index]
             if byte == UInt8(ascii: "%"), index + 2 < text.endIndex,
-                let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2])
+                let high = PercentEncoding.hexValue(text[index + 1]),
+                let low = PercentEncoding.hexValue(text[index + 2])
             {
                 output[position] = high << 4 | low
                 index += 3
@@ -119,8 +120,6 @@ struct DecodedQuery {
         }
         return lhs.count - rhs.count
     }
-
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     /// Bytes written as they are: `A-Z a-z 0-9 - . _ ~`.
     private static let unreserved: [Bool] = {
@@ -155,15 +154,6 @@ struct DecodedQuery {
                 output[position + 2] = digits[Int(byte & 0x0F)]
                 position += 3
             }
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

@@ -1,5 +1,5 @@
 /// Percent-decoding and -encoding of path bytes, for the forms of a path that a client which
-/// decodes or re-encodes it would sign.
+/// decodes or re-encodes it would sign, and the hex digits every escape is made of.
 enum PercentEncoding {
     /// Every `%XX` (either case) replaced by its byte; a `%` not followed by two hex digits is kept.
     static func decode(_ bytes: [UInt8]) -> [UInt8] {
@@ -23,7 +23,7 @@ enum PercentEncoding {
     /// Every byte that RFC 3986 does not allow in a path segment (outside `A-Z a-z 0-9 - . _ ~`,
     /// the sub-delimiters, `:`, `@` and `/`) written as `%XX` with upper-case hex digits.
     static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789ABCDEF".utf8)
+        let digits = upperHexDigits
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         for byte in bytes {
@@ -46,7 +46,11 @@ enum PercentEncoding {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    /// The hex digits of an escape, upper case, as every client writes them.
+    static let upperHexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// The value of a hex digit of either case.
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
