@@ -1,11 +1,22 @@
 /// A minimal JSON writer for the small documents pipelines answer with; it escapes strings
 /// correctly and keeps key order as given.
+///
+/// ```swift
+/// let document = JSON.object(["msg": .string("authenticated"), "protocol_version": .number(2)])
+/// return .json(document.text)   // {"msg":"authenticated","protocol_version":2}
+/// ```
 public enum JSON: Sendable {
+    /// A string, written with `"`, `\` and control characters escaped.
     case string(String)
+    /// An integer; the writer has no fractions, which the pipeline's documents never need.
     case number(Int)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`.
     case null
+    /// An array of values, in order.
     case array([JSON])
+    /// An object whose members are written in the order given; keys are not checked for duplicates.
     case object(KeyValuePairs<String, JSON>)
 
     /// The compact JSON text.

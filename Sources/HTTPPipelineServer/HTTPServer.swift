@@ -76,8 +76,8 @@ public final class HTTPServer: Service, Sendable {
 
     private let ports = Mutex(ListeningState())
 
-    /// Creates a server for `handler` (typically a ``HTTPPipeline/Pipeline``). Errors thrown by
-    /// the handler are rendered as ``HTTPPipeline/Pipeline/respond(to:context:)`` renders them.
+    /// Creates a server for `handler` (typically a ``/HTTPPipeline/Pipeline``). Errors thrown by
+    /// the handler are rendered as ``/HTTPPipeline/Pipeline/respond(to:context:)`` renders them.
     public init(
         configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server")
     ) {

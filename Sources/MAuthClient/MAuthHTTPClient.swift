@@ -71,7 +71,7 @@ public struct MAuthHTTPClient: Sendable {
 
     /// Signs and sends `request` with `body`, and reads the response.
     ///
-    /// - Throws: ``MAuth/MAuthError`` when the request cannot be signed or, with response
+    /// - Throws: ``/MAuth/MAuthError`` when the request cannot be signed or, with response
     ///   authentication, when the response is inauthentic or its authenticity cannot be
     ///   determined; AsyncHTTPClient's errors when the request cannot be sent, and
     ///   `HTTPClientError.deadlineExceeded` when the whole response has not arrived in `timeout`.

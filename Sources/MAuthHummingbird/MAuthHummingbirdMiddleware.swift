@@ -18,8 +18,8 @@
     ///
     /// The request is authenticated against its raw path and query (Hummingbird does not decode
     /// them), with the body read up to `maxBodySize` bytes and handed back, so the route reads it
-    /// again. A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
-    /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit (see ``MAuthMiddleware/MAuthGate``).
+    /// again. A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit (see ``/MAuthMiddleware/MAuthGate``).
     public struct MAuthHummingbirdMiddleware<Context: MAuthRequestContext>: RouterMiddleware {
         /// The decisions the middleware applies.
         public let gate: MAuthGate
@@ -42,6 +42,18 @@
                 errorMessages: errorMessages)
         }
 
+        /// Authenticates `request` and passes it to `next` with the caller in
+        /// `context.mauthIdentity`, or answers the failure itself.
+        ///
+        /// An exempt path goes to `next` untouched. Otherwise the body is collected, up to
+        /// ``gate``'s `maxBodySize`, and stored back in the request for the route to read.
+        ///
+        /// - Parameters:
+        ///   - request: the request as Hummingbird received it; its raw path and query are signed.
+        ///   - context: the request's context; the identity is set on a copy handed to `next`.
+        ///   - next: the rest of the router.
+        /// - Returns: the route's response, or a 401, 413 or 500 with a JSON body.
+        /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
         public func handle(
             _ request: Request, context: Context, next: (Request, Context) async throws -> Response
         ) async throws -> Response {

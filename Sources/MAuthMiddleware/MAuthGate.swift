@@ -78,7 +78,7 @@ public struct MAuthGate: Sendable {
     ///
     /// A failure is logged to `logger`: at `info` for an inauthentic request, with the reason, and
     /// at `error` when authenticity cannot be determined. At `debug` an inauthentic signature is
-    /// also explained (``MAuth/MAuthSignatureExplainer``) when its body is at most
+    /// also explained (``/MAuth/MAuthSignatureExplainer``) when its body is at most
     /// ``largestBodyExplained`` bytes; the caller is never told.
     public func authenticate(
         method: String,

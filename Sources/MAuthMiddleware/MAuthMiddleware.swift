@@ -18,7 +18,7 @@ import NIOCore
 /// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched).
 /// - Otherwise the body is read, up to `maxBodySize` bytes, and the request authenticated against
 ///   its raw path and query. The body is then handed on, so the handler can still read it.
-/// - Success stores the caller's ``MAuth/MAuthIdentity`` in the context
+/// - Success stores the caller's ``/MAuth/MAuthIdentity`` in the context
 ///   (``HTTPPipeline/RequestContext/mauthIdentity``).
 /// - Failure answers `application/json` `{"errors":{"mauth":["<message>"]}}`: 401 when the
 ///   request is inauthentic or unsigned, with the reason; 500 when authenticity cannot be

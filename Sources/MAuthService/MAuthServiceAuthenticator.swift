@@ -35,9 +35,16 @@ public struct MAuthServiceAuthenticator: Sendable {
 
     /// Builds the stack from `configuration`.
     ///
-    /// - Parameter clock: the time the drift window, the key cache and its grace period are
-    ///   measured against.
-    /// - Throws: ``MAuth/MAuthError`` with code `invalidConfiguration` naming what is missing.
+    /// - Parameters:
+    ///   - configuration: the app's identity (which signs the calls to the service), the service's
+    ///     URL and API version, local or remote mode, and the authenticator's options.
+    ///   - cachePolicy: how the key cache of local mode keeps keys; unused in remote mode.
+    ///   - httpClient: the client that calls the service; `nil` (the default) uses one of the
+    ///     package's own, which never follows redirects.
+    ///   - logger: where the authenticator and the key cache log.
+    ///   - clock: the time the drift window, the key cache and its grace period are
+    ///     measured against.
+    /// - Throws: ``/MAuth/MAuthError`` with code `invalidConfiguration` naming what is missing.
     public init(
         configuration: MAuthConfiguration,
         cachePolicy: MAuthServiceKeyProvider.CachePolicy = .init(),

@@ -10,7 +10,7 @@ import NIOPosix
 ///
 /// Every call is signed with the calling app's own identity, as the service requires. Calls
 /// time out, and a call whose connection could not be made is retried a few times with growing
-/// pauses; any other failure is reported at once. Every failure is an ``MAuth/MAuthError`` with
+/// pauses; any other failure is reported at once. Every failure is an ``/MAuth/MAuthError`` with
 /// code `unableToAuthenticate` that names the cause.
 public struct MAuthServiceClient: Sendable {
     /// The service's base URL, such as `https://mauth.example.com`, without a trailing slash.

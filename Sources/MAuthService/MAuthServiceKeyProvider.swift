@@ -81,7 +81,11 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
 
     /// Creates a provider that asks the service behind `client`.
     ///
-    /// - Parameter clock: measures how long keys live and the grace period (its monotonic instant).
+    /// - Parameters:
+    ///   - client: the signed client of the MAuth service that holds the keys.
+    ///   - cachePolicy: how long keys are kept, how many, and how many apps are looked up at once.
+    ///   - logger: where a stale key served during an outage is reported.
+    ///   - clock: measures how long keys live and the grace period (its monotonic instant).
     public init(
         client: MAuthServiceClient, cachePolicy: CachePolicy = CachePolicy(),
         logger: Logger = Logger(label: "mauth.service"), clock: MAuthClock = .system

@@ -14,8 +14,8 @@
     /// ```
     ///
     /// The body is collected up to the limit (413 beyond) and stays on the request, so the route reads
-    /// it as usual. A failure answers what ``MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500
-    /// with `{"errors":{"mauth":[…]}}` (see ``MAuthMiddleware/MAuthGate``).
+    /// it as usual. A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500
+    /// with `{"errors":{"mauth":[…]}}` (see ``/MAuthMiddleware/MAuthGate``).
     ///
     /// Vapor rebuilds the request target before any middleware sees it: a leading `//` becomes `/`,
     /// `%3B` in the path becomes `;`, raw non-ASCII bytes and invalid escapes are percent-encoded. The

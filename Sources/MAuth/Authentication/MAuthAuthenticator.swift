@@ -59,7 +59,13 @@ public struct MAuthAuthenticator: Sendable {
     /// Creates an authenticator that verifies signatures itself with keys from `keyProvider`
     /// (local mode).
     ///
-    /// - Parameter metricsFactory: where the counters and timer go (see ``init(verifier:options:logger:metricsFactory:)``).
+    /// - Parameters:
+    ///   - keyProvider: where the signers' public keys come from; a key it does not know is
+    ///     inauthentic (401), a lookup that throws is unable-to-authenticate (500).
+    ///   - options: the drift window, V2-only, the V1 fallback and the client variants.
+    ///   - logger: where the V1-fallback warning and the failures' reasons go.
+    ///   - metricsFactory: where the counters and timer go (see
+    ///     ``init(verifier:options:logger:metricsFactory:)``).
     public init(
         keyProvider: any PublicKeyProvider,
         options: Options = Options(),
@@ -87,9 +93,13 @@ public struct MAuthAuthenticator: Sendable {
     /// Creates an authenticator that hands the signature check to `verifier`, such as a MAuth
     /// service in remote mode. Time, token and header form are still checked here first.
     ///
-    /// - Parameter metricsFactory: where the counters and timer go: `mauth_authentications_total`
-    ///   (by `result`), `mauth_authentication_duration_seconds` and `mauth_v1_fallbacks_total`, the
-    ///   requests accepted on their V1 signature after their V2 signature failed.
+    /// - Parameters:
+    ///   - verifier: what checks a signature once time, token and header form have passed.
+    ///   - options: the drift window, V2-only, the V1 fallback and the client variants.
+    ///   - logger: where the V1-fallback warning and the failures' reasons go.
+    ///   - metricsFactory: where the counters and timer go: `mauth_authentications_total`
+    ///     (by `result`), `mauth_authentication_duration_seconds` and `mauth_v1_fallbacks_total`,
+    ///     the requests accepted on their V1 signature after their V2 signature failed.
     public init(
         verifier: any MAuthSignatureVerifier,
         options: Options = Options(),

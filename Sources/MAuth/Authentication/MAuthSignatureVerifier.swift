@@ -2,8 +2,8 @@
 ///
 /// ``MAuthAuthenticator`` checks the time, the token and the header's form, then hands the
 /// signature to its verifier. The local verifier (made by
-/// ``MAuthAuthenticator/init(keyProvider:options:logger:)``) fetches the signer's public key and
-/// checks the signature itself; a remote verifier asks a MAuth service.
+/// ``MAuthAuthenticator/init(keyProvider:options:logger:metricsFactory:)``) fetches the signer's
+/// public key and checks the signature itself; a remote verifier asks a MAuth service.
 public protocol MAuthSignatureVerifier: Sendable {
     /// Returns when the signature is valid; throws an ``MAuthError`` that is
     /// ``MAuthError/Code-swift.struct/inauthentic`` when it is not, or

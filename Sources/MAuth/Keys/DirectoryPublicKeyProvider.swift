@@ -42,6 +42,7 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     /// Creates a provider over `directory`.
     ///
     /// - Parameters:
+    ///   - directory: the folder that holds one `<app_uuid>.pub` file per known app.
     ///   - recheckInterval: how long a found key is used before its file is looked at again;
     ///     `.zero` looks at the file on every lookup.
     ///   - clock: measures the recheck interval (its monotonic instant).
