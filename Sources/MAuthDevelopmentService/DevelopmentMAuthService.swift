@@ -37,6 +37,16 @@ public struct DevelopmentMAuthService: Handler {
         self.ticketAuthenticator = MAuthAuthenticator(keyProvider: keys, options: .init(clock: clock))
     }
 
+    /// Answers a security-token or authentication-ticket request.
+    ///
+    /// - Parameters:
+    ///   - request: a request under `/mauth/<version>/`.
+    ///   - context: the request's context (unused).
+    /// - Returns: the token document; for a ticket, 204 when it is authentic, or 412 with the
+    ///   reason in `{"errors":{"mauth":[…]}}` when it is not.
+    /// - Throws: ``/HTTPPipeline/HTTPError``: 404 for another path or an unknown app, 405 for
+    ///   another method, 400 for a malformed ticket, 413 for one over ``maxTicketSize``;
+    ///   ``/MAuth/MAuthError`` when a ticket's authenticity cannot be determined (a 500).
     public func handle(_ request: Request, context: RequestContext) async throws -> Response {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false)
         guard segments.count >= 4, segments[0].isEmpty, segments[1] == "mauth", segments[2].hasPrefix("v") else {

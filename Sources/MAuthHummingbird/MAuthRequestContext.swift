@@ -23,9 +23,14 @@
 
     /// The smallest ``MAuthRequestContext``: Hummingbird's basic context plus the caller's identity.
     public struct BasicMAuthRequestContext: MAuthRequestContext {
+        /// Hummingbird's own per-request storage (logger, allocator, router parameters).
         public var coreContext: CoreRequestContextStorage
+        /// The caller, once ``MAuthHummingbirdMiddleware`` has authenticated the request.
         public var mauthIdentity: MAuthIdentity?
 
+        /// Creates the context Hummingbird makes for each request; no caller is known yet.
+        ///
+        /// - Parameter source: what the application passes in for the request.
         public init(source: ApplicationRequestContextSource) {
             self.coreContext = .init(source: source)
         }

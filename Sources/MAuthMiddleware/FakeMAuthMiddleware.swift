@@ -23,6 +23,15 @@ public final class FakeMAuthMiddleware: Middleware {
         rejectNext.store(true, ordering: .sequentiallyConsistent)
     }
 
+    /// Passes `request` to `next` as if the app UUID in its authentication header had signed it.
+    ///
+    /// - Parameters:
+    ///   - request: the request; only its authentication header and path are looked at.
+    ///   - context: the request's context; the identity is set on the copy handed to `next`.
+    ///   - next: the rest of the pipeline.
+    /// - Returns: `next`'s response, or a 401 with the real middleware's JSON body when the request
+    ///   carries no authentication header or ``rejectNextRequest()`` was called.
+    /// - Throws: whatever `next` throws.
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
         if exemptPaths.contains(rawPath: request.path) {
             return try await next.handle(request, context: context)

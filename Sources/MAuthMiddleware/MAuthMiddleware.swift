@@ -48,6 +48,19 @@ public struct MAuthMiddleware: Middleware {
             errorMessages: errorMessages)
     }
 
+    /// Authenticates `request` and passes it to `next` with the caller in `context.mauthIdentity`,
+    /// or answers the failure itself.
+    ///
+    /// An exempt path goes to `next` untouched. Otherwise the body is read up to `maxBodySize`
+    /// bytes, the request authenticated against the path and query `next` will see, and the read
+    /// body handed on in the request.
+    ///
+    /// - Parameters:
+    ///   - request: the request; its `path` is the raw target as received.
+    ///   - context: the request's context; the identity is set on the copy handed to `next`.
+    ///   - next: the rest of the pipeline.
+    /// - Returns: `next`'s response, or a 401, 413 or 500 (and a server's 408) with a JSON body.
+    /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
         if gate.isExempt(rawPath: request.path) {
             return try await next.handle(request, context: context)

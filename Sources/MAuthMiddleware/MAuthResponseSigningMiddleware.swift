@@ -20,6 +20,19 @@ public struct MAuthResponseSigningMiddleware: Middleware {
         self.signer = signer
     }
 
+    /// Gets the response from `next` and signs it over its whole body.
+    ///
+    /// A thrown ``/HTTPPipeline/HTTPResponseError`` is turned into its response, and any other
+    /// error into a logged 500, before signing, so that failures are signed too. The body is
+    /// collected in memory to be signed.
+    ///
+    /// - Parameters:
+    ///   - request: the request; its authentication headers choose the version to sign with.
+    ///   - context: the request's context, passed on unchanged.
+    ///   - next: the rest of the pipeline.
+    /// - Returns: the response with the MAuth headers of the signer's app.
+    /// - Throws: ``/MAuth/MAuthError`` when the response cannot be signed, or the body's error
+    ///   when it cannot be read.
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
         var response: Response
         do {

@@ -34,6 +34,17 @@
             self.maxBodySize = maxBodySize
         }
 
+        /// Signs `request` over the target the transport will send and its body, then sends it.
+        ///
+        /// - Parameters:
+        ///   - request: the operation's request; its MAuth headers are replaced.
+        ///   - body: the body, read up to ``maxBodySize`` bytes and passed on as bytes.
+        ///   - baseURL: the server URL, whose path goes in front of the operation's.
+        ///   - operationID: the operation, named in the error for a body over the limit.
+        ///   - next: the middlewares after this one and the transport.
+        /// - Returns: `next`'s response.
+        /// - Throws: ``/MAuth/MAuthError`` (unable to sign) for a body over the limit or a signer
+        ///   that fails; whatever reading the body or `next` throws.
         public func intercept(
             _ request: HTTPRequest,
             body: HTTPBody?,

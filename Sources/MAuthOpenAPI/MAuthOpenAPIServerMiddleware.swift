@@ -52,6 +52,21 @@
             self.logger = logger
         }
 
+        /// Authenticates `request` and runs the handler with the caller in
+        /// ``MAuth/MAuthIdentity/current``, or answers the failure itself.
+        ///
+        /// An exempt operation or path goes to `next` untouched. Otherwise the body is read, up to
+        /// the gate's `maxBodySize`, and handed on as bytes.
+        ///
+        /// - Parameters:
+        ///   - request: the request; its raw path and query are signed.
+        ///   - body: the request body.
+        ///   - metadata: the path parameters, passed on unchanged.
+        ///   - operationID: the operation, checked against ``exemptOperationIDs``.
+        ///   - next: the middlewares after this one and the handler.
+        /// - Returns: `next`'s response, or a 401, 413 or 500 with a JSON body.
+        /// - Throws: whatever reading the body or `next` throws; authentication failures are
+        ///   answered, not thrown.
         public func intercept(
             _ request: HTTPRequest,
             body: HTTPBody?,

@@ -96,6 +96,17 @@ public struct SigningProxy: Handler {
         self.logger = logger
     }
 
+    /// Forwards `request`, signed, to its route's upstream and returns the upstream's answer.
+    ///
+    /// - Parameters:
+    ///   - request: the request as the client sent it; its raw path and query are appended to the
+    ///     route's upstream URL.
+    ///   - context: the request's context; its remote address goes in `X-Forwarded-For`.
+    /// - Returns: the upstream's response, or the proxy's own JSON error: 400 for a target that
+    ///   does not start with `/` or has a dot segment, 404 when no route matches, 413 for a body
+    ///   over `maxBodySize`, 500 when the request cannot be signed, 502 when the upstream fails or
+    ///   its response is inauthentic, 504 when it does not answer in time.
+    /// - Throws: errors of the request body other than its size.
     public func handle(_ request: Request, context: RequestContext) async throws -> Response {
         let start = ContinuousClock.now
         var exchange = Exchange(request: request, start: start, logger: logger)

@@ -16,6 +16,11 @@ public struct MAuthRemoteVerifier: MAuthSignatureVerifier {
         self.client = client
     }
 
+    /// Posts `check` to the service as an authentication ticket (the V1 or V2 field set).
+    ///
+    /// - Parameter check: the signature and what it should cover; only requests can be checked.
+    /// - Throws: ``/MAuth/MAuthError``: inauthentic when the service answers 412 or 404; unable to
+    ///   authenticate for a response, any other status, or a service that cannot be reached.
     public func verify(_ check: MAuthSignatureCheck) async throws(MAuthError) {
         guard let method = check.method, let target = check.target else {
             throw MAuthError(.unableToAuthenticate, "a MAuth service can only authenticate requests, not responses")

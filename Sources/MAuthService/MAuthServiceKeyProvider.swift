@@ -102,6 +102,17 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         case tooManyLookups
     }
 
+    /// The public key of `appUUID`: from the cache while it is fresh, else from the service.
+    ///
+    /// Concurrent lookups of one app share one call. A failed call is never cached; with a
+    /// ``CachePolicy/staleIfErrorGracePeriod``, an expired key is served (with a warning) while the
+    /// service fails.
+    ///
+    /// - Parameter appUUID: the app whose key is wanted.
+    /// - Returns: the key, or `nil` when the service answers 404 (an unknown app).
+    /// - Throws: ``/MAuth/MAuthError`` (unable to authenticate) when the service cannot be reached,
+    ///   answers another status or a malformed document, or when too many apps are being looked up
+    ///   at once.
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
         // The grace period is judged from when this caller needed the key, not from when a slow
         // failure (a timeout) came back.

@@ -51,6 +51,17 @@
             self.maxBodySize = maxBodySize
         }
 
+        /// Authenticates `request` and passes it on with the caller logged in as a
+        /// `MAuthIdentity` (`request.auth`), or answers the failure itself.
+        ///
+        /// An exempt path goes to `next` untouched. Otherwise the body is collected, up to the
+        /// body limit, and stays on the request for the route.
+        ///
+        /// - Parameters:
+        ///   - request: the request as Vapor rebuilt it (see the type's note on rewritten targets).
+        ///   - next: the rest of the responder chain.
+        /// - Returns: the route's response, or a 401, 413 or 500 with a JSON body.
+        /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             let path = request.url.path
             if gate.isExempt(rawPath: path) {
