@@ -32,6 +32,7 @@ extension HTTPServer {
             )
         )
         let observer = HTTP2ConnectionErrorHandler.Observer(next: manager.http2StreamDelegate)
+        try pipeline.addHandler(FlushCoalescingHandler())
         let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(
             mode: .server,
             streamDelegate: observer,
