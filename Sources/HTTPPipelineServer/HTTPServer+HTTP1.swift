@@ -66,7 +66,8 @@ extension HTTPServer {
         )
         do {
             try await stream.executeThenClose { inbound, outbound in
-                let reader = InboundRequestReader(inbound, channel: channel, watchdog: watchdog)
+                let reader = InboundRequestReader(
+                    AsyncChannelRequestParts(inbound), channel: channel, watchdog: watchdog)
                 var waitLimit = max(firstHeadLimit, .zero)
                 while let part = try await reader.next(within: waitLimit) {
                     guard case .head(let head) = part else { continue }

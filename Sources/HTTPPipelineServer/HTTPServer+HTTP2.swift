@@ -13,15 +13,14 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 
-/// An HTTP/2 connection: its channel handlers, and the tasks that serve its streams, one request
-/// each.
+/// An HTTP/2 connection: its channel handlers, and the task that waits for its streams' tasks.
 extension HTTPServer {
     /// The handlers of an HTTP/2 connection and of each of its streams.
     static func configureHTTP2(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, logger: Logger
+        _ channel: any Channel, configuration: HTTPServerConfiguration, responder: RequestResponder, secure: Bool,
+        logger: Logger
     ) throws -> HTTP2Connection {
         let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
@@ -32,6 +31,13 @@ extension HTTPServer {
             )
         )
         let observer = HTTP2ConnectionErrorHandler.Observer(next: manager.http2StreamDelegate)
+        let serving = HTTP2StreamHandler.Serving(
+            responder: responder,
+            connection: RequestResponder.Connection(
+                remoteAddress: channel.remoteAddress, httpVersion: .http2, isSecure: secure, closeAfterResponse: {}),
+            watchdog: ReadWatchdog.watching(channel, configuration: configuration),
+            tasks: HTTP2StreamTasks()
+        )
         try pipeline.addHandler(FlushCoalescingHandler())
         let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(
             mode: .server,
@@ -40,15 +46,16 @@ extension HTTPServer {
             configuration: http2Configuration(configuration)
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
+                try stream.syncOptions?.setOption(.autoRead, value: false)
                 let pipeline = stream.pipeline.syncOperations
                 try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
                 try pipeline.addHandler(HTTP2FramePayloadToHTTPServerCodec())
-                return try HTTPStream(wrappingChannelSynchronously: stream)
+                try pipeline.addHandler(HTTP2StreamHandler(serving: serving))
             }
         }
         try pipeline.addHandler(manager)
         try pipeline.addHandler(HTTP2ConnectionErrorHandler(observer: observer, logger: logger))
-        return (multiplexer, watchdog)
+        return (multiplexer, serving.tasks)
     }
 
     static func http2Configuration(_ configuration: HTTPServerConfiguration) -> NIOHTTP2Handler.Configuration {
@@ -62,52 +69,14 @@ extension HTTPServer {
         return http2
     }
 
-    func serveHTTP2(
-        _ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>,
-        watchdog: ReadWatchdog,
-        remoteAddress: SocketAddress?,
-        secure: Bool
-    ) async {
-        let info = RequestResponder.Connection(
-            remoteAddress: remoteAddress,
-            httpVersion: .http2,
-            isSecure: secure,
-            closeAfterResponse: {}
-        )
+    /// Serves an HTTP/2 connection until it closes and every stream's task has finished.
+    func serveHTTP2(_ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, streams: HTTP2StreamTasks) async {
         do {
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await stream in multiplexer.inbound {
-                    group.addTask {
-                        // A stream that closes before its handler is done — the client reset
-                        // it, or the write timeout did — cancels the handler.
-                        let serving = Task { await self.serve(stream, watchdog: watchdog, connection: info) }
-                        stream.channel.closeFuture.whenComplete { _ in serving.cancel() }
-                        await withTaskCancellationHandler {
-                            await serving.value
-                        } onCancel: {
-                            serving.cancel()
-                        }
-                    }
-                }
-            }
+            // Each stream's handler starts its own task; this only takes the streams as they open.
+            for try await _ in multiplexer.inbound {}
         } catch {
             logger.debug("HTTP/2 connection closed", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// Serves the one request of an HTTP/2 stream.
-    func serve(_ stream: HTTPStream, watchdog: ReadWatchdog, connection: RequestResponder.Connection) async {
-        try? await stream.executeThenClose { inbound, outbound in
-            let reader = InboundRequestReader(inbound, channel: stream.channel, watchdog: watchdog)
-            guard case .head(let head) = try await reader.next(within: configuration.requestHeadTimeout) else { return }
-            let outcome = await responder.respond(to: head, reader: reader, writer: outbound, connection: connection)
-            if outcome.bodyComplete, outcome.responseSent {
-                // Both sides have ended the stream: it closes by itself once the response's last
-                // frames are sent, which flow control may delay. Closing it now would reset it and
-                // lose them; a client that never lets them through has the stream reset after the
-                // write timeout.
-                await reader.waitForClose(within: configuration.writeTimeout)
-            }
-        }
+        await streams.waitForAll()
     }
 }

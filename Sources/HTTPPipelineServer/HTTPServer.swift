@@ -43,7 +43,7 @@ public final class HTTPServer: Service, Sendable {
     }
 
     typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
-    typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<HTTPStream>, ReadWatchdog)
+    typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, HTTP2StreamTasks)
     typealias HTTP1Connection = (HTTPStream, ReadWatchdog)
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
@@ -204,6 +204,7 @@ public final class HTTPServer: Service, Sendable {
     private func bind(port: Int, tls: NIOSSLContext?) async throws -> Listener {
         let configuration = self.configuration
         let limiter = connectionLimiter
+        let responder = self.responder
         let logger = self.logger
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -234,7 +235,9 @@ public final class HTTPServer: Service, Sendable {
                         },
                         http2ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                try Self.configureHTTP2(channel, configuration: configuration, logger: logger)
+                                try Self.configureHTTP2(
+                                    channel, configuration: configuration, responder: responder, secure: tls != nil,
+                                    logger: logger)
                             }
                         }
                     )
@@ -272,8 +275,8 @@ public final class HTTPServer: Service, Sendable {
                 await serveHTTP1(
                     stream, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
                     firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
-            case .http2(let (multiplexer, watchdog)):
-                await serveHTTP2(multiplexer, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure)
+            case .http2(let (multiplexer, streams)):
+                await serveHTTP2(multiplexer, streams: streams)
             }
         } catch {
             logger.debug("Connection ended before a protocol was agreed", metadata: ["error": "\(error)"])

@@ -10,20 +10,26 @@ import NIOHTTPTypes
 /// read has a deadline: a peer that stops sending in the middle of a request has its connection
 /// (or stream) closed, or the read fails.
 final class InboundRequestReader: @unchecked Sendable {
-    private var iterator: NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
+    private let source: any RequestPartSource
     private let channel: any Channel
     private let watchdog: ReadWatchdog
     private let waiter: ReadWatchdog.Waiter
+    /// Whether the waiter stays watched until the channel closes, after the reader is gone.
+    private var watchedUntilClosed = false
 
-    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>, channel: any Channel, watchdog: ReadWatchdog) {
-        self.iterator = inbound.makeAsyncIterator()
+    init(_ source: any RequestPartSource, channel: any Channel, watchdog: ReadWatchdog) {
+        self.source = source
         self.channel = channel
         self.watchdog = watchdog
         self.waiter = watchdog.makeWaiter(for: channel)
     }
 
     deinit {
-        watchdog.forget(waiter)
+        if watchedUntilClosed {
+            channel.closeFuture.whenComplete { [watchdog, waiter] _ in watchdog.forget(waiter) }
+        } else {
+            watchdog.forget(waiter)
+        }
     }
 
     /// The next part, or `nil` when the peer is gone; when nothing arrives within `deadline` the
@@ -32,14 +38,14 @@ final class InboundRequestReader: @unchecked Sendable {
     func next(within deadline: Duration, then expiry: ReadWatchdog.Expiry = .close) async throws -> HTTPRequestPart? {
         waiter.start(limit: deadline, then: expiry)
         defer { waiter.stop() }
-        return try await iterator.next()
+        return try await source.next()
     }
 
-    /// Waits until the channel closes by itself, closing it after `deadline`.
-    func waitForClose(within deadline: Duration) async {
+    /// Closes the channel unless it closes by itself within `deadline`; the reader is not
+    /// needed for that.
+    func closeUnlessClosed(within deadline: Duration) {
+        watchedUntilClosed = true
         waiter.start(limit: deadline, then: .close)
-        defer { waiter.stop() }
-        try? await channel.closeFuture.get()
     }
 
     /// Ends the connection's (or stream's) reads: once what has arrived is read, every read throws

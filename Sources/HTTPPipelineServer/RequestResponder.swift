@@ -61,7 +61,7 @@ struct RequestResponder {
     func respond(
         to head: HTTPRequest,
         reader: InboundRequestReader,
-        writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>,
+        writer: some ResponsePartWriter,
         connection: Connection
     ) async -> Outcome {
         let start = ContinuousClock.now
@@ -122,7 +122,7 @@ struct RequestResponder {
                 var parts: [HTTPResponsePart] = [.head(responseHead)]
                 if head.method != .head, buffer.readableBytes > 0 { parts.append(.body(buffer)) }
                 parts.append(.end(nil))
-                try await writer.write(contentsOf: parts)
+                try await writer.write(parts)
             } else {
                 try await writer.write(.head(responseHead))
                 if head.method != .head {
@@ -185,14 +185,5 @@ struct RequestResponder {
     static func headSize(_ head: HTTPRequest) -> Int {
         let line = head.method.rawValue.utf8.count + (head.path?.utf8.count ?? 0) + 12
         return head.headerFields.reduce(line) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
-    }
-}
-
-/// Sends a streamed response body as body parts.
-struct OutboundBodyWriter: ResponseBodyWriter {
-    let writer: NIOAsyncChannelOutboundWriter<HTTPResponsePart>
-
-    func write(_ buffer: ByteBuffer) async throws {
-        try await writer.write(.body(buffer))
     }
 }

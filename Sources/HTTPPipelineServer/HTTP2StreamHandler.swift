@@ -1,0 +1,80 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Serves one HTTP/2 stream: hands its request to a task that runs the responder, and cancels
+/// that task if the stream closes first.
+///
+/// The stream's channel reads only on demand (see ``HTTP2StreamInbox``), and the response is
+/// written with ``HTTP2StreamWriter``: a stream costs one task and no async channel.
+final class HTTP2StreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPRequestPart
+
+    /// What every stream of a connection is served with.
+    struct Serving: Sendable {
+        let responder: RequestResponder
+        let connection: RequestResponder.Connection
+        let watchdog: ReadWatchdog
+        let tasks: HTTP2StreamTasks
+    }
+
+    private let serving: Serving
+    private var inbox: HTTP2StreamInbox?
+    private var task: Task<Void, Never>?
+
+    init(serving: Serving) {
+        self.serving = serving
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        inbox = HTTP2StreamInbox { channel.read() }
+        if context.channel.isActive { context.read() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        guard task == nil else {
+            inbox?.receive(part)
+            return
+        }
+        guard case .head(let head) = part, let inbox else { return }
+        let serving = self.serving
+        let channel = context.channel
+        task = serving.tasks.start {
+            let reader = InboundRequestReader(inbox, channel: channel, watchdog: serving.watchdog)
+            let outcome = await serving.responder.respond(
+                to: head, reader: reader, writer: HTTP2StreamWriter(channel: channel),
+                connection: serving.connection)
+            if outcome.bodyComplete, outcome.responseSent {
+                // Both sides have ended the stream: it closes by itself once the response's last
+                // frames are sent, which flow control may delay. Closing it now would reset it and
+                // lose them; a client that never lets them through has it reset after the write
+                // timeout.
+                reader.closeUnlessClosed(within: serving.responder.configuration.writeTimeout)
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if inbox?.readCompleted() == true { context.read() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inbox?.finish()
+        task?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        inbox?.finish(error)
+    }
+}
