@@ -40,7 +40,7 @@
 
         private func signer() throws -> MAuthSigner {
             var configuration = try MAuthConfiguration.fromProcessEnvironment()
-            configuration.signVersions = try MAuthVersion.list(from: signVersions)
+            configuration.signVersions = try MAuthProtocolVersion.list(from: signVersions)
             if configuration.appUUID == nil, configuration.privateKey == nil,
                 let marker = try? String(contentsOfFile: ".mauth/development-app-uuid", encoding: .utf8)
             {

@@ -14,7 +14,7 @@ public struct MAuthSigner: Sendable {
     /// The app UUID written into every signature.
     public let appUUID: String
     /// The versions signed when a call does not name its own.
-    public let versions: [MAuthVersion]
+    public let versions: [MAuthProtocolVersion]
     /// The source of the signing time.
     public let clock: MAuthClock
     private let privateKey: MAuthPrivateKey
@@ -33,7 +33,7 @@ public struct MAuthSigner: Sendable {
     public init(
         appUUID: String,
         privateKey: MAuthPrivateKey,
-        versions: [MAuthVersion] = [.v1],
+        versions: [MAuthProtocolVersion] = [.v1],
         clock: MAuthClock = .system
     ) throws(MAuthError) {
         guard !appUUID.isEmpty, !appUUID.contains(where: { $0 == ":" || $0.isWhitespace }) else {
@@ -58,7 +58,7 @@ public struct MAuthSigner: Sendable {
         method: String,
         target: MAuthRequestTarget,
         body: some Collection<UInt8>,
-        versions: [MAuthVersion]? = nil
+        versions: [MAuthProtocolVersion]? = nil
     ) throws(MAuthError) -> HTTPFields {
         guard !method.isEmpty else {
             throw MAuthError(.unableToSign, "Missing required attributes to sign: verb")
@@ -75,7 +75,7 @@ public struct MAuthSigner: Sendable {
     public func headers(
         status: Int,
         body: some Collection<UInt8>,
-        versions: [MAuthVersion]? = nil
+        versions: [MAuthProtocolVersion]? = nil
     ) throws(MAuthError) -> HTTPFields {
         let time = String(clock.now())
         return try headers(versions: versions, time: time) { version in
@@ -90,7 +90,7 @@ public struct MAuthSigner: Sendable {
     public func sign(
         _ request: inout HTTPRequest,
         body: some Collection<UInt8>,
-        versions: [MAuthVersion]? = nil
+        versions: [MAuthProtocolVersion]? = nil
     ) throws(MAuthError) {
         let fields = try headers(
             method: request.method.rawValue,
@@ -105,14 +105,14 @@ public struct MAuthSigner: Sendable {
     public func sign(
         _ response: inout HTTPResponse,
         body: some Collection<UInt8>,
-        versions: [MAuthVersion]? = nil
+        versions: [MAuthProtocolVersion]? = nil
     ) throws(MAuthError) {
         let fields = try headers(status: response.status.code, body: body, versions: versions)
         response.headerFields.replaceMAuthFields(with: fields)
     }
 
     /// The Base64 signature of an already built string to sign.
-    public func signature(of stringToSign: [UInt8], version: MAuthVersion) throws(MAuthError) -> String {
+    public func signature(of stringToSign: [UInt8], version: MAuthProtocolVersion) throws(MAuthError) -> String {
         let signature: [UInt8]
         if version == .v1 {
             signature = try privateKey.key.signV1(hexDigest: SHA512.hexDigest(of: stringToSign))
@@ -125,9 +125,9 @@ public struct MAuthSigner: Sendable {
     }
 
     private func headers(
-        versions requested: [MAuthVersion]?,
+        versions requested: [MAuthProtocolVersion]?,
         time: String,
-        stringToSign: (MAuthVersion) -> [UInt8]
+        stringToSign: (MAuthProtocolVersion) -> [UInt8]
     ) throws(MAuthError) -> HTTPFields {
         var chosen = versions
         if let requested {
@@ -146,7 +146,7 @@ public struct MAuthSigner: Sendable {
         return fields
     }
 
-    private static func check(versions: [MAuthVersion], key: MAuthPrivateKey) throws(MAuthError) {
+    private static func check(versions: [MAuthProtocolVersion], key: MAuthPrivateKey) throws(MAuthError) {
         guard !versions.isEmpty else {
             throw MAuthError(.unableToSign, "no protocol version to sign with; choose v1, v2 or both")
         }

@@ -19,7 +19,7 @@ extension MAuthSigner {
     ///   - versions: overrides the signer's versions for this request.
     /// - Throws: `unableToSign` when the request already has a body that was not given here,
     ///   since it would be sent unsigned.
-    public func sign(_ request: inout HTTPClientRequest, body: ByteBuffer?, versions: [MAuthVersion]? = nil)
+    public func sign(_ request: inout HTTPClientRequest, body: ByteBuffer?, versions: [MAuthProtocolVersion]? = nil)
         throws(MAuthError)
     {
         if body == nil, request.body != nil {
@@ -53,7 +53,7 @@ extension MAuthSigner {
         _ request: inout HTTPClientRequest,
         collecting stream: Body,
         maxBodySize: Int,
-        versions: [MAuthVersion]? = nil
+        versions: [MAuthProtocolVersion]? = nil
     ) async throws where Body.Element == ByteBuffer {
         var collected = ByteBuffer()
         for try await part in stream {

@@ -12,7 +12,7 @@ extension MAuthSigner {
     /// The signature covers the method, the URL's path and query exactly as they will be sent
     /// (still percent-encoded, trailing slash kept) and the body. Empty `&` pieces are removed
     /// from the query first. A body given as a stream cannot be signed: set `httpBody`.
-    public func sign(_ request: inout URLRequest, versions: [MAuthVersion]? = nil) throws(MAuthError) {
+    public func sign(_ request: inout URLRequest, versions: [MAuthProtocolVersion]? = nil) throws(MAuthError) {
         guard let url = request.url else {
             throw MAuthError(.unableToSign, "the request has no URL")
         }

@@ -73,7 +73,7 @@ public struct ConformanceSuite: Sendable {
         }
         var cases: [ConformanceCase] = []
         for folder in folders {
-            let version: MAuthVersion
+            let version: MAuthProtocolVersion
             switch folder {
             case "MWS": version = .v1
             case "MWSV2": version = .v2
@@ -104,7 +104,7 @@ public struct ConformanceCase: Sendable, CustomStringConvertible {
     /// The case folder's name, such as `get-vanilla`.
     public let name: String
     /// The protocol version the case exercises.
-    public let version: MAuthVersion
+    public let version: MAuthProtocolVersion
     /// The case folder.
     public let directory: URL
 

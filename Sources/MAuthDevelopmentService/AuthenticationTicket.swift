@@ -48,7 +48,7 @@ struct AuthenticationTicket {
     /// The authentication headers the signed request carried: V2 when the ticket names the
     /// `MWSV2` token, V1 otherwise.
     var headers: HTTPFields {
-        let version: MAuthVersion = token == MAuthVersion.v2.token ? .v2 : .v1
+        let version: MAuthProtocolVersion = token == MAuthProtocolVersion.v2.token ? .v2 : .v1
         // The Clojure client sends the V2 signature with its header's closing `;` still on.
         let terminator = version.headerTerminator
         let bareSignature =

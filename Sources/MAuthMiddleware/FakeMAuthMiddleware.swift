@@ -38,7 +38,7 @@ public final class FakeMAuthMiddleware: Middleware {
         }
         let rejected = rejectNext.exchange(false, ordering: .sequentiallyConsistent)
         let fields = request.head.headerFields
-        let signed = [MAuthVersion.v2, .v1].lazy.compactMap { version -> MAuthIdentity? in
+        let signed = [MAuthProtocolVersion.v2, .v1].lazy.compactMap { version -> MAuthIdentity? in
             guard let value = fields[version.authenticationHeader],
                 let start = value.firstIndex(of: " "),
                 let colon = value.firstIndex(of: ":"), start < colon

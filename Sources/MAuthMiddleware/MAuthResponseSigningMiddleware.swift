@@ -45,7 +45,7 @@ public struct MAuthResponseSigningMiddleware: Middleware {
         }
         let body = try await response.body.collect()
         let fields = request.head.headerFields
-        let versions: [MAuthVersion] =
+        let versions: [MAuthProtocolVersion] =
             if fields[.mauthV2Authentication] != nil {
                 [.v2]
             } else if fields[.mauthV1Authentication] != nil {

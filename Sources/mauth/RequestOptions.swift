@@ -29,7 +29,7 @@ struct RequestOptions: ParsableArguments {
     }
 }
 
-extension MAuthVersion: ExpressibleByArgument {
+extension MAuthProtocolVersion: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(argument)
     }

@@ -23,11 +23,11 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup var request: RequestOptions
 
     func run() async throws {
-        let versions: [MAuthVersion]
+        let versions: [MAuthProtocolVersion]
         let key: MAuthPrivateKey
         let signer: MAuthSigner
         do {
-            versions = try MAuthVersion.list(from: self.versions)
+            versions = try MAuthProtocolVersion.list(from: self.versions)
             key = try MAuthPrivateKey(contentsOfFile: privateKeyFile)
             signer = try MAuthSigner(
                 appUUID: appUUID,

@@ -20,7 +20,7 @@ enum SigningIdentity {
     static func signer(_ configuration: MAuthConfiguration, signVersions: String?) throws -> MAuthSigner {
         var configuration = configuration
         do {
-            if let signVersions { configuration.signVersions = try MAuthVersion.list(from: signVersions) }
+            if let signVersions { configuration.signVersions = try MAuthProtocolVersion.list(from: signVersions) }
             if configuration.appUUID == nil, configuration.privateKey == nil {
                 guard FileManager.default.fileExists(atPath: DevelopmentIdentityFiles.markerPath(in: ".mauth")) else {
                     throw CommandFailure.usage(

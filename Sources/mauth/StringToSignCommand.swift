@@ -8,7 +8,7 @@ struct StringToSignCommand: AsyncParsableCommand {
     )
 
     @Option(name: .customLong("protocol"), help: "v1 or v2.")
-    var version: MAuthVersion
+    var version: MAuthProtocolVersion
 
     @OptionGroup var request: RequestOptions
 

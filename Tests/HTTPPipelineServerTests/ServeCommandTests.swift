@@ -20,7 +20,7 @@ struct ServeCommandTests {
     }
 
     static func signedHeaderArguments(
-        method: String, target: String, body: String = "", versions: [MAuthVersion] = [.v1, .v2]
+        method: String, target: String, body: String = "", versions: [MAuthProtocolVersion] = [.v1, .v2]
     )
         throws -> [String]
     {

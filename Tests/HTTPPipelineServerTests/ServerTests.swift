@@ -20,7 +20,7 @@ struct ServerTests {
         target: String,
         body: String? = nil,
         sign: Bool = true,
-        versions: [MAuthVersion] = [.v2],
+        versions: [MAuthProtocolVersion] = [.v2],
         tamper: (inout HTTPClientRequest) -> Void = { _ in }
     ) async throws -> (status: Int, body: String, version: HTTPVersion) {
         var request = HTTPClientRequest(url: url + target)
@@ -47,7 +47,7 @@ struct ServerTests {
         try await withHTTPClient(http2: false) { client in
             let base = server.baseURL
 
-            for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+            for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
                 let signed = try await Self.send(client, base, target: "/", versions: versions)
                 #expect(signed.status == 200)
                 #expect(

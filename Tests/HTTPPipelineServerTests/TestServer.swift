@@ -125,7 +125,9 @@ final class TestServer: Sendable {
     }
 
     /// MAuth headers for a request, signed now.
-    static func signedHeaders(method: String, target: String, body: [UInt8] = [], versions: [MAuthVersion] = [.v2])
+    static func signedHeaders(
+        method: String, target: String, body: [UInt8] = [], versions: [MAuthProtocolVersion] = [.v2]
+    )
         -> HTTPFields
     {
         try! signer.headers(method: method, target: MAuthRequestTarget(target), body: body, versions: versions)

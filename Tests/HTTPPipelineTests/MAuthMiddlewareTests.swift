@@ -31,7 +31,7 @@ struct MAuthMiddlewareTests {
         _ method: HTTPRequest.Method = .post,
         _ target: String,
         body: String = "",
-        signWith versions: [MAuthVersion]? = nil,
+        signWith versions: [MAuthProtocolVersion]? = nil,
         signedTarget: String? = nil,
         signedBody: String? = nil
     ) -> Request {
@@ -56,8 +56,8 @@ struct MAuthMiddlewareTests {
 
     @Test(
         "a signed request reaches the handler with its identity and its body",
-        arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
-    func authentic(versions: [MAuthVersion]) async throws {
+        arguments: [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]])
+    func authentic(versions: [MAuthProtocolVersion]) async throws {
         let (status, body, _) = try await Self.respond(
             Self.request(.post, "/echo?x=1", body: "payload", signWith: versions))
         #expect(status == .ok)
@@ -93,7 +93,7 @@ struct MAuthMiddlewareTests {
         let fragment = try await Self.respond(
             Self.request(.get, "/a?id=1#&admin=true", signWith: [.v2], signedTarget: "/a?id=1"))
         #expect(fragment.0 == .unauthorized, "a '#' must not hide part of the query the handler sees")
-        for versions in [[MAuthVersion.v1], [.v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2]] {
             let pathFragment = try await Self.respond(
                 Self.request(.get, "/a#/../admin", signWith: versions, signedTarget: "/a"))
             #expect(pathFragment.0 == .unauthorized)
@@ -194,13 +194,14 @@ struct MAuthMiddlewareTests {
             MAuthMiddleware(authenticator: Fixtures.authenticator(), exemptPaths: ["/app_status"]),
             handler: Self.echo
         )
-        for versions in [[MAuthVersion.v1], [.v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2]] {
             let response = await pipeline.respond(
                 to: Self.request(.post, "/echo", body: "hi", signWith: versions), context: RequestContext())
             let body = try await response.body.collect()
             #expect(response.head.headerFields[versions[0].authenticationHeader] != nil)
             #expect(
-                response.head.headerFields[(versions[0] == .v1 ? MAuthVersion.v2 : .v1).authenticationHeader] == nil)
+                response.head.headerFields[(versions[0] == .v1 ? MAuthProtocolVersion.v2 : .v1).authenticationHeader]
+                    == nil)
             let identity = try await Fixtures.authenticator().authenticate(response.head, body: body.readableBytesView)
             #expect(identity.version == versions[0])
         }

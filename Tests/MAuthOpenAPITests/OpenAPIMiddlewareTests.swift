@@ -45,7 +45,7 @@
         func clientAgainstServe() async throws {
             let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
             for (name, transport) in Self.transports {
-                for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+                for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
                     let signer = try MAuthSigner(
                         appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
                     let client = try Self.client(serve.baseURL, transport: transport, signer: signer)
@@ -72,7 +72,7 @@
             let service = try await RunningMAuth(service: ["--keys-dir", try Self.keysDirectory().path])
             let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
             for (name, transport) in Self.transports {
-                for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+                for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
                     let signer = try MAuthSigner(
                         appUUID: Self.otherApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
                     let client = try Self.client(python.baseURL, transport: transport, signer: signer)

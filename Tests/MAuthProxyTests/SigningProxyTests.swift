@@ -15,7 +15,7 @@ import Testing
 @Suite("Signing proxy", .serialized)
 struct SigningProxyTests {
     /// Signs now, as the protocol test suite's app.
-    static func signer(_ versions: [MAuthVersion]) throws -> MAuthSigner {
+    static func signer(_ versions: [MAuthProtocolVersion]) throws -> MAuthSigner {
         try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
     }
 
@@ -73,7 +73,7 @@ struct SigningProxyTests {
     @Test("mauth serve accepts what the proxy forwards: V1, V2 and both, bodies, escaped paths, queries")
     func behindServe() async throws {
         let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
             let (proxy, _) = try await Self.proxy(
                 [try ProxyRoute(prefix: "/", upstream: serve.baseURL)], signer: try Self.signer(versions))
             for transport in Self.transports {
@@ -110,7 +110,7 @@ struct SigningProxyTests {
             to: keys.appendingPathComponent("\(proxyApp).pub"), atomically: true, encoding: .utf8)
         let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
         let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
             let signer = try MAuthSigner(appUUID: proxyApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
             let (proxy, _) = try await Self.proxy(
                 [try ProxyRoute(prefix: "/", upstream: python.baseURL)], signer: signer)

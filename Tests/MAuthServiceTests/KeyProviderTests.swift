@@ -7,7 +7,8 @@ import Testing
 
 @Suite("MAuth service key provider: fetching and caching", .serialized)
 struct KeyProviderTests {
-    static func signedHeaders(_ app: (appUUID: String, key: MAuthPrivateKey), versions: [MAuthVersion] = [.v2]) throws
+    static func signedHeaders(_ app: (appUUID: String, key: MAuthPrivateKey), versions: [MAuthProtocolVersion] = [.v2])
+        throws
         -> HTTPFields
     {
         try MAuthSigner(appUUID: app.appUUID, privateKey: app.key, versions: versions)
@@ -19,7 +20,7 @@ struct KeyProviderTests {
         let service = try await InstrumentedService()
         let app = try service.registerApp()
         let authenticator = MAuthAuthenticator(keyProvider: service.keyProvider())
-        for versions in [[MAuthVersion.v1], [.v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2]] {
             let identity = try await authenticator.authenticate(
                 method: "GET", target: MAuthRequestTarget("/items?a=1"),
                 headers: Self.signedHeaders(app, versions: versions),

@@ -17,7 +17,7 @@ struct RemoteAndServiceTests {
         let authenticator = MAuthAuthenticator(verifier: MAuthRemoteVerifier(client: service.client()))
         let body = Array(#"{"name":"widget"}"#.utf8)
         let target = MAuthRequestTarget("/v1/items/%E2%82%AC?b=2&a=1")
-        for versions in [[MAuthVersion.v1], [.v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2]] {
             let headers = try MAuthSigner(appUUID: app.appUUID, privateKey: app.key, versions: versions)
                 .headers(method: "POST", target: target, body: body)
             let identity = try await authenticator.authenticate(

@@ -37,7 +37,8 @@ struct ServiceCommandTests {
 
     /// `GET /` on `server`, signed by `app` now.
     static func get(
-        _ server: RunningMAuth, as app: (appUUID: String, key: MAuthPrivateKey), versions: [MAuthVersion] = [.v2]
+        _ server: RunningMAuth, as app: (appUUID: String, key: MAuthPrivateKey),
+        versions: [MAuthProtocolVersion] = [.v2]
     )
         async throws -> (status: Int, body: String)
     {
@@ -55,7 +56,7 @@ struct ServiceCommandTests {
         let identities = try Identities()
         let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
         let server = try await Self.serve(through: service, mode: mode)
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
             let answer = try await Self.get(server, as: identities.client, versions: versions)
             #expect(answer.status == 200)
             #expect(answer.body.contains(#""app_uuid":"\#(identities.client.appUUID)""#))
@@ -148,7 +149,7 @@ struct ServiceCommandTests {
         let service = try await RunningMAuth(service: ["--keys-dir", identities.directory.path])
         let body = Array(#"{"name":"widget"}"#.utf8)
         var requests: [[String: Any]] = []
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
             let fields = try MAuthSigner(
                 appUUID: identities.client.appUUID, privateKey: identities.client.key, versions: versions
             )
@@ -190,7 +191,7 @@ struct PythonMiddlewareTests {
         let python = try await PythonReference.startMiddlewareServer(kind: kind, serviceURL: service.baseURL)
         try await Self.waitUntilServing(python.baseURL)
         let client = identities.client
-        for versions in [[MAuthVersion.v1], [.v2], [.v1, .v2]] {
+        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
             let signer = try MAuthSigner(appUUID: client.appUUID, privateKey: client.key, versions: versions)
             var get = HTTPClientRequest(url: python.baseURL + "/?b=2&a=1&q=x+y")
             try signer.sign(&get, body: nil)

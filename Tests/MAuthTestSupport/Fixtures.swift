@@ -25,7 +25,9 @@ public enum Fixtures {
     public static let otherPrivateKey = try! MAuthPrivateKey.generate()
 
     /// A signer for the suite's app with the clock frozen at `time`.
-    public static func signer(versions: [MAuthVersion], time: Int64 = time, appUUID: String = appUUID) -> MAuthSigner {
+    public static func signer(versions: [MAuthProtocolVersion], time: Int64 = time, appUUID: String = appUUID)
+        -> MAuthSigner
+    {
         try! MAuthSigner(appUUID: appUUID, privateKey: privateKey, versions: versions, clock: .fixed(time))
     }
 

@@ -11,7 +11,9 @@ import Testing
 struct AuthenticatorTests {
     let body = #"{"a":1}"#.bytes
 
-    func signedHeaders(_ versions: [MAuthVersion], time: Int64 = Fixtures.time, target: String = "/v1/items?b=2&a=1")
+    func signedHeaders(
+        _ versions: [MAuthProtocolVersion], time: Int64 = Fixtures.time, target: String = "/v1/items?b=2&a=1"
+    )
         -> HTTPFields
     {
         try! Fixtures.signer(versions: versions, time: time).headers(
@@ -44,8 +46,8 @@ struct AuthenticatorTests {
         }
     }
 
-    @Test("V1, V2 and both authenticate; V2 is preferred", arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
-    func authentic(versions: [MAuthVersion]) async throws {
+    @Test("V1, V2 and both authenticate; V2 is preferred", arguments: [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]])
+    func authentic(versions: [MAuthProtocolVersion]) async throws {
         let identity = try await authenticate(signedHeaders(versions))
         #expect(identity == MAuthIdentity(appUUID: Fixtures.appUUID, version: versions.max()!))
     }
@@ -62,7 +64,7 @@ struct AuthenticatorTests {
     @Test("drift window is inclusive in both directions", arguments: [-300, 300, 0])
     func driftInside(offset: Int64) async throws {
         let authenticator = Fixtures.authenticator(now: Fixtures.time + offset)
-        for version in MAuthVersion.all {
+        for version in MAuthProtocolVersion.all {
             #expect(try await authenticate(signedHeaders([version]), authenticator: authenticator).version == version)
         }
     }
@@ -219,8 +221,8 @@ struct AuthenticatorTests {
         #expect(await failure(headers)?.code == .inauthentic)
     }
 
-    @Test("tampering with body, path, query or time is detected", arguments: [MAuthVersion.v1, .v2])
-    func tampering(version: MAuthVersion) async {
+    @Test("tampering with body, path, query or time is detected", arguments: [MAuthProtocolVersion.v1, .v2])
+    func tampering(version: MAuthProtocolVersion) async {
         let headers = signedHeaders([version])
         #expect(
             await failure(headers, body: #"{"a":2}"#.bytes)
@@ -289,8 +291,8 @@ struct AuthenticatorTests {
         )
     }
 
-    @Test("responses are signed and authenticated with the same types", arguments: [MAuthVersion.v1, .v2])
-    func responses(version: MAuthVersion) async throws {
+    @Test("responses are signed and authenticated with the same types", arguments: [MAuthProtocolVersion.v1, .v2])
+    func responses(version: MAuthProtocolVersion) async throws {
         var response = HTTPResponse(status: .created)
         let responseBody = #"{"id":7}"#.bytes
         try Fixtures.signer(versions: [version]).sign(&response, body: responseBody)

@@ -62,7 +62,7 @@ struct PythonInteropTests {
         )
         try #require(results.count == Self.requests.count)
         let authenticator = Fixtures.authenticator(now: Self.time)
-        let expectedVersion: MAuthVersion = versions.contains("v2") ? .v2 : .v1
+        let expectedVersion: MAuthProtocolVersion = versions.contains("v2") ? .v2 : .v1
         for (request, result) in zip(Self.requests, results) {
             let pythonHeaders = try #require(
                 result["headers"] as? [String: String], "Python did not sign \(request): \(result)")
@@ -80,7 +80,7 @@ struct PythonInteropTests {
                 Issue.record("Python-signed \(request) (\(versions)) was rejected: \(error.message)")
             }
             if !request.pythonVerifierDisagreesOnV2, !request.pythonVerifierDisagrees {
-                let ours = try Fixtures.signer(versions: try MAuthVersion.list(from: versions), time: Self.time)
+                let ours = try Fixtures.signer(versions: try MAuthProtocolVersion.list(from: versions), time: Self.time)
                     .headers(
                         method: request.method, target: MAuthRequestTarget(request.target), body: request.body
                     )
@@ -94,8 +94,9 @@ struct PythonInteropTests {
     }
 
     @Test(
-        "requests signed here authenticate with Python's verifier", arguments: [[MAuthVersion.v1], [.v2], [.v1, .v2]])
-    func swiftSigns(versions: [MAuthVersion]) async throws {
+        "requests signed here authenticate with Python's verifier",
+        arguments: [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]])
+    func swiftSigns(versions: [MAuthProtocolVersion]) async throws {
         let signer = Fixtures.signer(versions: versions, time: Self.time)
         for v2Only in versions.contains(.v2) ? [false, true] : [false] {
             // Without V2-only, Python falls back to V1 where its V2 canonicalization disagrees.

@@ -19,7 +19,7 @@ struct SignatureExplainerTests {
     }
 
     static func signed(
-        _ target: String, versions: [MAuthVersion], time: Int64 = Fixtures.time, body: String = "",
+        _ target: String, versions: [MAuthProtocolVersion], time: Int64 = Fixtures.time, body: String = "",
         key: MAuthPrivateKey = Fixtures.privateKey
     ) throws -> HTTPFields {
         let signer = try MAuthSigner(
@@ -146,7 +146,7 @@ struct SignatureExplainerTests {
     func pythonForms(signedTarget: String, receivedTarget: String, version: String, difference: String) async throws {
         let headers = try await Self.pythonSigned(signedTarget, versions: version)
         let explanation = try #require(try await Self.explain(receivedTarget, headers: headers).first)
-        #expect(explanation.version == MAuthVersion(version))
+        #expect(explanation.version == MAuthProtocolVersion(version))
         #expect(explanation.finding == .madeOverDifferentString(difference))
         #expect(explanation.description.contains(difference))
     }

@@ -71,14 +71,14 @@ struct SignerTests {
 
     @Test(
         "version lists",
-        arguments: [("v1", [MAuthVersion.v1]), ("V2", [.v2]), ("v2, v1", [.v1, .v2]), ("v1,v1", [.v1])])
-    func versionLists(text: String, expected: [MAuthVersion]) throws {
-        #expect(try MAuthVersion.list(from: text) == expected)
+        arguments: [("v1", [MAuthProtocolVersion.v1]), ("V2", [.v2]), ("v2, v1", [.v1, .v2]), ("v1,v1", [.v1])])
+    func versionLists(text: String, expected: [MAuthProtocolVersion]) throws {
+        #expect(try MAuthProtocolVersion.list(from: text) == expected)
     }
 
     @Test("bad version lists name the item", arguments: ["v3", "", "v1,", "1"])
     func badVersionLists(text: String) {
-        #expect(throws: MAuthError.self) { try MAuthVersion.list(from: text) }
+        #expect(throws: MAuthError.self) { try MAuthProtocolVersion.list(from: text) }
     }
 }
 

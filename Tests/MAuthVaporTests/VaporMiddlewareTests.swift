@@ -178,7 +178,7 @@
                 try await app.server.start(address: .hostname("127.0.0.1", port: 0))
                 let port = try #require(app.http.server.shared.localAddress?.port)
                 for (target, v1Status, v2Status) in Self.rewrittenTargets {
-                    for (version, status) in [(MAuthVersion.v1, v1Status), (.v2, v2Status)] {
+                    for (version, status) in [(MAuthProtocolVersion.v1, v1Status), (.v2, v2Status)] {
                         let signer = Fixtures.signer(versions: [version], time: IntegrationRequests.time)
                         let fields = try signer.headers(
                             method: "GET", target: MAuthRequestTarget(target), body: [UInt8]())

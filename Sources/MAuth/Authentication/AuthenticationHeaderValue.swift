@@ -9,7 +9,8 @@ struct AuthenticationHeaderValue {
 
     /// Parses a header value for `version`, or throws the inauthentic error that explains why it
     /// does not parse.
-    static func parse(_ rawValue: String, version: MAuthVersion) throws(MAuthError) -> AuthenticationHeaderValue {
+    static func parse(_ rawValue: String, version: MAuthProtocolVersion) throws(MAuthError) -> AuthenticationHeaderValue
+    {
         var value = String(rawValue.trimmingASCIIWhitespace())
         let parsed = value.withUTF8 { bytes in
             version == .v1 ? parseV1(bytes) : parseV2(bytes)

@@ -191,7 +191,7 @@ public struct MAuthAuthenticator: Sendable {
     /// The app UUID and version of the first readable authentication header, V2 first: who a
     /// failed request claims to come from.
     private static func claimedSigner(in headers: HTTPFields) -> MAuthIdentity? {
-        for version in [MAuthVersion.v2, .v1] {
+        for version in [MAuthProtocolVersion.v2, .v1] {
             if let value = headers[version.authenticationHeader],
                 let header = try? AuthenticationHeaderValue.parse(value, version: version)
             {
@@ -251,7 +251,7 @@ public struct MAuthAuthenticator: Sendable {
     /// One version's checks, in the order of PROTOCOL.md §6.1: time, token, key, signature.
     private func authenticate(
         _ message: SignedMessage,
-        version: MAuthVersion,
+        version: MAuthProtocolVersion,
         headerValue: String,
         headers: HTTPFields
     ) async throws(MAuthError) -> MAuthIdentity {
@@ -276,7 +276,7 @@ public struct MAuthAuthenticator: Sendable {
 
     /// The time header as received, after checking its form (ASCII digits, at most 18) and the
     /// drift window.
-    private func checkedTime(_ value: String?, version: MAuthVersion) throws(MAuthError) -> String {
+    private func checkedTime(_ value: String?, version: MAuthProtocolVersion) throws(MAuthError) -> String {
         let name = version.timeHeader.rawName
         guard let value, !value.isEmpty else {
             throw MAuthError(.inauthentic, "Time verification failed. No \(name) present.")

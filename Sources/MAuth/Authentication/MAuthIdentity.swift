@@ -4,10 +4,10 @@ public struct MAuthIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The signer's app UUID, exactly as written in the authentication header.
     public let appUUID: String
     /// The protocol version whose signature was verified.
-    public let version: MAuthVersion
+    public let version: MAuthProtocolVersion
 
     /// Creates an identity.
-    public init(appUUID: String, version: MAuthVersion) {
+    public init(appUUID: String, version: MAuthProtocolVersion) {
         self.appUUID = appUUID
         self.version = version
     }

@@ -1,7 +1,7 @@
 /// A signature to check and everything its signer signed.
 public struct MAuthSignatureCheck: Sendable {
     /// The protocol version of the signature.
-    public let version: MAuthVersion
+    public let version: MAuthProtocolVersion
     /// The app UUID from the authentication header.
     public let appUUID: String
     /// The decoded signature.

@@ -41,7 +41,7 @@ public struct MAuthSignatureExplainer: Sendable {
     ) async throws(MAuthError) -> [MAuthSignatureExplanation] {
         let body = Array(body)
         var explanations: [MAuthSignatureExplanation] = []
-        for version in [MAuthVersion.v2, .v1] {
+        for version in [MAuthProtocolVersion.v2, .v1] {
             guard let value = headers[version.authenticationHeader],
                 let header = try? AuthenticationHeaderValue.parse(value, version: version),
                 let signature = Base64.decode(header.signature)
@@ -55,11 +55,15 @@ public struct MAuthSignatureExplainer: Sendable {
         return explanations
     }
 
-    private func explain(_ signature: [UInt8], version: MAuthVersion, request: SignedRequest, key: MAuthPublicKey)
+    private func explain(
+        _ signature: [UInt8], version: MAuthProtocolVersion, request: SignedRequest, key: MAuthPublicKey
+    )
         -> MAuthSignatureExplanation
     {
         let expected = request.standardStringToSign(version: version)
-        func explanation(_ finding: MAuthSignatureExplanation.Finding, signed: [UInt8]?, as signedVersion: MAuthVersion)
+        func explanation(
+            _ finding: MAuthSignatureExplanation.Finding, signed: [UInt8]?, as signedVersion: MAuthProtocolVersion
+        )
             -> MAuthSignatureExplanation
         {
             MAuthSignatureExplanation(
@@ -144,7 +148,7 @@ private enum SignedDigest {
         self = .unrecognized
     }
 
-    var version: MAuthVersion? {
+    var version: MAuthProtocolVersion? {
         switch self {
         case .v1: .v1
         case .v2: .v2

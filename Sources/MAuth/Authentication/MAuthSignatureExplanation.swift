@@ -21,7 +21,7 @@ public struct MAuthSignatureExplanation: Sendable, Equatable, CustomStringConver
     }
 
     /// The version whose headers carried the signature.
-    public let version: MAuthVersion
+    public let version: MAuthProtocolVersion
     /// The app UUID named by the authentication header.
     public let appUUID: String
     /// What opening the signature showed.
@@ -32,16 +32,16 @@ public struct MAuthSignatureExplanation: Sendable, Equatable, CustomStringConver
     public let signedStringToSign: [UInt8]?
     /// The version whose layout ``signedStringToSign`` has; it differs from ``version`` when a
     /// client put one version's signature in the other version's header.
-    public let signedVersion: MAuthVersion
+    public let signedVersion: MAuthProtocolVersion
 
     /// Creates an explanation.
     public init(
-        version: MAuthVersion,
+        version: MAuthProtocolVersion,
         appUUID: String,
         finding: Finding,
         expectedStringToSign: [UInt8],
         signedStringToSign: [UInt8]?,
-        signedVersion: MAuthVersion
+        signedVersion: MAuthProtocolVersion
     ) {
         self.version = version
         self.appUUID = appUUID
@@ -80,7 +80,7 @@ public struct MAuthSignatureExplanation: Sendable, Equatable, CustomStringConver
     /// A request's string to sign as labelled lines, one per field, with the body shown as its
     /// size and SHA-512 digest: the layout `mauth verify --explain` and `mauth request --explain`
     /// print.
-    public static func layout(of stringToSign: [UInt8], version: MAuthVersion) -> [String] {
+    public static func layout(of stringToSign: [UInt8], version: MAuthProtocolVersion) -> [String] {
         let fields = stringToSign.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         func text(_ field: ArraySlice<UInt8>) -> String { String(decoding: field, as: UTF8.self) }
         if version == .v2, fields.count == 6 {

@@ -24,7 +24,7 @@ struct SignedMessage {
     /// canonical forms of the path and query only after the standard form fails.
     func verify(
         _ signature: [UInt8],
-        version: MAuthVersion,
+        version: MAuthProtocolVersion,
         key: MAuthPublicKey,
         appUUID: String,
         time: String,
@@ -38,7 +38,9 @@ struct SignedMessage {
         return false
     }
 
-    static func verify(_ signature: [UInt8], of stringToSign: [UInt8], version: MAuthVersion, key: MAuthPublicKey)
+    static func verify(
+        _ signature: [UInt8], of stringToSign: [UInt8], version: MAuthProtocolVersion, key: MAuthPublicKey
+    )
         -> Bool
     {
         if version == .v1 {
@@ -48,7 +50,7 @@ struct SignedMessage {
     }
 
     /// The standard string to sign first, then, lazily, the variant forms.
-    private func stringsToSign(version: MAuthVersion, appUUID: String, time: String, variants: Bool)
+    private func stringsToSign(version: MAuthProtocolVersion, appUUID: String, time: String, variants: Bool)
         -> some Sequence<[UInt8]>
     {
         var pending: [() -> [[UInt8]]] = []

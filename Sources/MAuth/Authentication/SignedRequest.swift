@@ -24,14 +24,14 @@ struct SignedRequest {
     let appUUID: String
     let time: String
 
-    func standardStringToSign(version: MAuthVersion) -> [UInt8] {
+    func standardStringToSign(version: MAuthProtocolVersion) -> [UInt8] {
         MAuthStringToSign.request(
             version: version, method: method, target: target, body: body, appUUID: appUUID, time: time)
     }
 
     /// The expected string first, then those with one difference, then two and more, then the
     /// expected string at every other time within `allowedDrift` of the time header.
-    func candidates(version: MAuthVersion, allowedDrift: Int64) -> some Sequence<Candidate> {
+    func candidates(version: MAuthProtocolVersion, allowedDrift: Int64) -> some Sequence<Candidate> {
         let combined = version == .v1 ? v1Candidates() : v2Candidates()
         let fewestDifferencesFirst = combined.enumerated()
             .sorted { ($0.element.differences.count, $0.offset) < ($1.element.differences.count, $1.offset) }
@@ -167,7 +167,7 @@ struct SignedRequest {
     /// header: a client whose time header and signature disagree. Only a time header of the form
     /// the authenticator accepts (at most 18 digits) is searched, and the window is at most an
     /// hour each way.
-    private func otherTimes(version: MAuthVersion, allowedDrift: Int64) -> some Sequence<Candidate> {
+    private func otherTimes(version: MAuthProtocolVersion, allowedDrift: Int64) -> some Sequence<Candidate> {
         var offsets: [Int64] = []
         let isTime =
             time.utf8.count <= 18 && time.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }

@@ -17,7 +17,7 @@ public enum MAuthStringToSign {
     ///   - appUUID: the signer's app UUID, spelled as in the authentication header.
     ///   - time: the decimal time string, as in the time header.
     public static func request(
-        version: MAuthVersion,
+        version: MAuthProtocolVersion,
         method: String,
         target: MAuthRequestTarget,
         body: some Collection<UInt8>,
@@ -41,7 +41,7 @@ public enum MAuthStringToSign {
 
     /// The string to sign for a response.
     public static func response(
-        version: MAuthVersion,
+        version: MAuthProtocolVersion,
         status: Int,
         body: some Collection<UInt8>,
         appUUID: String,

@@ -36,7 +36,7 @@ public struct MAuthConfiguration: Sendable {
     /// Local or remote authentication.
     public var mode: Mode
     /// Versions used to sign outgoing messages; `[.v1]` by default.
-    public var signVersions: [MAuthVersion]
+    public var signVersions: [MAuthProtocolVersion]
     /// Reject V1-only messages and never fall back to V1.
     public var v2OnlyAuthenticate: Bool
     /// Do not retry with the V1 headers when V2 fails, while still accepting V1-only messages.
@@ -49,7 +49,7 @@ public struct MAuthConfiguration: Sendable {
         mauthURL: String? = nil,
         apiVersion: String = "v1",
         mode: Mode = .local,
-        signVersions: [MAuthVersion] = [.v1],
+        signVersions: [MAuthProtocolVersion] = [.v1],
         v2OnlyAuthenticate: Bool = false,
         disableFallbackToV1: Bool = false
     ) {
@@ -113,7 +113,8 @@ public struct MAuthConfiguration: Sendable {
             }
         }
         if let versions = variables.value(of: "MAUTH_SIGN_VERSIONS") {
-            signVersions = try variables.parse(versions) { text throws(MAuthError) in try MAuthVersion.list(from: text)
+            signVersions = try variables.parse(versions) { text throws(MAuthError) in
+                try MAuthProtocolVersion.list(from: text)
             }
         }
         if let flag = variables.value(of: "MAUTH_V2_ONLY_AUTHENTICATE", "V2_ONLY_AUTHENTICATE") {

@@ -40,7 +40,7 @@ public struct MAuthPublicKey: Sendable {
     ///
     /// ``MAuthAuthenticator`` builds the string to sign and calls this; call it directly to check
     /// a signature made over bytes you already have.
-    public func isValidSignature(_ signature: String, of stringToSign: [UInt8], version: MAuthVersion) -> Bool {
+    public func isValidSignature(_ signature: String, of stringToSign: [UInt8], version: MAuthProtocolVersion) -> Bool {
         guard let decoded = Base64.decode(signature) else { return false }
         return SignedMessage.verify(decoded, of: stringToSign, version: version, key: self)
     }

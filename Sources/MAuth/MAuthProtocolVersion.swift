@@ -2,7 +2,7 @@ public import HTTPTypes
 
 /// A version of the MAuth protocol, V1 (token `MWS`) or V2 (token `MWSV2`), with the facts of
 /// its headers: their names, the token and the form of the authentication header's value.
-public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct MAuthProtocolVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The protocol number, `1` or `2`.
     public let number: Int
     /// The token that starts the authentication header: `MWS` or `MWSV2`.
@@ -26,16 +26,16 @@ public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// Protocol V1: `X-MWS-Authentication: MWS <app_uuid>:<signature>` and `X-MWS-Time`.
-    public static let v1 = MAuthVersion(
+    public static let v1 = MAuthProtocolVersion(
         number: 1, token: "MWS", authenticationHeader: .mauthV1Authentication, timeHeader: .mauthV1Time,
         headerTerminator: "")
     /// Protocol V2: `MCC-Authentication: MWSV2 <app_uuid>:<signature>;` and `MCC-Time`.
-    public static let v2 = MAuthVersion(
+    public static let v2 = MAuthProtocolVersion(
         number: 2, token: "MWSV2", authenticationHeader: .mauthV2Authentication, timeHeader: .mauthV2Time,
         headerTerminator: ";")
 
     /// Every version this library implements, lowest first.
-    public static let all: [MAuthVersion] = [.v1, .v2]
+    public static let all: [MAuthProtocolVersion] = [.v1, .v2]
 
     /// The authentication header's value for a signature: `MWS <app_uuid>:<signature>` or
     /// `MWSV2 <app_uuid>:<signature>;`.
@@ -43,7 +43,7 @@ public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConverti
         "\(token) \(appUUID):\(signature)\(headerTerminator)"
     }
 
-    public static func == (lhs: MAuthVersion, rhs: MAuthVersion) -> Bool { lhs.number == rhs.number }
+    public static func == (lhs: MAuthProtocolVersion, rhs: MAuthProtocolVersion) -> Bool { lhs.number == rhs.number }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(number)
@@ -62,11 +62,11 @@ public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConverti
     /// `MAUTH_SIGN_VERSIONS`. The result is sorted and free of duplicates.
     ///
     /// - Throws: ``MAuthError/Code-swift.struct/invalidConfiguration`` naming the offending item.
-    public static func list(from text: String) throws(MAuthError) -> [MAuthVersion] {
+    public static func list(from text: String) throws(MAuthError) -> [MAuthProtocolVersion] {
         let items = text.lowercased().filter { $0 != " " }.split(separator: ",", omittingEmptySubsequences: false)
-        var versions = Set<MAuthVersion>()
+        var versions = Set<MAuthProtocolVersion>()
         for item in items {
-            guard let version = MAuthVersion(item) else {
+            guard let version = MAuthProtocolVersion(item) else {
                 throw MAuthError(
                     .invalidConfiguration,
                     "sign versions must be comma-separated MAuth protocol versions (e.g. 'v1,v2'); '\(item)' is not v1 or v2"
@@ -77,7 +77,7 @@ public struct MAuthVersion: Sendable, Hashable, Comparable, CustomStringConverti
         return versions.sorted()
     }
 
-    public static func < (lhs: MAuthVersion, rhs: MAuthVersion) -> Bool { lhs.number < rhs.number }
+    public static func < (lhs: MAuthProtocolVersion, rhs: MAuthProtocolVersion) -> Bool { lhs.number < rhs.number }
 
     public var description: String { "v\(number)" }
 }
