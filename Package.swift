@@ -86,10 +86,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        .target(name: "RequestTargetSyntax", swiftSettings: strictSwift),
         .target(
             name: "MAuth",
             dependencies: [
                 "COpenSSL",
+                "RequestTargetSyntax",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,6 +102,7 @@ let package = Package(
         .target(
             name: "HTTPPipeline",
             dependencies: [
+                "RequestTargetSyntax",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 public import HTTPTypes
+import RequestTargetSyntax
 
 /// An HTTP request as it travels through a pipeline: the head and a body that can be streamed.
 ///
@@ -19,15 +20,10 @@ public struct Request: Sendable {
     /// The raw request target: path and query as received.
     public var target: String { head.path ?? "/" }
 
-    /// The raw path, without the query.
-    public var path: Substring {
-        let target = self.target
-        return target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
-    }
+    /// The raw path, without the query: the target up to its first `?`, which is how MAuth
+    /// splits it too.
+    public var path: Substring { RequestTargetParts(Substring(target)).path }
 
     /// The raw query, without the `?`; empty when there is none.
-    public var query: Substring {
-        let target = self.target
-        return target.firstIndex(of: "?").map { target[target.index(after: $0)...] } ?? ""
-    }
+    public var query: Substring { RequestTargetParts(Substring(target)).query }
 }

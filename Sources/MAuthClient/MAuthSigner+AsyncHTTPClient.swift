@@ -34,7 +34,7 @@ extension MAuthSigner {
         let bytes = body ?? ByteBuffer()
         let fields = try headers(
             method: request.method.rawValue,
-            target: MAuthRequestTarget(request.url),
+            target: MAuthRequestTarget(url: request.url),
             body: bytes.readableBytesView,
             versions: versions
         )

@@ -25,7 +25,7 @@ extension MAuthSigner {
         }
         let fields = try headers(
             method: request.httpMethod ?? "GET",
-            target: MAuthRequestTarget(adjusted),
+            target: MAuthRequestTarget(url: adjusted),
             body: Array(request.httpBody ?? Data()),
             versions: versions
         )

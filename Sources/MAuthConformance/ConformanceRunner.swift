@@ -128,7 +128,7 @@ struct ConformanceRunner {
             }
             body = Array(data)
         }
-        return Request(method: method, target: MAuthRequestTarget(url), body: body)
+        return Request(method: method, target: MAuthRequestTarget(url: url), body: body)
     }
 
     private func readHeaders() throws -> [String: String] {

@@ -77,9 +77,9 @@ public struct MAuthMiddleware: Middleware {
         }
         let outcome = await gate.authenticate(
             method: request.head.method.rawValue,
-            // Exactly the path and query the handler sees: a `#` in the target must not split
-            // what is authenticated from what is served.
-            target: MAuthRequestTarget(path: String(request.path), query: String(request.query)),
+            // Split as the pipeline splits it for routing, so that what is authenticated is what
+            // is served.
+            target: MAuthRequestTarget(request.target),
             headers: request.head.headerFields,
             body: body.readableBytesView,
             logger: context.logger

@@ -74,7 +74,7 @@
             let operationPath = request.path ?? ""
             guard var components = URLComponents(string: baseURL.absoluteString),
                 let operation = URLComponents(string: operationPath)
-            else { return MAuthRequestTarget(operationPath) }
+            else { return MAuthRequestTarget(url: operationPath) }
             components.percentEncodedPath += operation.percentEncodedPath
             components.percentEncodedQuery = operation.percentEncodedQuery
             let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath

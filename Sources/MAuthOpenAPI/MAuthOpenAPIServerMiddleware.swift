@@ -105,9 +105,7 @@
         /// in the path, as in Hummingbird's router, so that it can neither hide part of a signed path
         /// nor make a path look exempt.
         static func target(of request: HTTPRequest) -> MAuthRequestTarget {
-            let raw = request.path ?? "/"
-            guard let question = raw.firstIndex(of: "?") else { return MAuthRequestTarget(path: raw, query: "") }
-            return MAuthRequestTarget(path: String(raw[..<question]), query: String(raw[raw.index(after: question)...]))
+            MAuthRequestTarget(request.path ?? "/")
         }
 
         static func answer(_ rejection: MAuthRejection) -> (HTTPResponse, HTTPBody?) {

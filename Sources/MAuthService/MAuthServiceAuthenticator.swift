@@ -93,7 +93,7 @@ public struct MAuthServiceAuthenticator: Sendable {
         do {
             let identity = try await authenticator.authenticate(
                 method: method,
-                target: MAuthRequestTarget(url),
+                target: MAuthRequestTarget(url: url),
                 headers: headers,
                 body: body
             )

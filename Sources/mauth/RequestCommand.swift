@@ -203,7 +203,7 @@ struct RequestCommand: AsyncParsableCommand {
             method: requestMethod,
             scheme: "http",
             authority: components.port.map { "\(host):\($0)" } ?? host,
-            path: MAuthRequestTarget(url).description
+            path: MAuthRequestTarget(url: url).description
         )
         for header in headers {
             head.headerFields.append(try HeaderArgument.parse(header, option: "-H"))
@@ -265,7 +265,7 @@ struct RequestCommand: AsyncParsableCommand {
         for version in signer.versions.reversed() {
             guard let time = time(version.timeHeader) else { continue }
             let stringToSign = MAuthStringToSign.request(
-                version: version, method: method.uppercased(), target: MAuthRequestTarget(target), body: body,
+                version: version, method: method.uppercased(), target: MAuthRequestTarget(url: target), body: body,
                 appUUID: signer.appUUID, time: time)
             Terminal.writeLine(
                 "* signed \(version) (\(version.authenticationHeader.rawName)) as app \(signer.appUUID):")

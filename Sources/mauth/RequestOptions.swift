@@ -21,7 +21,7 @@ struct RequestOptions: ParsableArguments {
         }
     }
 
-    var target: MAuthRequestTarget { MAuthRequestTarget(url) }
+    var target: MAuthRequestTarget { MAuthRequestTarget(url: url) }
 
     func body() throws -> [UInt8] {
         guard let bodyFile else { return [] }

@@ -13,7 +13,7 @@ struct Transcript {
     func request(method: String, url: String, version: String, headers: [(name: String, value: String)], body: [UInt8]?)
     {
         guard enabled else { return }
-        var lines = ["\(method) \(MAuthRequestTarget(url).description) \(version)"]
+        var lines = ["\(method) \(MAuthRequestTarget(url: url).description) \(version)"]
         if let host = URLComponents(string: url)?.host { lines.append("Host: \(host)") }
         lines += headers.map { "\($0.name): \($0.value)" }
         for line in lines { write("> " + line, code: "36") }

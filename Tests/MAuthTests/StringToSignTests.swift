@@ -75,23 +75,4 @@ struct StringToSignTests {
         )
         #expect(bytes == "PUT\n/b\n".bytes + body + "\nu\n1".bytes)
     }
-
-    @Test(
-        "request targets split into raw path and query",
-        arguments: [
-            ("/a/b?c=d", "/a/b", "c=d"),
-            ("/a?", "/a", ""),
-            ("/a?b?c", "/a", "b?c"),
-            ("", "/", ""),
-            ("?x=1", "/", "x=1"),
-            ("/p#frag", "/p", ""),
-            ("https://example.com:8443/x/%7E?q=1", "/x/%7E", "q=1"),
-            ("http://example.com?q=1", "/", "q=1"),
-        ]
-    )
-    func targets(target: String, path: String, query: String) {
-        let split = MAuthRequestTarget(target)
-        #expect(split.path == path)
-        #expect(split.query == query)
-    }
 }

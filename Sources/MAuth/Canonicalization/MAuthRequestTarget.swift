@@ -1,17 +1,28 @@
+import RequestTargetSyntax
+
 /// The path and query of an HTTP request target, exactly as they appear on the wire.
 ///
 /// MAuth signs the still percent-encoded path and query; decoding either breaks signatures made
-/// by other clients. Origin-form targets (`/a/b?c=d`) are the norm; an absolute-form target
-/// (`http://host/a?b`) has its scheme and authority removed, and a fragment is dropped.
+/// by other clients. A target that arrived on the wire (``init(_:)``) is split at its first `?`
+/// and nothing more, by the same rule the pipeline routes with. A URL a client is about to send
+/// (``init(url:)``) first loses what is not sent: its fragment, and the scheme and authority of an
+/// absolute URL.
 public struct MAuthRequestTarget: Sendable, Hashable {
     /// The raw path, starting with `/` (an empty path is `/`).
     public let path: String
     /// The raw query, without the `?`; empty when there is none.
     public let query: String
 
-    /// Splits a raw request target such as `/v1/items?z=1`.
+    /// Splits a raw request target as it is sent or received, such as `/v1/items?z=1`.
     public init(_ target: String) {
-        var rest = Substring(target)
+        let parts = RequestTargetParts(Substring(target))
+        self.init(path: String(parts.path), query: String(parts.query))
+    }
+
+    /// The target a client sends for `url`: an absolute URL (`https://host/a?b#c`) or a path
+    /// with a query, less its fragment.
+    public init(url: String) {
+        var rest = Substring(url)
         if let hash = rest.firstIndex(of: "#") {
             rest = rest[..<hash]
         }
@@ -20,10 +31,7 @@ public struct MAuthRequestTarget: Sendable, Hashable {
             let pathStart = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
             rest = afterScheme[pathStart...]
         }
-        let queryMark = rest.firstIndex(of: "?")
-        let path = queryMark.map { rest[..<$0] } ?? rest
-        self.path = path.isEmpty ? "/" : String(path)
-        self.query = queryMark.map { String(rest[rest.index(after: $0)...]) } ?? ""
+        self.init(String(rest))
     }
 
     /// Creates a target from an already separated raw path and raw query.
