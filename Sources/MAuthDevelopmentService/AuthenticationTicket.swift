@@ -17,32 +17,39 @@ struct AuthenticationTicket {
 
     /// Reads a ticket document; a malformed one is a 400 that names the problem.
     init(json: Data) throws {
-        guard let document = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
-            throw HTTPError(.badRequest, message: "The body is not a JSON object.")
+        let ticket: AuthenticationTicketDocument.Ticket
+        do {
+            ticket = try JSONDecoder().decode(AuthenticationTicketDocument.self, from: json).authenticationTicket
+        } catch let error as DecodingError {
+            throw HTTPError(.badRequest, message: Self.problem(error))
         }
-        guard let ticket = document["authentication_ticket"] as? [String: Any] else {
-            throw HTTPError(.badRequest, message: "The body has no 'authentication_ticket' object.")
-        }
-        func text(_ name: String, required: Bool = true) throws -> String {
-            if let value = ticket[name] as? String { return value }
-            if let number = ticket[name] as? NSNumber, name == "request_time" { return number.stringValue }
-            guard !required, ticket[name] == nil || ticket[name] is NSNull else {
-                throw HTTPError(.badRequest, message: "The ticket's '\(name)' is missing or not a string.")
-            }
-            return ""
-        }
-        verb = try text("verb")
-        appUUID = try text("app_uuid")
-        signature = try text("client_signature")
-        requestURL = try text("request_url")
-        requestTime = try text("request_time")
-        queryString = try text("query_string", required: false)
-        token = try text("token", required: false)
-        let encodedBody = try text("b64encoded_body", required: false)
-        guard let body = Data(base64Encoded: encodedBody, options: .ignoreUnknownCharacters) else {
+        verb = ticket.verb
+        appUUID = ticket.appUUID
+        signature = ticket.clientSignature
+        requestURL = ticket.requestURL
+        requestTime = ticket.requestTime
+        queryString = ticket.queryString ?? ""
+        token = ticket.token ?? ""
+        guard let body = Data(base64Encoded: ticket.base64Body ?? "", options: .ignoreUnknownCharacters) else {
             throw HTTPError(.badRequest, message: "The ticket's 'b64encoded_body' is not Base64.")
         }
         self.body = Array(body)
+    }
+
+    /// What is wrong with a ticket document, in a sentence that names the member.
+    private static func problem(_ error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): path = context.codingPath
+        case .dataCorrupted(let context): path = context.codingPath
+        @unknown default: path = []
+        }
+        switch path.map(\.stringValue) {
+        case []: return "The body is not a JSON object."
+        case ["authentication_ticket"]: return "The body has no 'authentication_ticket' object."
+        case let names: return "The ticket's '\(names.last!)' is missing or not a string."
+        }
     }
 
     /// The authentication headers the signed request carried: V2 when the ticket names the

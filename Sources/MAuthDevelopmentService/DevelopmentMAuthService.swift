@@ -76,15 +76,13 @@ public struct DevelopmentMAuthService: Handler {
             throw HTTPError(.notFound, message: "No security token for app \(appUUID).")
         }
         let created = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
-        let body = JSON.object([
-            "security_token": .object([
-                "app_name": .string(appUUID),
-                "app_uuid": .string(appUUID),
-                "public_key_str": .string(key.pem),
-                "created_at": .string(ISO8601DateFormatter().string(from: created)),
-            ])
-        ]).text
-        var response = Response.json(body)
+        let document = SecurityTokenDocument(
+            securityToken: .init(
+                appName: appUUID, appUUID: appUUID, publicKeyText: key.pem,
+                createdAt: ISO8601DateFormatter().string(from: created)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        var response = Response.json(String(decoding: try encoder.encode(document), as: UTF8.self))
         response.head.headerFields[.cacheControl] = "max-age=\(maxAge), private"
         return response
     }

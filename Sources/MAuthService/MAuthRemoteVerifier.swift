@@ -25,22 +25,21 @@ public struct MAuthRemoteVerifier: MAuthSignatureVerifier {
         guard let method = check.method, let target = check.target else {
             throw MAuthError(.unableToAuthenticate, "a MAuth service can only authenticate requests, not responses")
         }
-        var ticket: [String: String] = [
-            "verb": method,
-            "app_uuid": check.appUUID,
-            "client_signature": check.signatureBase64,
-            "request_url": target.path,
-            "request_time": check.time,
-            "b64encoded_body": Data(check.body).base64EncodedString(),
-        ]
-        if check.version == .v2 {
-            ticket["query_string"] = target.query
-            ticket["token"] = check.version.token
-        }
+        let ticket = AuthenticationTicketDocument.Ticket(
+            verb: method,
+            appUUID: check.appUUID,
+            clientSignature: check.signatureBase64,
+            requestURL: target.path,
+            requestTime: check.time,
+            base64Body: Data(check.body).base64EncodedString(),
+            queryString: check.version == .v2 ? target.query : nil,
+            token: check.version == .v2 ? check.version.token : nil
+        )
         let document: Data
         do {
-            document = try JSONSerialization.data(
-                withJSONObject: ["authentication_ticket": ticket], options: [.sortedKeys])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            document = try encoder.encode(AuthenticationTicketDocument(authenticationTicket: ticket))
         } catch {
             throw MAuthError(.unableToAuthenticate, "could not write the authentication ticket: \(error)")
         }

@@ -202,7 +202,10 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         }
         switch reply.status {
         case 200:
-            guard let text = ServiceJSON.publicKeyText(in: reply.bodyText) else {
+            guard
+                let text = try? JSONDecoder().decode(SecurityTokenDocument.self, from: Data(reply.bodyText.utf8))
+                    .securityToken.publicKeyText
+            else {
                 return .failure(
                     MAuthError(
                         .unableToAuthenticate,
@@ -211,7 +214,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             }
             do {
                 let key = try MAuthPublicKey(pem: text)
-                let maxAge = ServiceJSON.maxAge(inCacheControl: reply.headers["Cache-Control"])
+                let maxAge = CacheControl.maxAge(in: reply.headers["Cache-Control"])
                 return .success((key, maxAge.map { .seconds($0) } ?? cachePolicy.defaultTimeToLive))
             } catch {
                 return .failure(

@@ -120,6 +120,10 @@ struct RemoteAndServiceTests {
             service, .POST, tickets, body: #"{"authentication_ticket":{"verb":"GET"}}"#)
         #expect(missingField.status == 400)
         #expect(missingField.body.contains("'app_uuid'"))
+        let noTicket = try await Self.send(service, .POST, tickets, body: #"{"ticket":{}}"#)
+        #expect(noTicket.body == #"{"error":"The body has no 'authentication_ticket' object."}"#)
+        let numericVerb = try await Self.send(service, .POST, tickets, body: #"{"authentication_ticket":{"verb":1}}"#)
+        #expect(numericVerb.body == #"{"error":"The ticket's 'verb' is missing or not a string."}"#)
         let unknown = try await Self.send(service, .GET, "/mauth/v1/security_tokens/no-such-app.json")
         #expect(unknown.status == 404)
         for traversal in ["..%2F..%2Fetc%2Fpasswd", "%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "..%5C..%5Cpasswd"] {
