@@ -347,6 +347,29 @@ let package = Package(
             path: "Examples/OpenAPIDemoClient",
             swiftSettings: strictSwift
         ),
+        // The fuzz targets' checks, and the one executable that runs them: under libFuzzer when
+        // built by scripts/fuzz, otherwise as a replayer of saved inputs.
+        .target(
+            name: "FuzzChecks",
+            dependencies: [
+                "HTTPPipeline",
+                "HTTPPipelineServer",
+                "MAuth",
+                "MAuthDevelopmentService",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Fuzz/FuzzChecks",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "MAuthFuzz",
+            dependencies: ["FuzzChecks"],
+            path: "Fuzz/MAuthFuzz",
+            swiftSettings: strictSwift
+        ),
         .target(
             name: "MAuthTestSupport",
             dependencies: [
@@ -443,6 +466,11 @@ let package = Package(
                 product("OpenAPIURLSession", "swift-openapi-urlsession", trait: "OpenAPISupport"),
                 product("OpenAPIHummingbird", "swift-openapi-hummingbird", trait: "OpenAPISupport"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FuzzCorpusTests",
+            dependencies: ["FuzzChecks"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -2,7 +2,7 @@ import Foundation
 import HTTPPipeline
 import HTTPTypes
 import Logging
-import NIOCore
+package import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOHTTP2
@@ -48,6 +48,22 @@ extension HTTPServer {
         try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
         return (try HTTPStream(wrappingChannelSynchronously: channel), watchdog)
+    }
+
+    /// The handlers that apply an HTTP/1.1 connection's rules, from the bytes to the request parts
+    /// handed on, without the task that serves the requests: the connection's tests and its fuzz
+    /// target answer the requests themselves.
+    package static func configureHTTP1Rules(_ channel: any Channel, configuration: HTTPServerConfiguration) throws {
+        let readAhead = HTTP1ReadAhead(
+            channel: channel,
+            maxWaiting: configuration.maxPipelinedRequests,
+            headTimeout: configuration.requestHeadTimeout,
+            watchdog: ReadWatchdog.watching(channel, configuration: configuration)
+        )
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+        try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
     }
 
     func serveHTTP1(

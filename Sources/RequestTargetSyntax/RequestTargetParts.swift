@@ -12,12 +12,16 @@ package struct RequestTargetParts: Sendable {
 
     /// Splits `target`, such as `/v1/items?z=1`.
     package init(_ target: Substring) {
-        guard let question = target.firstIndex(of: "?") else {
+        // Searched and cut as Unicode scalars, not characters: a combining mark after the `?`
+        // makes one character of the two, which a search for the character `?` misses and a cut
+        // at a character boundary would move.
+        let scalars = target.unicodeScalars
+        guard let question = scalars.firstIndex(of: "?") else {
             path = target
             query = target[target.endIndex...]
             return
         }
-        path = target[..<question]
-        query = target[target.index(after: question)...]
+        path = Substring(scalars[..<question])
+        query = Substring(scalars[scalars.index(after: question)...])
     }
 }

@@ -12,13 +12,10 @@ import Testing
 struct HTTP1ConnectionHandlerTests {
     private static func channel() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        let configuration = HTTPServerConfiguration(port: 0)
-        let readAhead = HTTP1ReadAhead(
-            channel: channel, maxWaiting: 16, headTimeout: .seconds(10),
-            watchdog: ReadWatchdog.watching(channel, configuration: configuration))
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-        try channel.pipeline.syncOperations.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
+        var configuration = HTTPServerConfiguration(port: 0)
+        configuration.maxPipelinedRequests = 16
+        configuration.requestHeadTimeout = .seconds(10)
+        try HTTPServer.configureHTTP1Rules(channel, configuration: configuration)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

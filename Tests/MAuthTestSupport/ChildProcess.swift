@@ -61,6 +61,7 @@ public enum ChildProcess {
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         process.standardOutput = stdout
         process.standardError = stderr
+        let termination = ProcessExit(watching: process)
         try process.run()
         // The pipes are drained and the input written at once, each on its own thread, so that a
         // chatty program cannot fill one pipe and stall while the test waits on another.
@@ -73,7 +74,6 @@ public enum ChildProcess {
             }
         }
         let (outputData, errorData) = await (output, error)
-        await onDedicatedThread { process.waitUntilExit() }
-        return Result(status: process.terminationStatus, output: outputData, error: errorData)
+        return Result(status: await termination.status(), output: outputData, error: errorData)
     }
 }

@@ -10,6 +10,7 @@ public final class RunningMAuth: @unchecked Sendable {
     /// What the command printed before it was ready, including the banner.
     public let banner: String
     private let output = Pipe()
+    private let termination: ProcessExit
 
     /// The command did not start.
     public struct Failure: Error, CustomStringConvertible {
@@ -50,6 +51,7 @@ public final class RunningMAuth: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
+        termination = ProcessExit(watching: process)
         try process.run()
         let reader = output.fileHandleForReading
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
@@ -96,15 +98,9 @@ public final class RunningMAuth: @unchecked Sendable {
     /// killed (a child may inherit a blocked SIGTERM from the test process).
     public func stop() async -> Int32 {
         kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        await onDedicatedThread { [process] in process.waitUntilExit() }
-        return process.terminationStatus
+        if let status = await termination.status(within: .seconds(5)) { return status }
+        kill(process.processIdentifier, SIGKILL)
+        return await termination.status()
     }
 
     deinit {

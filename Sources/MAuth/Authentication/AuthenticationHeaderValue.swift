@@ -1,15 +1,16 @@
 import HTTPTypes
 
 /// The parts of an authentication header value (PROTOCOL.md §2.3, "Swift rule").
-struct AuthenticationHeaderValue {
-    let token: String
-    let appUUID: String
+package struct AuthenticationHeaderValue {
+    package let token: String
+    package let appUUID: String
     /// The Base64 text of the signature, still encoded.
-    let signature: [UInt8]
+    package let signature: [UInt8]
 
     /// Parses a header value for `version`, or throws the inauthentic error that explains why it
     /// does not parse.
-    static func parse(_ rawValue: String, version: MAuthProtocolVersion) throws(MAuthError) -> AuthenticationHeaderValue
+    package static func parse(_ rawValue: String, version: MAuthProtocolVersion) throws(MAuthError)
+        -> AuthenticationHeaderValue
     {
         var value = String(rawValue.trimmingASCIIWhitespace())
         let parsed = value.withUTF8 { bytes in

@@ -22,16 +22,17 @@ public struct MAuthRequestTarget: Sendable, Hashable {
     /// The target a client sends for `url`: an absolute URL (`https://host/a?b#c`) or a path
     /// with a query, less its fragment.
     public init(url: String) {
-        var rest = Substring(url)
+        // Searched and cut as Unicode scalars: a combining mark after a delimiter joins it into
+        // one character.
+        var rest = Substring(url).unicodeScalars
         if let hash = rest.firstIndex(of: "#") {
             rest = rest[..<hash]
         }
-        if !rest.hasPrefix("/"), let scheme = rest.firstRange(of: "://") {
+        if rest.first != "/", let scheme = rest.firstRange(of: "://".unicodeScalars) {
             let afterScheme = rest[scheme.upperBound...]
-            let pathStart = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-            rest = afterScheme[pathStart...]
+            rest = afterScheme[(afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex)...]
         }
-        self.init(String(rest))
+        self.init(String(Substring(rest)))
     }
 
     /// Creates a target from an already separated raw path and raw query.

@@ -1,9 +1,9 @@
 /// V2 path normalization (PROTOCOL.md §4.1), on raw, still percent-encoded bytes.
-enum PathNormalizer {
+package enum PathNormalizer {
     /// The normalized path every reference except Ruby produces: empty and `.` segments
     /// dropped, `..` segments climb (never above the root), trailing slash kept, and
     /// percent-escapes written with lower-case hex digits upper-cased.
-    static func normalize(_ path: some Collection<UInt8>) -> [UInt8] {
+    package static func normalize(_ path: some Collection<UInt8>) -> [UInt8] {
         path.withContiguousBytes { bytes in
             finish(segments(of: bytes, emptySegmentsCount: false), of: bytes)
         }

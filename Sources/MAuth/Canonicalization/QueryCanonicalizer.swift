@@ -1,9 +1,9 @@
 /// V2 query canonicalization (PROTOCOL.md §4.2), on raw bytes.
-enum QueryCanonicalizer {
+package enum QueryCanonicalizer {
     /// The canonical query: pieces split on `&` (empty pieces kept), each split at its first `=`,
     /// `+` and `%XX` decoded, pairs sorted by key then value comparing bytes, and every byte
     /// outside `A-Z a-z 0-9 - . _ ~` written as `%XX` with upper-case hex digits.
-    static func canonicalize(_ query: some Collection<UInt8>) -> [UInt8] {
+    package static func canonicalize(_ query: some Collection<UInt8>) -> [UInt8] {
         query.withContiguousBytes { bytes in
             DecodedQuery(pieces: pieces(of: bytes), of: bytes).sorted().encoded(keepingSlash: false)
         }
