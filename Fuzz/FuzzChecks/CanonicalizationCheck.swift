@@ -22,7 +22,7 @@ package enum CanonicalizationCheck {
             check(!stringToSign.isEmpty, "a string to sign is never empty", bytes)
         }
         check(
-            MAuthRequestTarget(target.description) == target || target.path.contains("?"),
+            MAuthRequestTarget(target.description) == target || target.path.unicodeScalars.contains("?"),
             "a target's text splits back into it", bytes)
     }
 }
