@@ -16,6 +16,7 @@ func product(_ name: String, _ package: String, trait: String) -> Target.Depende
 /// What the tests that run servers and clients over real sockets share.
 let socketTestDependencies: [Target.Dependency] = [
     "HTTPPipeline",
+    "Locking",
     "HTTPPipelineServer",
     "MAuth",
     "MAuthClient",
@@ -87,9 +88,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
         .target(name: "RequestTargetSyntax", swiftSettings: strictSwift),
+        .target(name: "Locking", swiftSettings: strictSwift),
         .target(
             name: "MAuth",
             dependencies: [
+                "Locking",
                 "COpenSSL",
                 "RequestTargetSyntax",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -102,6 +105,7 @@ let package = Package(
         .target(
             name: "HTTPPipeline",
             dependencies: [
+                "Locking",
                 "RequestTargetSyntax",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -123,6 +127,7 @@ let package = Package(
         .target(
             name: "HTTPPipelineServer",
             dependencies: [
+                "Locking",
                 "HTTPPipeline",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -142,6 +147,7 @@ let package = Package(
         .target(
             name: "MAuthService",
             dependencies: [
+                "Locking",
                 "MAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -228,6 +234,7 @@ let package = Package(
         .executableTarget(
             name: "mauth",
             dependencies: [
+                "Locking",
                 "MAuth",
                 "MAuthConformance",
                 "MAuthMiddleware",
@@ -373,6 +380,7 @@ let package = Package(
         .target(
             name: "MAuthTestSupport",
             dependencies: [
+                "Locking",
                 "MAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,9 +1,9 @@
+import Locking
 import NIOCore
-import Synchronization
 
 /// A ``ResponseBodyWriter`` that keeps everything written to it.
 final class CollectingWriter: ResponseBodyWriter {
-    private let buffer = Mutex(ByteBuffer())
+    private let buffer = Locked(ByteBuffer())
 
     var collected: ByteBuffer { buffer.withLock { $0 } }
 

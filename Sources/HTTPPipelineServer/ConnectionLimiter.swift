@@ -1,5 +1,5 @@
+import Locking
 import NIOCore
-import Synchronization
 
 /// Keeps the server to at most `maximum` open connections: at the limit its listeners stop
 /// accepting, so new clients wait in the listen backlog instead of costing a descriptor, and they
@@ -15,7 +15,7 @@ final class ConnectionLimiter: Sendable {
     }
 
     private let maximum: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(maximum: Int) {
         self.maximum = max(1, maximum)

@@ -1,5 +1,5 @@
+import Locking
 import NIOCore
-import Synchronization
 
 /// The open connections of a server, so that a graceful shutdown can ask each to finish.
 ///
@@ -17,7 +17,7 @@ final class ConnectionRegistry: Sendable {
         var told: Set<ObjectIdentifier> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Adds a connection; one that arrives during shutdown is asked to finish straight away.
     func register(_ channel: any Channel) {

@@ -1,7 +1,7 @@
+import Locking
 import Logging
 import NIOCore
 import NIOHTTP2
-import Synchronization
 
 /// Tells an HTTP/2 connection's stream errors from its connection errors, so that one malformed
 /// stream costs only that stream.
@@ -27,7 +27,7 @@ final class HTTP2ConnectionErrorHandler: ChannelInboundHandler {
             var failure: (lastStreamID: HTTP2StreamID, code: HTTP2ErrorCode)?
         }
 
-        private let state = Mutex(State())
+        private let state = Locked(State())
         private let next: any NIOHTTP2StreamDelegate
 
         /// - Parameter next: the stream delegate that is told of every stream in turn.

@@ -1,6 +1,6 @@
+import Locking
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
 /// The request parts of one HTTP/2 stream, handed from its channel to the task that serves it.
 ///
@@ -36,7 +36,7 @@ final class HTTP2StreamInbox: RequestPartSource, Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let requestRead: @Sendable () -> Void
 
     /// - Parameter requestRead: asks the stream's channel to read; called from the serving task.

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The tasks that serve an HTTP/2 connection's streams, one each.
 ///
@@ -13,7 +13,7 @@ final class HTTP2StreamTasks: Sendable {
         var idle: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Starts `operation` as a stream's task.
     func start(_ operation: @escaping @Sendable () async -> Void) -> Task<Void, Never> {

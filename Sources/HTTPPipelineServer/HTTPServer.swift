@@ -1,6 +1,7 @@
 import Foundation
 public import HTTPPipeline
 import HTTPTypes
+import Locking
 public import Logging
 import NIOCore
 import NIOExtras
@@ -13,7 +14,6 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 public import ServiceLifecycle
-import Synchronization
 
 /// A reference HTTP/1.1 and HTTP/2 server for any pipeline, built on SwiftNIO.
 ///
@@ -74,7 +74,7 @@ public final class HTTPServer: Service, Sendable {
         var waiters: [CheckedContinuation<ListeningPorts, any Error>] = []
     }
 
-    private let ports = Mutex(ListeningState())
+    private let ports = Locked(ListeningState())
 
     /// Creates a server for `handler` (typically a ``/HTTPPipeline/Pipeline``). Errors thrown by
     /// the handler are rendered as ``/HTTPPipeline/Pipeline/respond(to:context:)`` renders them.

@@ -1,3 +1,4 @@
+import Locking
 import NIOCore
 import Synchronization
 
@@ -60,8 +61,8 @@ final class ReadWatchdog: Sendable {
     }
 
     private final class Watched: Sendable {
-        let waiters = Mutex<[ObjectIdentifier: Waiter]>([:])
-        let checks = Mutex<[@Sendable (ContinuousClock.Instant) -> Void]>([])
+        let waiters = Locked<[ObjectIdentifier: Waiter]>([:])
+        let checks = Locked<[@Sendable (ContinuousClock.Instant) -> Void]>([])
 
         func checkAll() {
             let now = NIODeadline.now().uptimeNanoseconds

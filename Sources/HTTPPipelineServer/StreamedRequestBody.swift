@@ -1,8 +1,8 @@
 import HTTPPipeline
 import HTTPTypes
+import Locking
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
 /// The body of the request being served, read from the connection on demand.
 ///
@@ -44,7 +44,7 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     }
 
     /// The reading token: whoever holds it may touch the fields below.
-    private let access = Mutex(Access())
+    private let access = Locked(Access())
     private let reader: InboundRequestReader
     private let limit: Int
     private let deadline: Deadline

@@ -1,8 +1,8 @@
 import Foundation
+import Locking
 public import Logging
 public import MAuth
 import NIOHTTP1
-import Synchronization
 
 /// Public keys fetched from a MAuth service (local mode, PROTOCOL.md §7.1), cached.
 ///
@@ -77,7 +77,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     public let cachePolicy: CachePolicy
     private let logger: Logger
     private let clock: MAuthClock
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Creates a provider that asks the service behind `client`.
     ///

@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -76,9 +76,9 @@ final class BufferedStandardError: Sendable {
     /// The process's standard error.
     static let shared = BufferedStandardError()
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Held while a batch is written, so that batches reach the terminal in order.
-    private let writing = Mutex(())
+    private let writing = Locked(())
 
     private init() {
         let interval: UInt32 = 50_000

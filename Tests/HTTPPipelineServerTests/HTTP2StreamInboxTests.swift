@@ -1,7 +1,7 @@
 import HTTPTypes
+import Locking
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 import Testing
 
 @testable import HTTPPipelineServer
@@ -11,7 +11,7 @@ import Testing
 struct HTTP2StreamInboxTests {
     /// The inbox's requests to read the channel, counted and announced.
     private final class ReadRequests: Sendable {
-        private let count = Mutex(0)
+        private let count = Locked(0)
         private let announcements: AsyncStream<Void>
         private let announce: AsyncStream<Void>.Continuation
 

@@ -1,7 +1,7 @@
 import HTTPPipeline
 import HTTPTypes
+import Locking
 import NIOCore
-import Synchronization
 
 /// A middleware in front of the development service that counts requests and can delay, fail or
 /// garble the answers, so tests can watch how clients cache and cope.
@@ -25,7 +25,7 @@ final class Switchboard: Middleware {
         var remainingFaults = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var securityTokenRequests: Int { state.withLock { $0.securityTokenRequests } }
     var ticketRequests: Int { state.withLock { $0.ticketRequests } }

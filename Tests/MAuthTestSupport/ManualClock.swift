@@ -1,12 +1,12 @@
+import Locking
 public import MAuth
-import Synchronization
 
 /// A clock that moves only when a test moves it, for caches and deadlines that would otherwise
 /// make a test sleep.
 public final class ManualClock: Sendable {
     private let origin = ContinuousClock.now
     private let originSeconds: Int64
-    private let elapsed = Mutex(Duration.zero)
+    private let elapsed = Locked(Duration.zero)
 
     /// A clock that starts at `seconds` since the Unix epoch.
     public init(seconds: Int64 = Fixtures.time) {

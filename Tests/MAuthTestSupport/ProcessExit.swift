@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locking
 
 /// The exit of a child process, awaited through its termination handler: no thread blocks in
 /// `waitUntilExit()`, which can hang under ThreadSanitizer.
@@ -10,7 +10,7 @@ public final class ProcessExit: Sendable {
         var nextWaiter = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Watches `process`; create it before `process.run()`, so that no exit goes unseen.
     public init(watching process: Process) {

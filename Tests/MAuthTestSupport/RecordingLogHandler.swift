@@ -1,5 +1,5 @@
+import Locking
 public import Logging
-import Synchronization
 
 /// A log handler that keeps what it is given, for tests that check what was logged.
 public struct RecordingLogHandler: LogHandler {
@@ -12,7 +12,7 @@ public struct RecordingLogHandler: LogHandler {
 
     /// Everything logged through handlers made by one ``logger(level:)`` call.
     public final class Records: Sendable {
-        private let records = Mutex<[Record]>([])
+        private let records = Locked<[Record]>([])
 
         /// The records so far, oldest first.
         public var all: [Record] { records.withLock { $0 } }

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Locking
 
 /// Ready-to-use `EVP_PKEY_CTX`s for one key and one operation.
 ///
@@ -8,9 +9,8 @@ import Foundation
 /// each call borrows one from the pool and returns it afterwards; the pool grows to the number of
 /// concurrent callers, keeping at most ``maximumIdle``.
 ///
-/// `Sendable` because the idle contexts are touched only under `lock`, and a borrowed one only by
-/// its borrower. The lock is an `NSLock` (a pthread mutex), which ThreadSanitizer sees; it does not
-/// see the futex inside `Synchronization.Mutex`, and reported this pool's accesses as races.
+/// `Sendable` because the idle contexts are touched only inside `idle`'s lock, and a borrowed one
+/// only by its borrower.
 final class ContextPool: @unchecked Sendable {
     enum Operation {
         /// V1 signing: raw PKCS#1 type-1 padding, no digest.
@@ -27,9 +27,8 @@ final class ContextPool: @unchecked Sendable {
 
     private let key: OpaquePointer
     private let operation: Operation
-    private let lock = NSLock()
-    /// Contexts ready for a borrower; guarded by `lock`.
-    private var idle: [OpaquePointer] = []
+    /// Contexts ready for a borrower.
+    private let idle = Locked<[OpaquePointer]>([])
 
     init(key: OpaquePointer, operation: Operation) {
         self.key = key
@@ -37,7 +36,7 @@ final class ContextPool: @unchecked Sendable {
     }
 
     deinit {
-        for context in idle {
+        for context in idle.withLock({ $0 }) {
             EVP_PKEY_CTX_free(context)
         }
     }
@@ -45,10 +44,10 @@ final class ContextPool: @unchecked Sendable {
     /// Runs `body` with a prepared context. A context whose operation failed is discarded rather
     /// than reused. Returns `nil` when no context can be prepared.
     func withContext<Result>(_ body: (OpaquePointer) -> (result: Result, succeeded: Bool)) -> Result? {
-        guard let context = lock.withLock({ idle.popLast() }) ?? makeContext() else { return nil }
+        guard let context = idle.withLock({ $0.popLast() }) ?? makeContext() else { return nil }
         let outcome = body(context)
         if outcome.succeeded {
-            let kept = lock.withLock {
+            let kept = idle.withLock { idle in
                 guard idle.count < Self.maximumIdle else { return false }
                 idle.append(context)
                 return true

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Serializes OpenSSL's key decoders and encoders within the process.
 ///
@@ -8,7 +8,7 @@ import Synchronization
 /// verifying, which use prepared per-key contexts, never take it. Key generation, which can take a
 /// second, does not take it either.
 enum OpenSSLKeyCodec {
-    private static let lock = Mutex(())
+    private static let lock = Locked(())
 
     /// How many times a decode that failed is tried again before the failure is reported.
     static let decodeRetries = 2

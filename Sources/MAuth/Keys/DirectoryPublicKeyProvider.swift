@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
     import Glibc
@@ -33,7 +33,7 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
         var checked: ContinuousClock.Instant
     }
 
-    private let cache = Mutex<[String: CachedKey]>([:])
+    private let cache = Locked<[String: CachedKey]>([:])
     private let clock: MAuthClock
 
     /// How long a key found in the directory is used before its file is looked at again.

@@ -1,15 +1,15 @@
-import Synchronization
+import Locking
 
 /// Public keys held in memory, keyed by app UUID.
 ///
 /// Useful for tests and for services that receive keys from their own configuration. Keys can be
 /// added and removed while requests are being authenticated.
 public final class InMemoryPublicKeyProvider: PublicKeyProvider {
-    private let keys: Mutex<[String: MAuthPublicKey]>
+    private let keys: Locked<[String: MAuthPublicKey]>
 
     /// Creates a provider holding `keys`.
     public init(_ keys: [String: MAuthPublicKey] = [:]) {
-        self.keys = Mutex(keys)
+        self.keys = Locked(keys)
     }
 
     /// Registers or replaces the key of an app.
