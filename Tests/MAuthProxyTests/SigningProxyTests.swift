@@ -334,9 +334,13 @@ struct SigningProxyTests {
                 "%{http_code} %{size_download}", proxy.baseURL + "/big",
             ])
         #expect(downloaded.text == "200 \(InspectingUpstream.bigBodySize)", "\(downloaded.errorText)")
-        // Holding the body would take 128 MiB more.
+        // Holding the body would take 128 MiB more. Under a sanitizer (scripts/sanitize says which)
+        // its shadow memory and quarantine of freed buffers grow with the traffic, so there the
+        // figure says nothing about what the proxy holds.
         let growth = try Self.peakResidentMemory(of: proxy.processIdentifier) - peakBefore
-        #expect(growth < 48 << 20, "the proxy's peak memory grew by \(growth >> 20) MiB")
+        if ProcessInfo.processInfo.environment["MAUTH_SANITIZER"] == nil {
+            #expect(growth < 48 << 20, "the proxy's peak memory grew by \(growth >> 20) MiB")
+        }
         #expect(await proxy.stop() == 0)
         #expect(await serve.stop() == 0)
         try await upstream.stop()
