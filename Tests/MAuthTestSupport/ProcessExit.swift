@@ -1,5 +1,6 @@
 public import Foundation
 import Locking
+import MAuth
 
 /// The exit of a child process, awaited through its termination handler: no thread blocks in
 /// `waitUntilExit()`, which can hang under ThreadSanitizer.
@@ -25,31 +26,35 @@ public final class ProcessExit: Sendable {
         }
     }
 
-    /// The exit status, once the process has exited.
+    /// The exit status, once the process has exited; -1, which no process exits with, when the
+    /// waiting task is cancelled first.
     public func status() async -> Int32 {
-        // Without a time limit the wait ends only with the process.
-        await status(within: nil)!
+        await exit() ?? -1
     }
 
     /// The exit status, or `nil` when the process still runs after `limit`.
-    public func status(within limit: Duration?) async -> Int32? {
-        await withCheckedContinuation { continuation in
-            let (status, waiter) = state.withLock { state -> (Int32?, Int?) in
-                if let status = state.status { return (status, nil) }
-                let waiter = state.nextWaiter
-                state.nextWaiter += 1
-                state.waiters[waiter] = continuation
-                return (nil, waiter)
+    public func status(within limit: Duration) async -> Int32? {
+        try? await withTimeLimit(limit, timeoutError: CancellationError()) { await self.exit() }
+    }
+
+    /// The exit status, or `nil` when the waiting task is cancelled first.
+    private func exit() async -> Int32? {
+        let waiter = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let outcome = state.withLock { state -> Int32?? in
+                    if let status = state.status { return .some(status) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[waiter] = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(returning: outcome) }
             }
-            guard let waiter else {
-                continuation.resume(returning: status)
-                return
-            }
-            guard let limit else { return }
-            Task { [self] in
-                try? await Task.sleep(for: limit)
-                state.withLock { $0.waiters.removeValue(forKey: waiter) }?.resume(returning: nil)
-            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: waiter) }?.resume(returning: nil)
         }
     }
 }
