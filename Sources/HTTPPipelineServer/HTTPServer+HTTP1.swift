@@ -28,24 +28,13 @@ extension HTTPServer {
     ) throws -> HTTP1Connection {
         let pipeline = channel.pipeline.syncOperations
         let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
-        let readAhead = HTTP1ReadAhead(
-            channel: channel,
-            maxWaiting: configuration.maxPipelinedRequests,
-            headTimeout: configuration.requestHeadTimeout,
-            watchdog: watchdog
-        )
+        let readAhead = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
         // What one read cycle takes arrives whole, however far ahead of its responses: four reads
         // (at most 256 KiB) bound what a connection that pipelines without reading makes the
         // server hold.
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
-        // The connection's rules are HTTP1ConnectionHandler's, not NIO's pipelining and error
-        // handlers'. Response fields come from swift-http-types, which legalizes every value (no
-        // CR, LF or NUL) and validates every name already.
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
-        try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
         return (try HTTPStream(wrappingChannelSynchronously: channel), watchdog)
     }
@@ -54,16 +43,30 @@ extension HTTPServer {
     /// handed on, without the task that serves the requests: the connection's tests and its fuzz
     /// target answer the requests themselves.
     package static func configureHTTP1Rules(_ channel: any Channel, configuration: HTTPServerConfiguration) throws {
+        _ = try addHTTP1Rules(
+            channel, configuration: configuration,
+            watchdog: ReadWatchdog.watching(channel, configuration: configuration))
+    }
+
+    /// NIO's parser and encoder, and `HTTP1ConnectionHandler` after them; returns the read-ahead
+    /// state the handler keeps.
+    private static func addHTTP1Rules(
+        _ channel: any Channel, configuration: HTTPServerConfiguration, watchdog: ReadWatchdog
+    ) throws -> HTTP1ReadAhead {
         let readAhead = HTTP1ReadAhead(
             channel: channel,
             maxWaiting: configuration.maxPipelinedRequests,
             headTimeout: configuration.requestHeadTimeout,
-            watchdog: ReadWatchdog.watching(channel, configuration: configuration)
+            watchdog: watchdog
         )
+        // The connection's rules are HTTP1ConnectionHandler's, not NIO's pipelining and error
+        // handlers'. Response fields come from swift-http-types, which legalizes every value (no
+        // CR, LF or NUL) and validates every name already.
         let pipeline = channel.pipeline.syncOperations
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
         try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
+        return readAhead
     }
 
     func serveHTTP1(
