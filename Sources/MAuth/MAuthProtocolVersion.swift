@@ -13,26 +13,30 @@ public struct MAuthProtocolVersion: Sendable, Hashable, Comparable, CustomString
     public let timeHeader: HTTPField.Name
     /// What ends the authentication header's value: `;` in V2, nothing in V1.
     public let headerTerminator: String
+    /// Whether a request's signature covers its query: V2's does; V1 signs only the path, so a
+    /// V1-signed request's query can be changed without breaking its signature.
+    public let signsQuery: Bool
 
     private init(
         number: Int, token: String, authenticationHeader: HTTPField.Name, timeHeader: HTTPField.Name,
-        headerTerminator: String
+        headerTerminator: String, signsQuery: Bool
     ) {
         self.number = number
         self.token = token
         self.authenticationHeader = authenticationHeader
         self.timeHeader = timeHeader
         self.headerTerminator = headerTerminator
+        self.signsQuery = signsQuery
     }
 
     /// Protocol V1: `X-MWS-Authentication: MWS <app_uuid>:<signature>` and `X-MWS-Time`.
     public static let v1 = MAuthProtocolVersion(
         number: 1, token: "MWS", authenticationHeader: .mauthV1Authentication, timeHeader: .mauthV1Time,
-        headerTerminator: "")
+        headerTerminator: "", signsQuery: false)
     /// Protocol V2: `MCC-Authentication: MWSV2 <app_uuid>:<signature>;` and `MCC-Time`.
     public static let v2 = MAuthProtocolVersion(
         number: 2, token: "MWSV2", authenticationHeader: .mauthV2Authentication, timeHeader: .mauthV2Time,
-        headerTerminator: ";")
+        headerTerminator: ";", signsQuery: true)
 
     /// Every version this library implements, lowest first.
     public static let all: [MAuthProtocolVersion] = [.v1, .v2]

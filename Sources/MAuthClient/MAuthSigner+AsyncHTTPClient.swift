@@ -1,5 +1,4 @@
 public import AsyncHTTPClient
-import Foundation
 import HTTPTypes
 public import MAuth
 public import NIOCore
@@ -26,11 +25,7 @@ extension MAuthSigner {
             throw MAuthError(
                 .unableToSign, "the request has a body that was not passed to sign(_:body:); pass it to be signed")
         }
-        request.url = SendableURL.droppingEmptyQueryPieces(request.url)
-        // AsyncHTTPClient sends what `URL(string:)` makes of the text, escapes added.
-        if let parsed = URL(string: request.url) {
-            request.url = parsed.absoluteString
-        }
+        request.url = SendableURL.asSentByAsyncHTTPClient(request.url)
         let bytes = body ?? ByteBuffer()
         let fields = try headers(
             method: request.method.rawValue,

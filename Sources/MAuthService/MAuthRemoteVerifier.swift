@@ -32,8 +32,9 @@ public struct MAuthRemoteVerifier: MAuthSignatureVerifier {
             requestURL: target.path,
             requestTime: check.time,
             base64Body: Data(check.body).base64EncodedString(),
-            queryString: check.version == .v2 ? target.query : nil,
-            token: check.version == .v2 ? check.version.token : nil
+            // A V1 ticket, like a V1 signature, predates the query and the token.
+            queryString: check.version.signsQuery ? target.query : nil,
+            token: check.version.signsQuery ? check.version.token : nil
         )
         let document: Data
         do {

@@ -83,9 +83,15 @@ struct RequestCommand: AsyncParsableCommand {
         }
     }
 
+    /// The largest response body the command reads.
+    static let maxResponseSize = 32 << 20
+
     func run() async throws {
         let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
+        let request = try OutgoingRequest(
+            method: method, url: url, headers: try headers.map { try HeaderArgument.parse($0, option: "-H") },
+            contentType: contentType, body: try readBody(), signer: signer)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic
         // Like curl, a connection that cannot be made is reported at once rather than retried
@@ -101,7 +107,7 @@ struct RequestCommand: AsyncParsableCommand {
         let httpClient = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: httpConfiguration)
         do {
-            try await send(with: httpClient, configuration: configuration, signer: signer)
+            try await exchange(request, signer: signer, configuration: configuration, httpClient: httpClient)
             try await httpClient.shutdown()
         } catch {
             try? await httpClient.shutdown()
@@ -126,99 +132,23 @@ struct RequestCommand: AsyncParsableCommand {
         return description
     }
 
-    private func send(with httpClient: HTTPClient, configuration: MAuthConfiguration, signer: MAuthSigner) async throws
-    {
-        if http2PriorKnowledge {
-            let authenticator =
-                authenticateResponse
-                ? try SigningIdentity.responseAuthenticator(
-                    keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient) : nil
-            try await sendWithPriorKnowledge(signer: signer, authenticator: authenticator)
-            return
-        }
-        let client = MAuthHTTPClient(
-            signer: signer,
-            responseAuthenticator: authenticateResponse
-                ? try SigningIdentity.responseAuthenticator(
-                    keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient) : nil,
-            httpClient: httpClient
-        )
-
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method.uppercased())
-        let bodyBytes = try readBody()
-        for header in headers {
-            let field = try HeaderArgument.parse(header, option: "-H")
-            request.headers.add(name: field.name.rawName, value: field.value)
-        }
-        if bodyBytes != nil, !request.headers.contains(name: "Content-Type") {
-            request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
-        }
-
-        let transcript = Transcript(enabled: !quiet)
-        let response: MAuthHTTPClient.Response
+    /// Sends `request` over the chosen transport, authenticates the response when asked, and
+    /// prints the exchange.
+    private func exchange(
+        _ request: OutgoingRequest, signer: MAuthSigner, configuration: MAuthConfiguration, httpClient: HTTPClient
+    ) async throws {
+        let authenticator =
+            authenticateResponse
+            ? try SigningIdentity.responseAuthenticator(
+                keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient) : nil
+        let transport: any RequestTransport =
+            http2PriorKnowledge
+            ? PriorKnowledgeTransport(maxResponseSize: Self.maxResponseSize)
+            : AsyncHTTPClientTransport(httpClient: httpClient, maxResponseSize: Self.maxResponseSize)
+        let response: ReceivedResponse
         do {
-            response = try await client.execute(request, body: bodyBytes.map { ByteBuffer(bytes: $0) })
-        } catch let error as MAuthError where error.code == .inauthentic {
-            throw CommandFailure("the response is inauthentic: \(error.message)")
-        } catch let error as MAuthError {
-            throw CommandFailure(error.message)
-        } catch {
-            throw CommandFailure("could not complete the request to \(url): \(Self.reason(error))")
-        }
-        let version =
-            response.version.major == 2 ? "HTTP/2" : "HTTP/\(response.version.major).\(response.version.minor)"
-        transcript.request(
-            method: method.uppercased(), url: response.requestURL, version: version,
-            headers: response.requestHeaders.map { ($0.name, $0.value) }, body: bodyBytes)
-        transcript.response(
-            version: version,
-            status: Int(response.status.code),
-            reason: response.status.reasonPhrase,
-            headers: response.headers.map { ($0.name, $0.value) },
-            responder: response.responder
-        )
-        if explain {
-            printStringsToSign(
-                signer: signer, target: response.requestURL, body: bodyBytes ?? [],
-                time: { response.requestHeaders.first(name: $0.rawName) })
-        }
-        Terminal.write(Array(response.body.readableBytesView))
-        if response.status.code >= 400 {
-            throw CommandFailure("the server answered \(response.status.code) \(response.status.reasonPhrase)")
-        }
-    }
-
-    /// The same exchange over h2c, signed as an `HTTPRequest`.
-    private func sendWithPriorKnowledge(signer: MAuthSigner, authenticator: MAuthAuthenticator?) async throws {
-        guard let components = URLComponents(string: url), let host = components.host,
-            let requestMethod = HTTPTypes.HTTPRequest.Method(method.uppercased())
-        else {
-            throw CommandFailure.usage("cannot send \(method) \(url)")
-        }
-        let port = components.port ?? 80
-        // An IPv6 literal keeps its brackets in the authority but not in the address to connect to.
-        let connectHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        var head = HTTPTypes.HTTPRequest(
-            method: requestMethod,
-            scheme: "http",
-            authority: components.port.map { "\(host):\($0)" } ?? host,
-            path: MAuthRequestTarget(url: url).description
-        )
-        for header in headers {
-            head.headerFields.append(try HeaderArgument.parse(header, option: "-H"))
-        }
-        let bodyBytes = try readBody()
-        if bodyBytes != nil, head.headerFields[.contentType] == nil {
-            head.headerFields[.contentType] = contentType ?? "application/json"
-        }
-        try signer.sign(&head, body: bodyBytes ?? [])
-        let reply: PriorKnowledgeExchange.Reply
-        do {
-            let (signedHead, body) = (head, bodyBytes.map { ByteBuffer(bytes: $0) })
-            reply = try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
-                try await PriorKnowledgeExchange.send(
-                    signedHead, body: body, host: connectHost, port: port, maxResponseSize: 32 << 20)
+            response = try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
+                try await transport.send(request)
             }
         } catch let failure as CommandFailure {
             throw failure
@@ -228,7 +158,7 @@ struct RequestCommand: AsyncParsableCommand {
         var responder: MAuthIdentity?
         if let authenticator {
             do {
-                responder = try await authenticator.authenticate(reply.head, body: reply.body.readableBytesView)
+                responder = try await authenticator.authenticate(response.head, body: response.body.readableBytesView)
             } catch  where error.code == .inauthentic {
                 throw CommandFailure("the response is inauthentic: \(error.message)")
             } catch {
@@ -236,36 +166,25 @@ struct RequestCommand: AsyncParsableCommand {
             }
         }
         let transcript = Transcript(enabled: !quiet)
-        transcript.request(
-            method: method.uppercased(), url: url, version: "HTTP/2",
-            headers: head.headerFields.map { ($0.name.rawName, $0.value) }, body: bodyBytes)
-        let reason = HTTPResponseStatus(statusCode: reply.head.status.code).reasonPhrase
-        transcript.response(
-            version: "HTTP/2",
-            status: reply.head.status.code,
-            reason: reason,
-            headers: reply.head.headerFields.map { ($0.name.rawName, $0.value) },
-            responder: responder
-        )
+        transcript.request(request, protocolName: response.protocolName)
+        transcript.response(response, responder: responder)
         if explain {
-            printStringsToSign(
-                signer: signer, target: head.path ?? "/", body: bodyBytes ?? [], time: { head.headerFields[$0] })
+            printStringsToSign(of: request, signer: signer)
         }
-        Terminal.write(Array(reply.body.readableBytesView))
-        if reply.head.status.code >= 400 {
-            throw CommandFailure("the server answered \(reply.head.status.code) \(reason)")
+        Terminal.write(Array(response.body.readableBytesView))
+        if response.head.status.code >= 400 {
+            throw CommandFailure("the server answered \(response.head.status.code) \(response.reasonPhrase)")
         }
     }
 
     /// Rebuilds what the signer signed from what was sent: the method, the target, the body, and
     /// each version's time header.
-    private func printStringsToSign(
-        signer: MAuthSigner, target: String, body: [UInt8], time: (HTTPField.Name) -> String?
-    ) {
+    private func printStringsToSign(of request: OutgoingRequest, signer: MAuthSigner) {
         for version in signer.versions.reversed() {
-            guard let time = time(version.timeHeader) else { continue }
+            guard let time = request.head.headerFields[version.timeHeader] else { continue }
             let stringToSign = MAuthStringToSign.request(
-                version: version, method: method.uppercased(), target: MAuthRequestTarget(url: target), body: body,
+                version: version, method: request.head.method.rawValue,
+                target: MAuthRequestTarget(request.head.path ?? "/"), body: request.body ?? [],
                 appUUID: signer.appUUID, time: time)
             Terminal.writeLine(
                 "* signed \(version) (\(version.authenticationHeader.rawName)) as app \(signer.appUUID):")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import MAuth
 
 /// The `curl -v`-like account of an exchange that `mauth request` prints, coloured on a terminal.
@@ -10,27 +11,24 @@ struct Transcript {
         self.enabled = enabled
     }
 
-    func request(method: String, url: String, version: String, headers: [(name: String, value: String)], body: [UInt8]?)
-    {
+    /// The request as sent, named by the protocol its response came back in.
+    func request(_ request: OutgoingRequest, protocolName: String) {
         guard enabled else { return }
-        var lines = ["\(method) \(MAuthRequestTarget(url: url).description) \(version)"]
-        if let host = URLComponents(string: url)?.host { lines.append("Host: \(host)") }
-        lines += headers.map { "\($0.name): \($0.value)" }
+        var lines = ["\(request.head.method.rawValue) \(request.head.path ?? "/") \(protocolName)"]
+        if let authority = request.head.authority { lines.append("Host: \(authority)") }
+        lines += request.head.headerFields.map { "\($0.name.rawName): \($0.value)" }
         for line in lines { write("> " + line, code: "36") }
         write(">", code: "36")
-        if let body, !body.isEmpty { write("> [\(body.count) bytes of body]", code: "36") }
+        if let body = request.body, !body.isEmpty { write("> [\(body.count) bytes of body]", code: "36") }
     }
 
-    func response(
-        version: String,
-        status: Int,
-        reason: String,
-        headers: [(name: String, value: String)],
-        responder: MAuthIdentity?
-    ) {
+    /// The response's head, and who signed it when it was authenticated.
+    func response(_ response: ReceivedResponse, responder: MAuthIdentity?) {
         guard enabled else { return }
-        write("< \(version) \(status) \(reason)", code: status >= 400 ? "31" : "32")
-        for header in headers { write("< \(header.name): \(header.value)", code: "32") }
+        let status = response.head.status.code
+        write(
+            "< \(response.protocolName) \(status) \(response.reasonPhrase)", code: status >= 400 ? "31" : "32")
+        for field in response.head.headerFields { write("< \(field.name.rawName): \(field.value)", code: "32") }
         if let responder {
             write("< MAuth: authentic response from \(responder.appUUID) (\(responder.version))", code: "32")
         }

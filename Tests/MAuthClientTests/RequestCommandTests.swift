@@ -29,15 +29,17 @@ struct RequestCommandTests {
 
         let verbose = try await Self.request(["--sign-versions", "v1,v2", "GET", serve.baseURL + "/"], in: directory)
         #expect(verbose.status == 0, "\(verbose.errorText)")
-        #expect(verbose.text.hasPrefix("> GET / HTTP/1.1\n> Host: 127.0.0.1\n"))
+        #expect(verbose.text.hasPrefix("> GET / HTTP/1.1\n> Host: \(serve.baseURL.dropFirst("http://".count))\n"))
         #expect(verbose.text.contains("> MCC-Authentication: MWSV2 \(appUUID):"))
         #expect(verbose.text.contains("< HTTP/1.1 200 OK\n"))
         #expect(verbose.text.hasSuffix("<\n" + expected))
         #expect(!verbose.text.contains("\u{1B}["), "no colour when not on a terminal")
 
-        let cleaned = try await Self.request(["GET", serve.baseURL + "/?a=1&&b=2"], in: directory)
-        #expect(cleaned.status == 0, "\(cleaned.errorText)")
-        #expect(cleaned.text.hasPrefix("> GET /?a=1&b=2 HTTP/1.1\n"), "the transcript shows what was sent")
+        for (transport, version) in [([String](), "HTTP/1.1"), (["--http2-prior-knowledge"], "HTTP/2")] {
+            let cleaned = try await Self.request(transport + ["GET", serve.baseURL + "/?a=1&&b=2"], in: directory)
+            #expect(cleaned.status == 0, "\(cleaned.errorText)")
+            #expect(cleaned.text.hasPrefix("> GET /?a=1&b=2 \(version)\n"), "the transcript shows what was sent")
+        }
 
         let quiet = try await Self.request(
             ["-q", "--sign-versions", "v2", "POST", serve.baseURL + "/echo", #"{"a":1}"#], in: directory)

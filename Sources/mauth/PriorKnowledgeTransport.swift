@@ -5,22 +5,17 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP2
 import NIOPosix
 
-/// One request and its response over cleartext HTTP/2 with prior knowledge (h2c), which
-/// AsyncHTTPClient does not speak.
-enum PriorKnowledgeExchange {
-    struct Reply {
-        let head: HTTPResponse
-        let body: ByteBuffer
-    }
+/// Cleartext HTTP/2 with prior knowledge (h2c), which AsyncHTTPClient does not speak: one
+/// connection, one stream.
+struct PriorKnowledgeTransport: RequestTransport {
+    /// The largest response body read.
+    let maxResponseSize: Int
 
     private typealias Stream = NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>
 
-    static func send(_ request: HTTPRequest, body: ByteBuffer?, host: String, port: Int, maxResponseSize: Int)
-        async throws
-        -> Reply
-    {
+    func send(_ request: OutgoingRequest) async throws -> ReceivedResponse {
         let (connection, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: host, port: port) { channel in
+            .connect(host: request.host, port: request.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(mode: .client) {
                         $0.eventLoop.makeSucceededVoidFuture()
@@ -35,9 +30,10 @@ enum PriorKnowledgeExchange {
                 return try Stream(wrappingChannelSynchronously: streamChannel)
             }
         }
+        let maxResponseSize = self.maxResponseSize
         return try await stream.executeThenClose { inbound, outbound in
-            try await outbound.write(.head(request))
-            if let body { try await outbound.write(.body(body)) }
+            try await outbound.write(.head(request.head))
+            if let body = request.body { try await outbound.write(.body(ByteBuffer(bytes: body))) }
             try await outbound.write(.end(nil))
             var head: HTTPResponse?
             var responseBody = ByteBuffer()
@@ -57,7 +53,7 @@ enum PriorKnowledgeExchange {
                 }
             }
             guard let head else { throw CommandFailure("the server closed the stream without a response") }
-            return Reply(head: head, body: responseBody)
+            return ReceivedResponse(protocolName: "HTTP/2", head: head, body: responseBody)
         }
     }
 }

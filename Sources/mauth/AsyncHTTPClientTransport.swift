@@ -1,0 +1,44 @@
+import AsyncHTTPClient
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/1.1, and HTTP/2 where TLS negotiates it, over AsyncHTTPClient.
+struct AsyncHTTPClientTransport: RequestTransport {
+    /// The client that sends; it follows no redirects.
+    let httpClient: HTTPClient
+    /// The largest response body read.
+    let maxResponseSize: Int
+
+    func send(_ request: OutgoingRequest) async throws -> ReceivedResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.head.method.rawValue)
+        for field in request.head.headerFields {
+            outgoing.headers.add(name: field.name.rawName, value: field.value)
+        }
+        outgoing.body = request.body.map { .bytes(ByteBuffer(bytes: $0)) }
+        let response = try await httpClient.execute(outgoing, deadline: .distantFuture)
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: maxResponseSize)
+        } catch is NIOTooManyBytesError {
+            throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
+        }
+        let code = Int(response.status.code)
+        guard (0...999).contains(code) else {
+            throw CommandFailure("the server answered with an invalid status \(code)")
+        }
+        var head = HTTPResponse(status: .init(code: code, reasonPhrase: response.status.reasonPhrase))
+        for header in response.headers {
+            if let name = HTTPField.Name(header.name) {
+                head.headerFields.append(HTTPField(name: name, value: header.value))
+            }
+        }
+        let version = response.version
+        return ReceivedResponse(
+            protocolName: version.major == 2 ? "HTTP/2" : "HTTP/\(version.major).\(version.minor)",
+            head: head,
+            body: body
+        )
+    }
+}
