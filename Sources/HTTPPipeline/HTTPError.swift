@@ -1,12 +1,6 @@
 public import HTTPTypes
 import NIOCore
 
-/// An error that knows the response it should become.
-public protocol HTTPResponseError: Error {
-    /// The response to send in place of the handler's.
-    var response: Response { get }
-}
-
 /// An error with an HTTP status; it renders as that status with a JSON body
 /// `{"error":"<message>"}`.
 public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {

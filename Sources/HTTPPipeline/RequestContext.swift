@@ -36,26 +36,3 @@ public struct RequestContext: Sendable {
         set { storage[ObjectIdentifier(key)] = newValue }
     }
 }
-
-/// A key for a value stored in a ``RequestContext``; the key type names the value's type.
-///
-/// ```swift
-/// enum TenantKey: RequestContextKey { typealias Value = Tenant }
-/// extension RequestContext {
-///     var tenant: Tenant? { self[TenantKey.self] }
-/// }
-/// ```
-public protocol RequestContextKey {
-    /// The type of the stored value.
-    associatedtype Value: Sendable
-}
-
-/// The HTTP version a request arrived with.
-public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
-    /// `HTTP/1.1` (or `HTTP/1.0`).
-    public static let http1 = HTTPVersion(description: "HTTP/1.1")
-    /// `HTTP/2`.
-    public static let http2 = HTTPVersion(description: "HTTP/2")
-
-    public let description: String
-}

@@ -47,9 +47,3 @@ public struct ResponseBody: Sendable {
         return collector.collected
     }
 }
-
-/// Receives the parts of a streamed ``ResponseBody``.
-public protocol ResponseBodyWriter: Sendable {
-    /// Sends one part of the body.
-    func write(_ buffer: ByteBuffer) async throws
-}

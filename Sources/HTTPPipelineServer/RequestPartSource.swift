@@ -8,16 +8,3 @@ protocol RequestPartSource: AnyObject {
     /// The next part, or `nil` once the peer has ended.
     func next() async throws -> HTTPRequestPart?
 }
-
-/// The parts an HTTP/1.1 connection's async channel reads.
-final class AsyncChannelRequestParts: RequestPartSource {
-    private var iterator: NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
-
-    init(_ inbound: NIOAsyncChannelInboundStream<HTTPRequestPart>) {
-        iterator = inbound.makeAsyncIterator()
-    }
-
-    func next() async throws -> HTTPRequestPart? {
-        try await iterator.next()
-    }
-}

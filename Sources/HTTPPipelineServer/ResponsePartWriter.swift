@@ -15,12 +15,3 @@ extension NIOAsyncChannelOutboundWriter: ResponsePartWriter where OutboundOut ==
         try await write(contentsOf: parts)
     }
 }
-
-/// Sends a streamed response body as body parts.
-struct OutboundBodyWriter<Writer: ResponsePartWriter>: ResponseBodyWriter {
-    let writer: Writer
-
-    func write(_ buffer: ByteBuffer) async throws {
-        try await writer.write(.body(buffer))
-    }
-}

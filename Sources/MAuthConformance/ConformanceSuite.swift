@@ -1,5 +1,5 @@
 public import Foundation
-public import MAuth
+import MAuth
 
 /// A copy of the MAuth protocol test suite on disk (PROTOCOL.md §10), ready to run.
 ///
@@ -94,67 +94,5 @@ public struct ConformanceSuite: Sendable {
             throw ConformanceSuiteError("\(protocols.path) holds no cases under MWS or MWSV2")
         }
         return cases
-    }
-}
-
-/// One case of the protocol test suite.
-public struct ConformanceCase: Sendable, CustomStringConvertible {
-    /// `MWS` or `MWSV2`.
-    public let protocolFolder: String
-    /// The case folder's name, such as `get-vanilla`.
-    public let name: String
-    /// The protocol version the case exercises.
-    public let version: MAuthProtocolVersion
-    /// The case folder.
-    public let directory: URL
-
-    /// Cases whose name says so only check that the request authenticates.
-    public var isAuthenticationOnly: Bool { name.contains("authentication-only") }
-
-    /// `MWSV2/get-vanilla`.
-    public var description: String { "\(protocolFolder)/\(name)" }
-
-    func file(_ suffix: String) -> URL {
-        directory.appendingPathComponent("\(name).\(suffix)")
-    }
-}
-
-/// The outcome of one case.
-public struct ConformanceResult: Sendable {
-    /// The case that ran.
-    public let testCase: ConformanceCase
-    /// The checks that ran, by name: `string-to-sign`, `signature`, `headers`, `authenticate`.
-    public let checks: [String]
-    /// One line for each check that failed, starting with the check's name.
-    public let failures: [String]
-
-    /// Whether every check passed.
-    public var passed: Bool { failures.isEmpty }
-}
-
-/// The suite itself could not be read.
-public struct ConformanceSuiteError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong with the suite.
-    public let message: String
-
-    init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
-enum JSONFile {
-    static func object(at url: URL) throws(ConformanceSuiteError) -> [String: Any] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ConformanceSuiteError("cannot read \(url.path)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ConformanceSuiteError("\(url.path) is not a JSON object")
-        }
-        return object
     }
 }

@@ -33,34 +33,6 @@ enum SHA512 {
     }
 }
 
-/// An `EVP_MD` fetched from the default provider, kept for the life of the process.
-final class FetchedDigest: @unchecked Sendable {
-    let pointer: OpaquePointer
-
-    init(name: String) {
-        guard let pointer = EVP_MD_fetch(nil, name, nil) else {
-            preconditionFailure("OpenSSL has no \(name) digest: \(OpenSSLErrorQueue.drain())")
-        }
-        self.pointer = pointer
-    }
-}
-
-/// Lower-case hexadecimal encoding.
-enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        let digits = self.digits
-        return [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
-            for (index, byte) in bytes.enumerated() {
-                output[2 * index] = digits[Int(byte >> 4)]
-                output[2 * index + 1] = digits[Int(byte & 0x0F)]
-            }
-            count = bytes.count * 2
-        }
-    }
-}
-
 extension Collection<UInt8> {
     /// Calls `body` with the bytes as one contiguous buffer, copying only when the collection is
     /// not contiguous already.

@@ -1,0 +1,12 @@
+import HTTPPipeline
+import NIOCore
+import NIOHTTPTypes
+
+/// Sends a streamed response body as body parts.
+struct OutboundBodyWriter<Writer: ResponsePartWriter>: ResponseBodyWriter {
+    let writer: Writer
+
+    func write(_ buffer: ByteBuffer) async throws {
+        try await writer.write(.body(buffer))
+    }
+}

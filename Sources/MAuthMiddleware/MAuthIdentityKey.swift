@@ -1,0 +1,7 @@
+import HTTPPipeline
+import MAuth
+
+/// Where ``MAuthMiddleware`` keeps the caller's identity.
+enum MAuthIdentityKey: RequestContextKey {
+    typealias Value = MAuthIdentity
+}
