@@ -133,6 +133,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -417,7 +418,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPPipelineServerTests",
-            dependencies: socketTestDependencies + [.product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: socketTestDependencies + [
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

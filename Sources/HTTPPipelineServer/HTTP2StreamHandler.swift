@@ -6,7 +6,7 @@ import NIOHTTPTypes
 /// that task if the stream closes first.
 ///
 /// The stream's channel reads only on demand (see ``HTTP2StreamInbox``), and the response is
-/// written with ``HTTP2StreamWriter``: a stream costs one task and no async channel.
+/// written as frames with ``HTTP2StreamWriter``: a stream costs one task and no async channel.
 final class HTTP2StreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPRequestPart
 
@@ -19,11 +19,15 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     }
 
     private let serving: Serving
+    /// The context of the stream's codec, where ``HTTP2StreamWriter`` writes frames.
+    private let codecContext: ChannelHandlerContext
     private var inbox: HTTP2StreamInbox?
     private var task: Task<Void, Never>?
 
-    init(serving: Serving) {
+    /// Serves the stream whose request parts come from the codec at `codecContext`.
+    init(serving: Serving, codecContext: ChannelHandlerContext) {
         self.serving = serving
+        self.codecContext = codecContext
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -46,10 +50,11 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         guard case .head(let head) = part, let inbox else { return }
         let serving = self.serving
         let channel = context.channel
+        let frames = NIOLoopBound(codecContext, eventLoop: context.eventLoop)
         task = serving.tasks.start {
             let reader = InboundRequestReader(inbox, channel: channel, watchdog: serving.watchdog)
             let outcome = await serving.responder.respond(
-                to: head, reader: reader, writer: HTTP2StreamWriter(channel: channel),
+                to: head, reader: reader, writer: HTTP2StreamWriter(channel: channel, frames: frames),
                 connection: serving.connection)
             if outcome.bodyComplete, outcome.responseSent {
                 // Both sides have ended the stream: it closes by itself once the response's last

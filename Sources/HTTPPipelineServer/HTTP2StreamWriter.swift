@@ -1,13 +1,19 @@
 import NIOCore
+import NIOHTTP2
 import NIOHTTPTypes
 
 /// Writes the response of one HTTP/2 stream from the task that serves it.
 ///
-/// While the stream may take more, a write is handed to the event loop without waiting for it: a
-/// response in memory costs one hop. Once flow control holds the stream back, each write waits
-/// until it is done, which is how a streamed body keeps pace with its client.
+/// The parts become frames here (``HTTP2ResponseFrames``) and enter the stream's pipeline below
+/// its codec, so that the end of the stream rides on the last frame. While the stream may take
+/// more, a write is handed to the event loop without waiting for it: a response in memory costs
+/// one hop. Once flow control holds the stream back, each write waits until it is done, which is
+/// how a streamed body keeps pace with its client.
 struct HTTP2StreamWriter: ResponsePartWriter {
     let channel: any Channel
+    /// Where frames enter the stream's pipeline: the context of the handler that turns frames into
+    /// request parts, so that they go on towards the connection.
+    let frames: NIOLoopBound<ChannelHandlerContext>
 
     func write(_ part: HTTPResponsePart) async throws {
         try await write([part])
@@ -15,19 +21,26 @@ struct HTTP2StreamWriter: ResponsePartWriter {
 
     func write(_ parts: [HTTPResponsePart]) async throws {
         guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-        let channel = self.channel
+        let (channel, frames) = (self.channel, self.frames)
         guard !channel.isWritable else {
-            channel.eventLoop.execute { Self.send(parts, on: channel, promise: nil) }
+            channel.eventLoop.execute { Self.send(parts, to: frames.value, promise: nil) }
             return
         }
         let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.eventLoop.execute { Self.send(parts, on: channel, promise: written) }
+        channel.eventLoop.execute { Self.send(parts, to: frames.value, promise: written) }
         try await written.futureResult.get()
     }
 
-    private static func send(_ parts: [HTTPResponsePart], on channel: any Channel, promise: EventLoopPromise<Void>?) {
-        for part in parts.dropLast() { channel.write(part, promise: nil) }
-        if let last = parts.last { channel.write(last, promise: promise) }
-        channel.flush()
+    private static func send(
+        _ parts: [HTTPResponsePart], to context: ChannelHandlerContext, promise: EventLoopPromise<Void>?
+    ) {
+        let payloads = HTTP2ResponseFrames.frames(of: parts)
+        for payload in payloads.dropLast() { context.write(NIOAny(payload), promise: nil) }
+        if let last = payloads.last {
+            context.write(NIOAny(last), promise: promise)
+        } else {
+            promise?.succeed()
+        }
+        context.flush()
     }
 }

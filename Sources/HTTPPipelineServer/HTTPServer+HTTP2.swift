@@ -49,8 +49,10 @@ extension HTTPServer {
                 try stream.syncOptions?.setOption(.autoRead, value: false)
                 let pipeline = stream.pipeline.syncOperations
                 try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
-                try pipeline.addHandler(HTTP2FramePayloadToHTTPServerCodec())
-                try pipeline.addHandler(HTTP2StreamHandler(serving: serving))
+                let codec = HTTP2FramePayloadToHTTPServerCodec()
+                try pipeline.addHandler(codec)
+                try pipeline.addHandler(
+                    HTTP2StreamHandler(serving: serving, codecContext: try pipeline.context(handler: codec)))
             }
         }
         try pipeline.addHandler(manager)
