@@ -65,12 +65,13 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     }
 
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
-        guard let path = keyFilePath(forAppUUID: appUUID) else { return nil }
         let now = clock.instant()
         let cached = cache.withLock { $0[appUUID] }
         if let cached, cached.checked.duration(to: now) < recheckInterval {
             return cached.key
         }
+        // Only a name that passed this check is ever cached, so a hit above needs no check.
+        guard let path = keyFilePath(forAppUUID: appUUID) else { return nil }
         guard let file = Self.identity(ofFile: path) else {
             cache.withLock { $0[appUUID] = nil }
             return nil
