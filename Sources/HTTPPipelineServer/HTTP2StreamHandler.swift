@@ -6,7 +6,9 @@ import NIOHTTPTypes
 /// that task if the stream closes first.
 ///
 /// The stream's channel reads only on demand (see ``HTTP2StreamInbox``), and the response is
-/// written as frames with ``HTTP2StreamWriter``: a stream costs one task and no async channel.
+/// written as frames with ``HTTP2StreamWriter``: a stream costs one task and no async channel. A
+/// stream whose flow-control window the client never opens is closed, which resets it, after the
+/// write timeout (``UnwritableDeadline``).
 final class HTTP2StreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPRequestPart
 
@@ -23,14 +25,17 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     private let codecContext: ChannelHandlerContext
     private var inbox: HTTP2StreamInbox?
     private var task: Task<Void, Never>?
+    private var writeDeadline: UnwritableDeadline
 
     /// Serves the stream whose request parts come from the codec at `codecContext`.
     init(serving: Serving, codecContext: ChannelHandlerContext) {
         self.serving = serving
         self.codecContext = codecContext
+        writeDeadline = UnwritableDeadline(timeout: serving.responder.configuration.writeTimeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        writeDeadline.update(for: context.channel)
         let channel = context.channel
         inbox = HTTP2StreamInbox { channel.read() }
         if context.channel.isActive { context.read() }
@@ -73,7 +78,13 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writeDeadline.update(for: context.channel)
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        writeDeadline.cancel()
         inbox?.finish()
         task?.cancel()
         context.fireChannelInactive()

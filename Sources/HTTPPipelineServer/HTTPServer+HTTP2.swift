@@ -48,7 +48,6 @@ extension HTTPServer {
             stream.eventLoop.makeCompletedFuture {
                 try stream.syncOptions?.setOption(.autoRead, value: false)
                 let pipeline = stream.pipeline.syncOperations
-                try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
                 let codec = HTTP2FramePayloadToHTTPServerCodec()
                 try pipeline.addHandler(codec)
                 try pipeline.addHandler(
