@@ -25,32 +25,35 @@ struct BufferedLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = output.timestamp()
-        line.reserveCapacity(192)
-        line += " "
-        line += event.level.rawValue
-        line += " "
-        line += label
-        line += ":"
+        var fields = event.metadata ?? [:]
         // The access log's lines carry only their own metadata: no dictionary is merged for them.
-        var merged = event.metadata ?? [:]
         if !metadata.isEmpty {
-            merged.merge(metadata) { explicit, _ in explicit }
+            fields.merge(metadata) { explicit, _ in explicit }
         }
         if let error = event.error {
-            merged["error.message"] = "\(error)"
+            fields["error.message"] = "\(error)"
         }
-        for key in merged.keys.sorted() {
-            line += " "
-            line += key
-            line += "="
-            line += merged[key]!.description
+        let sortedFields = fields.sorted { $0.key < $1.key }
+        let (level, label, source, message) = (event.level.rawValue, label, event.source, event.message.description)
+        // Written straight into the output's buffer: the line is never a string of its own.
+        output.appendLine(flushing: event.level >= .warning) { line, timestamp in
+            line.append(contentsOf: timestamp.utf8)
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: level.utf8)
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: label.utf8)
+            line.append(UInt8(ascii: ":"))
+            for (key, value) in sortedFields {
+                line.append(UInt8(ascii: " "))
+                line.append(contentsOf: key.utf8)
+                line.append(UInt8(ascii: "="))
+                line.append(contentsOf: value.description.utf8)
+            }
+            line.append(contentsOf: " [".utf8)
+            line.append(contentsOf: source.utf8)
+            line.append(contentsOf: "] ".utf8)
+            line.append(contentsOf: message.utf8)
+            line.append(UInt8(ascii: "\n"))
         }
-        line += " ["
-        line += event.source
-        line += "] "
-        line += event.message.description
-        line += "\n"
-        output.write(line, now: event.level >= .warning)
     }
 }

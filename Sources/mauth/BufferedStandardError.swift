@@ -15,6 +15,9 @@ import Locking
 final class BufferedStandardError: Sendable {
     private struct State {
         var pending: [UInt8] = []
+        /// The buffer the last batch was written from, kept to take the next one without an
+        /// allocation.
+        var spare: [UInt8] = []
         var second = 0
         var stamp = ""
     }
@@ -38,41 +41,46 @@ final class BufferedStandardError: Sendable {
     }
 
     /// The local time in the format of swift-log's stream handler, formatted once a second.
-    func timestamp() -> String {
+    private static func timestamp(_ state: inout State) -> String {
         var now = time(nil)
-        let cached = state.withLock { $0.second == now ? $0.stamp : nil }
-        if let cached { return cached }
+        if state.second == now { return state.stamp }
         var local = tm()
         localtime_r(&now, &local)
         var buffer = [CChar](repeating: 0, count: 64)
         strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
-        let stamp = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        state.withLock {
-            $0.second = now
-            $0.stamp = stamp
-        }
-        return stamp
+        state.second = now
+        state.stamp = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return state.stamp
     }
 
-    /// Queues `line`; with `now`, writes it and everything queued before it at once.
-    func write(_ line: String, now: Bool) {
-        state.withLock { $0.pending.append(contentsOf: line.utf8) }
-        if now { flush() }
+    /// Queues the line that `render` appends to the buffer, given the current timestamp; with
+    /// `flushing`, writes it and everything queued before it at once.
+    func appendLine(flushing: Bool, _ render: (inout [UInt8], _ timestamp: String) -> Void) {
+        state.withLock { state in
+            let timestamp = Self.timestamp(&state)
+            render(&state.pending, timestamp)
+        }
+        if flushing { flush() }
     }
 
     /// Writes everything queued.
     func flush() {
         writing.withLock { _ in
-            let bytes = state.withLock { state in
-                defer { state.pending.removeAll(keepingCapacity: true) }
-                return state.pending
+            // The buffers are swapped, never copied, so that each stays uniquely referenced.
+            var batch = state.withLock { state in
+                var batch: [UInt8] = []
+                swap(&batch, &state.spare)
+                swap(&batch, &state.pending)
+                return batch
             }
             var written = 0
-            while written < bytes.count {
-                let count = bytes[written...].withUnsafeBytes { systemWrite(2, $0.baseAddress, $0.count) }
-                if count <= 0 { return }
+            while written < batch.count {
+                let count = batch[written...].withUnsafeBytes { systemWrite(2, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
                 written += count
             }
+            batch.removeAll(keepingCapacity: true)
+            state.withLock { swap(&$0.spare, &batch) }
         }
     }
 }

@@ -177,6 +177,28 @@ struct ServeCommandTests {
         #expect(await again.stop() == 0)
     }
 
+    @Test("the access log has one line a request, in swift-log's format, all written by the exit")
+    func accessLog() async throws {
+        let log = try Fixtures.temporaryDirectory("mauth-access-log").appendingPathComponent("stderr")
+        let serve = try await RunningMAuth(
+            ["serve", "--port", "0", "--log-level", "info", "--keys-dir", try Self.keysDirectory().path],
+            readyWhen: "Unsigned, exempt:", directory: nil, standardError: log)
+        let requests = 200
+        let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
+        // One connection carries them all, as curl reuses it.
+        let reply = try await ChildProcess.run(
+            URL(fileURLWithPath: curl), ["-s"] + (0..<requests).map { "\(serve.baseURL)/app_status?n=\($0)" })
+        #expect(reply.status == 0)
+        #expect(await serve.stop() == 0)
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        let access = lines.filter { $0.hasSuffix(" 200") && $0.contains("GET /app_status?n=") }
+        #expect(access.count == requests, "every request's line is written by the exit")
+        let pattern =
+            #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info mauth\.serve: http\.duration_ms=\d+\.\d{3} http\.protocol=HTTP/1\.1 http\.remote=\S+ \[HTTPPipelineServer\] GET /app_status\?n=0 200$/#
+        #expect(access.first.map { $0.wholeMatch(of: pattern) != nil } == true, "\(access.first ?? "no line")")
+        #expect(access.last?.hasSuffix("GET /app_status?n=\(requests - 1) 200") == true, "in order")
+    }
+
     @Test("a port in use or an unloadable TLS file ends the command with a one-line reason")
     func startupFailures() async throws {
         let workingDirectory = try Fixtures.temporaryDirectory("mauth-serve-failures")

@@ -30,10 +30,14 @@ public final class RunningMAuth: @unchecked Sendable {
             ["service", "--port", "0", "--log-level", "warning"] + arguments, readyWhen: "\n", directory: nil)
     }
 
-    /// Starts `mauth ARGUMENTS` in `directory` and waits until its output contains `marker`.
-    public convenience init(_ arguments: [String], readyWhen marker: String, directory: URL?) async throws {
+    /// Starts `mauth ARGUMENTS` in `directory` and waits until its output contains `marker`;
+    /// standard error goes to `standardError` when given, else nowhere.
+    public convenience init(
+        _ arguments: [String], readyWhen marker: String, directory: URL?, standardError: URL? = nil
+    ) async throws {
         try await self.init(
-            executable: try ChildProcess.mauthExecutable(), arguments, readyWhen: marker, directory: directory)
+            executable: try ChildProcess.mauthExecutable(), arguments, readyWhen: marker, directory: directory,
+            standardError: standardError)
     }
 
     /// Starts any program that prints `listening on http://127.0.0.1:PORT` when it is ready.
@@ -42,14 +46,22 @@ public final class RunningMAuth: @unchecked Sendable {
         _ arguments: [String],
         readyWhen marker: String,
         directory: URL? = nil,
-        environment: [String: String]? = nil
+        environment: [String: String]? = nil,
+        standardError: URL? = nil
     ) async throws {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let standardError {
+            guard FileManager.default.createFile(atPath: standardError.path, contents: nil) else {
+                throw Failure(description: "cannot create \(standardError.path)")
+            }
+            process.standardError = try FileHandle(forWritingTo: standardError)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         termination = ProcessExit(watching: process)
         try process.run()
