@@ -13,6 +13,9 @@ import NIOHTTPTypes
 /// on average once ``Deadline/gracePeriod`` has passed. Only the time spent waiting for the client
 /// counts, so a handler that pauses between reads does not use up its client's time. A read that
 /// runs out of time throws a 408 error, which the handler's response (or the pipeline) renders.
+///
+/// `Sendable` because only the holder of the reading token (`access`) touches its mutable state,
+/// and the serving task reads that state only when no read holds the token.
 final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     /// How long a body may take to arrive.
     struct Deadline: Sendable {

@@ -117,6 +117,7 @@ struct PipelineTests {
 
     @Test("streamed bodies are read in order and only once")
     func streamedBody() async throws {
+        // `Sendable` because `RequestBody` reads its source from one task at a time.
         final class Parts: RequestBodySource, @unchecked Sendable {
             var parts = ["a", "b", "c"]
             func nextBuffer() async throws -> ByteBuffer? {

@@ -1,6 +1,9 @@
 public import Foundation
 
 /// A running `mauth` command (`serve` or `service`), started as a user would start it.
+///
+/// `Sendable` because every stored property is set before the initializer returns, and `Process`
+/// and `Pipe` are only read afterwards.
 public final class RunningMAuth: @unchecked Sendable {
     let process = Process()
     /// The cleartext port from the banner.
