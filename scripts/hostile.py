@@ -5,6 +5,7 @@ Usage:
   hostile.py run --mauth EXE [--only ATTACK]...
   hostile.py probe h2-bad-stream --port P --mauth EXE --identity-dir DIR
   hostile.py probe h2-zero-window --port P --mauth EXE --identity-dir DIR [--write-timeout S]
+                                 [--streams N] [--body-kb KB]
 
 `run` starts a server of its own for each attack (`EXE serve` in a fresh temporary directory, so
 that it creates its development identity in `<tmp>/.mauth/`, on a free port of 127.0.0.1, with
@@ -764,9 +765,9 @@ def probe_h2_bad_stream(port: int, identity: Identity) -> dict:
     }
 
 
-def upload_zero_window_bodies(client: H2Client, stream_ids: list[int], deadline: float) -> dict[int, float]:
+def upload_zero_window_bodies(client: H2Client, stream_ids: list[int], body: bytes,
+                              deadline: float) -> dict[int, float]:
     """Sends each stream's body as flow control allows; returns when each body was sent."""
-    body = ZERO_WINDOW_BODY
     offsets = {stream_id: 0 for stream_id in stream_ids}  # how much of each body has been sent
     sent_at: dict[int, float] = {}
     while offsets and monotonic() < deadline and not client.goaways and client.closed_at is None:
@@ -790,17 +791,18 @@ def upload_zero_window_bodies(client: H2Client, stream_ids: list[int], deadline:
     return sent_at
 
 
-def probe_h2_zero_window(port: int, identity: Identity, write_timeout: float = WRITE_TIMEOUT) -> dict:
+def probe_h2_zero_window(port: int, identity: Identity, write_timeout: float = WRITE_TIMEOUT,
+                         stream_count: int = ZERO_WINDOW_STREAMS, body: bytes = ZERO_WINDOW_BODY) -> dict:
     """A client that lets the server send nothing (INITIAL_WINDOW_SIZE 0, no WINDOW_UPDATE) and
-    uploads 1 MB to POST /echo on each of 90 streams: every stream must be reset within
-    `write_timeout` + 10 s of its body being sent."""
+    uploads `body` (1 MB) to POST /echo on each of `stream_count` (90) streams: every stream must be
+    reset within `write_timeout` + 10 s of its body being sent."""
     client = H2Client(port, settings={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
     try:
-        headers = echo_request(client, identity, ZERO_WINDOW_BODY)
-        stream_ids = [1 + 2 * index for index in range(ZERO_WINDOW_STREAMS)]
+        headers = echo_request(client, identity, body)
+        stream_ids = [1 + 2 * index for index in range(stream_count)]
         for stream_id in stream_ids:
             client.send_headers(stream_id, headers, end_stream=False)
-        sent_at = upload_zero_window_bodies(client, stream_ids, monotonic() + ZERO_WINDOW_UPLOAD_LIMIT)
+        sent_at = upload_zero_window_bodies(client, stream_ids, body, monotonic() + ZERO_WINDOW_UPLOAD_LIMIT)
         limit = write_timeout + ZERO_WINDOW_MARGIN
         streams = [client.streams[stream_id] for stream_id in stream_ids]
         if sent_at:
@@ -811,7 +813,7 @@ def probe_h2_zero_window(port: int, identity: Identity, write_timeout: float = W
         codes = Counter(stream.reset_code for stream in streams if stream.reset_code is not None)
         observed = {
             "probe": "h2-zero-window",
-            "streams": ZERO_WINDOW_STREAMS,
+            "streams": stream_count,
             "bodies_sent": len(sent_at),
             "responses": sum(stream.status is not None for stream in streams),
             "reset": sum(codes.values()),
@@ -826,8 +828,8 @@ def probe_h2_zero_window(port: int, identity: Identity, write_timeout: float = W
         # Every stream must have been answered (so the server had its whole body) and then reset.
         # Under a slow server a reset may arrive while this client is still busy uploading other
         # streams, before it noted that stream's body as sent; such a stream has no delay.
-        observed["passed"] = (observed["responses"] == ZERO_WINDOW_STREAMS
-                              and sum(codes.values()) == ZERO_WINDOW_STREAMS
+        observed["passed"] = (observed["responses"] == stream_count
+                              and sum(codes.values()) == stream_count
                               and bool(delays) and max(delays) <= limit)
         return observed
     finally:
@@ -1274,11 +1276,12 @@ def run(mauth: str, only: list[str]) -> int:
 PROBES = ("h2-bad-stream", "h2-zero-window")
 
 
-def probe(name: str, port: int, mauth: str, identity_dir: str, write_timeout: float) -> int:
+def probe(name: str, port: int, mauth: str, identity_dir: str, write_timeout: float, streams: int,
+          body_kb: int) -> int:
     """Runs one probe against a server already listening; prints its JSON; returns the exit status."""
     identity = Identity.load(mauth, identity_dir)
     if name == "h2-zero-window":
-        observed = probe_h2_zero_window(port, identity, write_timeout)
+        observed = probe_h2_zero_window(port, identity, write_timeout, streams, bytes(body_kb * 1000))
     else:
         observed = probe_h2_bad_stream(port, identity)
     print(json.dumps(observed))
@@ -1306,11 +1309,16 @@ def main() -> int:
     probe_parser.add_argument("--identity-dir", required=True, help="where the signing identity is")
     probe_parser.add_argument("--write-timeout", type=float, default=WRITE_TIMEOUT,
                               help="the server's write timeout, for h2-zero-window (default %(default)s)")
+    probe_parser.add_argument("--streams", type=int, default=ZERO_WINDOW_STREAMS,
+                              help="how many streams h2-zero-window opens (default %(default)s)")
+    probe_parser.add_argument("--body-kb", type=int, default=len(ZERO_WINDOW_BODY) // 1000,
+                              help="each h2-zero-window body, in kB (default %(default)s)")
     arguments = parser.parse_args()
     mauth = os.path.abspath(arguments.mauth)
     if arguments.command == "run":
         return run(mauth, arguments.only)
-    return probe(arguments.name, arguments.port, mauth, arguments.identity_dir, arguments.write_timeout)
+    return probe(arguments.name, arguments.port, mauth, arguments.identity_dir, arguments.write_timeout,
+                 arguments.streams, arguments.body_kb)
 
 
 if __name__ == "__main__":
