@@ -157,7 +157,7 @@ struct RequestCommand: AsyncParsableCommand {
         if let authenticator {
             do {
                 responder = try await authenticator.authenticate(response.head, body: response.body.readableBytesView)
-            } catch where error.code == .inauthentic {
+            } catch  where error.code == .inauthentic {
                 throw CommandFailure("the response is inauthentic: \(error.message)")
             } catch {
                 throw CommandFailure(error.message)

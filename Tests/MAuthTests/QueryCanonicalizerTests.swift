@@ -7,6 +7,22 @@ import Testing
 
 @Suite("V2 query canonicalization (PROTOCOL.md §4.2)")
 struct QueryCanonicalizerTests {
+    /// Under ThreadSanitizer (`scripts/sanitize thread`) this reported a race: every empty result
+    /// was made over the standard library's one shared empty array, whose count each thread wrote.
+    @Test("empty queries are canonicalized on many threads at once")
+    func emptyResultsOnManyThreads() async {
+        await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    (0..<200).allSatisfy { _ in
+                        QueryCanonicalizer.canonicalize([UInt8]()).isEmpty
+                    }
+                }
+            }
+            for await allEmpty in group { #expect(allEmpty) }
+        }
+    }
+
     @Test(
         "examples table",
         arguments: [

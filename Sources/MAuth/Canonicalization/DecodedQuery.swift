@@ -18,7 +18,7 @@ struct DecodedQuery {
         var parameters: [Parameter] = []
         parameters.reserveCapacity(pieces.count)
         // Decoding never lengthens the text, so the query's size bounds the buffer.
-        bytes = [UInt8](unsafeUninitializedCapacity: query.count) { output, written in
+        bytes = [UInt8](unsharedCapacity: query.count) { output, written in
             written = 0
             for piece in pieces {
                 let separator = query[piece].firstIndex(of: UInt8(ascii: "=")) ?? piece.upperBound
@@ -50,7 +50,7 @@ struct DecodedQuery {
             let escapes = buffer.reduce(0) { $0 + (kept[Int($1)] ? 0 : 1) }
             let separators = parameters.isEmpty ? 0 : 2 * parameters.count - 1
             let length = buffer.count + 2 * escapes + separators
-            return [UInt8](unsafeUninitializedCapacity: length) { output, written in
+            return [UInt8](unsharedCapacity: length) { output, written in
                 written = 0
                 for (index, parameter) in parameters.enumerated() {
                     if index > 0 {

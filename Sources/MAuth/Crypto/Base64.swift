@@ -54,7 +54,7 @@ enum Base64 {
         let bodyCount = characters.count - padding
         var valid = true
         let table = decodeTable
-        let decoded = [UInt8](unsafeUninitializedCapacity: characters.count / 4 * 3) { output, written in
+        let decoded = [UInt8](unsharedCapacity: characters.count / 4 * 3) { output, written in
             written = 0
             var chunk: UInt32 = 0
             for index in 0..<characters.count {

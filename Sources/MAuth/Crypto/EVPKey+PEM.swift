@@ -79,7 +79,7 @@ extension EVPKey {
             : PEM_write_bio_PUBKEY(bio, pointer)
         precondition(written == 1, "could not write a key as PEM: \(OpenSSLErrorQueue.drain())")
         let length = Int(BIO_ctrl_pending(bio))
-        let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+        let bytes = [UInt8](unsharedCapacity: length) { buffer, count in
             count = Int(BIO_read(bio, buffer.baseAddress, Int32(length)))
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -40,7 +40,7 @@ extension EVPKey {
         guard signature.count == byteCount else { return nil }
         let payload = verifyRecoverRawContexts.withContext { context in
             var succeeded = false
-            let payload = [UInt8](unsafeUninitializedCapacity: byteCount) { output, count in
+            let payload = [UInt8](unsharedCapacity: byteCount) { output, count in
                 var length = output.count
                 succeeded =
                     EVP_PKEY_verify_recover(context, output.baseAddress, &length, signature, signature.count) == 1
@@ -75,7 +75,7 @@ extension EVPKey {
     private func sign(_ input: [UInt8], with contexts: ContextPool, version: String) throws(MAuthError) -> [UInt8] {
         let signature = contexts.withContext { context in
             var succeeded = false
-            let signature = [UInt8](unsafeUninitializedCapacity: byteCount) { output, count in
+            let signature = [UInt8](unsharedCapacity: byteCount) { output, count in
                 var length = output.count
                 succeeded = EVP_PKEY_sign(context, output.baseAddress, &length, input, input.count) == 1
                 count = succeeded ? length : 0

@@ -4,7 +4,7 @@ enum Hex {
 
     static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         let digits = self.digits
-        return [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
+        return [UInt8](unsharedCapacity: bytes.count * 2) { output, count in
             for (index, byte) in bytes.enumerated() {
                 output[2 * index] = digits[Int(byte >> 4)]
                 output[2 * index + 1] = digits[Int(byte & 0x0F)]

@@ -10,7 +10,7 @@ enum SHA512 {
 
     /// The 64-byte SHA-512 digest of `bytes`.
     static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: byteCount) { output, count in
+        [UInt8](unsharedCapacity: byteCount) { output, count in
             var size: UInt32 = 0
             let status = EVP_Digest(bytes.baseAddress, bytes.count, output.baseAddress, &size, algorithm.pointer, nil)
             precondition(status == 1 && size == byteCount, "SHA-512 failed: \(OpenSSLErrorQueue.drain())")
