@@ -15,39 +15,35 @@ enum HTTP2ResponseFrames {
     static func frames(of parts: [HTTPResponsePart]) -> [HTTP2Frame.FramePayload] {
         var frames: [HTTP2Frame.FramePayload] = []
         frames.reserveCapacity(parts.count)
+        // Whether the last frame may carry END_STREAM: a final response's HEADERS or any DATA.
+        var lastCanEnd = false
         for part in parts {
             switch part {
             case .head(let response):
                 frames.append(.headers(.init(headers: HPACKHeaders(response))))
+                lastCanEnd = response.status.kind != .informational
             case .body(let buffer):
                 frames.append(.data(.init(data: .byteBuffer(buffer))))
+                lastCanEnd = true
             case .end(let trailers?):
                 frames.append(.headers(.init(headers: HPACKHeaders(trailers), endStream: true)))
+            case .end(nil) where lastCanEnd:
+                switch frames[frames.count - 1] {
+                case .headers(var headers):
+                    headers.endStream = true
+                    frames[frames.count - 1] = .headers(headers)
+                case .data(var data):
+                    data.endStream = true
+                    frames[frames.count - 1] = .data(data)
+                default:
+                    break
+                }
             case .end(nil):
-                endStream(&frames)
+                // Nothing written with the end can carry it, or only an interim response.
+                frames.append(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)))
             }
         }
         return frames
-    }
-
-    /// Sets END_STREAM on the last frame when it can carry it: a final response's HEADERS or any
-    /// DATA. Otherwise (nothing written with the end, or an interim response before it) an empty
-    /// DATA frame carries it.
-    private static func endStream(_ frames: inout [HTTP2Frame.FramePayload]) {
-        switch frames.last {
-        case .data(var data):
-            data.endStream = true
-            frames[frames.count - 1] = .data(data)
-        case .headers(var headers) where !isInterim(headers):
-            headers.endStream = true
-            frames[frames.count - 1] = .headers(headers)
-        default:
-            frames.append(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)))
-        }
-    }
-
-    private static func isInterim(_ headers: HTTP2Frame.FramePayload.Headers) -> Bool {
-        headers.headers.first(name: ":status")?.first == "1"
     }
 }
 

@@ -88,15 +88,9 @@ public struct MAuthHTTPClient: Sendable {
         }
         var responder: MAuthIdentity?
         if let responseAuthenticator {
-            let code = Int(response.status.code)
-            guard (0...999).contains(code) else {
-                throw MAuthError(.unableToAuthenticate, "the response status \(code) is not a valid HTTP status")
-            }
-            var head = HTTPTypes.HTTPResponse(status: .init(code: code))
-            for header in response.headers {
-                if let name = HTTPField.Name(header.name) {
-                    head.headerFields.append(HTTPField(name: name, value: header.value))
-                }
+            guard let head = response.httpTypesHead else {
+                throw MAuthError(
+                    .unableToAuthenticate, "the response status \(response.status.code) is not a valid HTTP status")
             }
             responder = try await responseAuthenticator.authenticate(head, body: responseBody.readableBytesView)
         }

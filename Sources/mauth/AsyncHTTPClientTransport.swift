@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import HTTPTypes
+import MAuthClient
 import NIOCore
 import NIOHTTP1
 
@@ -24,15 +25,8 @@ struct AsyncHTTPClientTransport: RequestTransport {
         } catch is NIOTooManyBytesError {
             throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
         }
-        let code = Int(response.status.code)
-        guard (0...999).contains(code) else {
-            throw CommandFailure("the server answered with an invalid status \(code)")
-        }
-        var head = HTTPResponse(status: .init(code: code, reasonPhrase: response.status.reasonPhrase))
-        for header in response.headers {
-            if let name = HTTPField.Name(header.name) {
-                head.headerFields.append(HTTPField(name: name, value: header.value))
-            }
+        guard let head = response.httpTypesHead else {
+            throw CommandFailure("the server answered with an invalid status \(response.status.code)")
         }
         let version = response.version
         return ReceivedResponse(
