@@ -1,11 +1,14 @@
 import NIOCore
 
-/// Joins the flushes of an HTTP/2 connection's streams into one write to the socket.
+/// Holds a connection's flushes until the event loop has run the work already queued (or until
+/// the read in progress ends), so that the writes of everything answered together go out
+/// together.
 ///
-/// Each stream's response is written by its own task and flushed on its own, which would make
-/// one `writev` per stream. Held here until the event loop has run the writes already queued
-/// (or until the read in progress ends), the flushes of the streams answered together go out in
-/// one system call.
+/// On HTTP/2 each stream's response is written by its own task and flushed on its own, which
+/// would make one `writev` per stream: held here, the streams answered together go out in one
+/// system call. On HTTP/1.1 the connections of an event loop whose requests arrived together are
+/// answered one after another on that loop; their responses then leave back to back, after the
+/// last of them, rather than between one request's handling and the next.
 final class FlushCoalescingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData

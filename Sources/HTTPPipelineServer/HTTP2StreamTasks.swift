@@ -14,13 +14,19 @@ final class HTTP2StreamTasks: Sendable {
     }
 
     private let state = Locked(State())
+    private let executor: EventLoopTaskExecutor
+
+    /// Tasks that run on `executor`, the connection's event loop.
+    init(executor: EventLoopTaskExecutor) {
+        self.executor = executor
+    }
 
     /// Starts `operation` as a stream's task.
     func start(_ operation: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            let task = Task {
+            let task = Task(executorPreference: executor) {
                 await operation()
                 self.finished(id)
             }

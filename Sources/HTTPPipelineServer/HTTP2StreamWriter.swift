@@ -6,9 +6,10 @@ import NIOHTTPTypes
 ///
 /// The parts become frames here (``HTTP2ResponseFrames``) and enter the stream's pipeline below
 /// its codec, so that the end of the stream rides on the last frame. While the stream may take
-/// more, a write is handed to the event loop without waiting for it: a response in memory costs
-/// one hop. Once flow control holds the stream back, each write waits until it is done, which is
-/// how a streamed body keeps pace with its client.
+/// more, a write does not wait: from the stream's event loop, where its task runs, it is sent at
+/// once, and from any other thread it is handed to the loop. Once flow control holds the stream
+/// back, each write waits until it is done, which is how a streamed body keeps pace with its
+/// client.
 struct HTTP2StreamWriter: ResponsePartWriter {
     let channel: any Channel
     /// Where frames enter the stream's pipeline: the context of the handler that turns frames into
@@ -22,13 +23,13 @@ struct HTTP2StreamWriter: ResponsePartWriter {
     func write(_ parts: [HTTPResponsePart]) async throws {
         guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         let (channel, frames) = (self.channel, self.frames)
-        guard !channel.isWritable else {
-            channel.eventLoop.execute { Self.send(parts, to: frames.value, promise: nil) }
-            return
+        let written = channel.isWritable ? nil : channel.eventLoop.makePromise(of: Void.self)
+        if channel.eventLoop.inEventLoop {
+            Self.send(parts, to: frames.value, promise: written)
+        } else {
+            channel.eventLoop.execute { Self.send(parts, to: frames.value, promise: written) }
         }
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.eventLoop.execute { Self.send(parts, to: frames.value, promise: written) }
-        try await written.futureResult.get()
+        try await written?.futureResult.get()
     }
 
     private static func send(

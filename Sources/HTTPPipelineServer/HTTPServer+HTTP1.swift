@@ -28,6 +28,7 @@ extension HTTPServer {
     ) throws -> HTTP1Connection {
         let pipeline = channel.pipeline.syncOperations
         let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
+        try pipeline.addHandler(FlushCoalescingHandler())
         let readAhead = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
         // What one read cycle takes arrives whole, however far ahead of its responses: four reads
         // (at most 256 KiB) bound what a connection that pipelines without reading makes the

@@ -36,7 +36,7 @@ extension HTTPServer {
             connection: RequestResponder.Connection(
                 remoteAddress: channel.remoteAddress, httpVersion: .http2, isSecure: secure, closeAfterResponse: {}),
             watchdog: ReadWatchdog.watching(channel, configuration: configuration),
-            tasks: HTTP2StreamTasks()
+            tasks: HTTP2StreamTasks(executor: EventLoopTaskExecutor(channel.eventLoop))
         )
         try pipeline.addHandler(FlushCoalescingHandler())
         let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(

@@ -33,6 +33,11 @@ public import ServiceLifecycle
 /// - Limits answer clearly: 431 for a large head, 413 for a large body, 400 for a request that
 ///   cannot be parsed; idle and slow connections are closed.
 /// - Every request is logged on one line: method, target, status, protocol, duration.
+/// - Handlers run on the event loop of their request's connection (as tasks that prefer it as
+///   their executor), so a request never waits for, or changes, threads between the socket and
+///   the handler. Move work that takes long or blocks onto another executor, for instance with
+///   `withTaskExecutorPreference(globalConcurrentExecutor)`: meanwhile it holds up the other
+///   connections that share the loop.
 public final class HTTPServer: Service, Sendable {
     /// The ports the server listens on, known once it is running.
     public struct ListeningPorts: Sendable, Hashable {
@@ -257,7 +262,9 @@ public final class HTTPServer: Service, Sendable {
         try await listener.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {
-                    group.addTask { await self.serve(connection, secure: secure) }
+                    group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                        await self.serve(connection, secure: secure)
+                    }
                 }
             }
         }

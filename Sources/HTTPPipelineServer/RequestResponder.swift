@@ -82,8 +82,8 @@ struct RequestResponder {
             httpVersion: connection.httpVersion,
             isSecure: connection.isSecure
         )
-        context.logger[metadataKey: "http.method"] = "\(head.method.rawValue)"
-        context.logger[metadataKey: "http.target"] = "\(head.path ?? "")"
+        context.logger[metadataKey: "http.method"] = .string(head.method.rawValue)
+        context.logger[metadataKey: "http.target"] = .string(head.path ?? "")
 
         let response: Response
         if let refusal = Self.refusal(of: head) {

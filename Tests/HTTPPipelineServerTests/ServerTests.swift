@@ -107,6 +107,23 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("handlers run on their connection's event loop, over HTTP/1.1 and HTTP/2")
+    func handlersOnEventLoop() async throws {
+        let certificate = try await TestCertificate.make()
+        let server = try await TestServer(tls: certificate)
+        try await withHTTPClient { http2 in
+            let answer = try await Self.send(http2, server.secureBaseURL, target: "/event-loop", sign: false)
+            #expect(answer.version == .http2)
+            #expect(answer.body == "event loop")
+        }
+        try await withHTTPClient(http2: false) { http1 in
+            let answer = try await Self.send(http1, server.baseURL, target: "/event-loop", sign: false)
+            #expect(answer.version == .http1_1)
+            #expect(answer.body == "event loop")
+        }
+        try await server.stop()
+    }
+
     @Test("pipelined HTTP/1.1 requests are answered in order")
     func pipelining() async throws {
         let server = try await TestServer()

@@ -7,6 +7,7 @@ import MAuth
 import MAuthMiddleware
 import MAuthTestSupport
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// An ``HTTPServer`` on free ports, serving a small application behind ``MAuthMiddleware``, that
@@ -45,6 +46,11 @@ final class TestServer: Sendable {
             Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: maxBodySize)))
         }
         router.get("/app_status") { _, _ in .text("this route is exempt from authentication") }
+        router.get("/event-loop") { _, _ in
+            // Suspends first, so that what is reported is where the handler resumes.
+            await Task.yield()
+            return .text(MultiThreadedEventLoopGroup.currentEventLoop == nil ? "elsewhere" : "event loop")
+        }
         router.get("/slow") { _, _ in
             try await Task.sleep(for: .milliseconds(800))
             return .text("finished")
@@ -87,7 +93,9 @@ final class TestServer: Sendable {
         return Pipeline(
             MAuthMiddleware(
                 authenticator: authenticator,
-                exemptPaths: ["/app_status", "/slow", "/stream", "/big", "/late-read", "/until-cancelled"],
+                exemptPaths: [
+                    "/app_status", "/event-loop", "/slow", "/stream", "/big", "/late-read", "/until-cancelled",
+                ],
                 maxBodySize: maxBodySize
             ),
             handler: router
