@@ -13,7 +13,7 @@ var router = Router()
 router.get("/") { _, context in
     let caller = context.mauthIdentity!  // set by MAuthMiddleware
     return .json(
-        JSON.object(["app_uuid": .string(caller.appUUID), "protocol_version": .number(caller.version.number)]).text)
+        JSON.object(["app_uuid": .string(caller.appUUID), "protocol_version": .number(caller.version.number)]))
 }
 router.post("/echo") { request, _ in  // the body is still readable after authentication
     Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: 1 << 20)))

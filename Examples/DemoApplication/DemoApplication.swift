@@ -27,7 +27,7 @@ public enum DemoApplication {
                 "app_uuid": .string(caller.appUUID),
                 "protocol_version": .number(caller.version.number),
             ])
-            return .json(body.text)
+            return .json(body)
         }
 
         // POST /echo → the request body, byte for byte.

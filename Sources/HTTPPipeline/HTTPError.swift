@@ -24,7 +24,7 @@ public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
 
     public var response: Response {
-        var response = Response.json(JSON.object(["error": .string(message)]).text, status: status)
+        var response = Response.json(JSON.object(["error": .string(message)]), status: status)
         response.head.headerFields.append(contentsOf: headerFields)
         return response
     }

@@ -28,12 +28,21 @@ public struct Response: Sendable {
         )
     }
 
-    /// A response whose body is the JSON text of `json`, as `application/json`.
+    /// A response whose body is the JSON text `json`, as `application/json`.
     public static func json(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status,
             headerFields: [.contentType: "application/json"],
             body: ResponseBody(buffer: ByteBuffer(string: json))
+        )
+    }
+
+    /// A response whose body is `document`, written as compact JSON text, as `application/json`.
+    public static func json(_ document: JSON, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headerFields: [.contentType: "application/json"],
+            body: ResponseBody(buffer: document.utf8)
         )
     }
 }

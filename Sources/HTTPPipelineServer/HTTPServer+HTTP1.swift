@@ -36,7 +36,7 @@ extension HTTPServer {
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
-        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
+        try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
         return (try HTTPStream(wrappingChannelSynchronously: channel), watchdog)
     }
 

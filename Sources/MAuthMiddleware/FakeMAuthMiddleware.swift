@@ -51,7 +51,7 @@ public final class FakeMAuthMiddleware: Middleware {
                 rejected
                 ? "Signature verification failed for request." : "Authentication Failed. No mAuth signature present."
             return .json(
-                JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text, status: .unauthorized)
+                JSON.object(["errors": .object(["mauth": .array([.string(message)])])]), status: .unauthorized)
         }
         var context = context
         context.mauthIdentity = signed

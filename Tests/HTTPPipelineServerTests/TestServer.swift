@@ -39,7 +39,7 @@ final class TestServer: Sendable {
                     "app_uuid": .string(context.mauthIdentity?.appUUID ?? ""),
                     "protocol_version": .number(context.mauthIdentity?.version.number ?? 0),
                     "http_version": .string(context.httpVersion.description),
-                ]).text
+                ])
             )
         }
         router.post("/echo") { request, _ in

@@ -130,12 +130,17 @@ struct PipelineTests {
         await #expect(throws: HTTPError.self) { try await RequestBody(source: Parts()).collect(upTo: 2) }
     }
 
-    @Test("JSON text escapes what it must")
+    @Test("JSON text escapes what it must, and a response made from a document sends that text")
     func json() {
-        let text = JSON.object([
-            "quote": .string("say \"hi\"\n\\ \u{01}"), "n": .number(2), "ok": .bool(true), "none": .null,
-            "list": .array([.string("é")]),
-        ]).text
-        #expect(text == #"{"quote":"say \"hi\"\n\\ \u0001","n":2,"ok":true,"none":null,"list":["é"]}"#)
+        let document = JSON.object([
+            "quote": .string("say \"hi\"\n\\ \u{01}"), "n": .number(-2), "ok": .bool(true), "none": .null,
+            "list": .array([.string("é"), .string("é\t☃"), .array([])]), "empty": .object([:]),
+        ])
+        let expected = #"{"quote":"say \"hi\"\n\\ \u0001","n":-2,"ok":true,"none":null,"list":["é","é\t☃",[]],"empty":{}}"#
+        #expect(document.text == expected)
+        let response = Response.json(document, status: .created)
+        #expect(response.head.status == .created)
+        #expect(response.head.headerFields[.contentType] == "application/json")
+        #expect(response.body.buffer.map { String(buffer: $0) } == expected)
     }
 }

@@ -35,7 +35,7 @@ final class ClientServer: Sendable {
                     "app_uuid": .string(context.mauthIdentity?.appUUID ?? ""),
                     "protocol_version": .number(context.mauthIdentity?.version.number ?? 0),
                     "http_version": .string(context.httpVersion.description),
-                ]).text)
+                ]))
         }
         router.post("/echo") { request, _ in
             Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: 1 << 20)))
