@@ -5,8 +5,8 @@ import NIOHTTPTypes
 /// Serves one HTTP/2 stream: hands its request to a task that runs the responder, and cancels
 /// that task if the stream closes first.
 ///
-/// The stream's channel reads only on demand (see ``HTTP2StreamInbox``), and the response is
-/// written as frames with ``HTTP2StreamWriter``: a stream costs one task and no async channel. A
+/// The stream's channel reads only on demand (see ``RequestPartInbox``), and the response is
+/// written as frames with ``ChannelResponseWriter``: a stream costs one task and no async channel. A
 /// stream whose flow-control window the client never opens is closed, which resets it, after the
 /// write timeout (``UnwritableDeadline``).
 final class HTTP2StreamHandler: ChannelInboundHandler {
@@ -21,11 +21,12 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     }
 
     private let serving: Serving
-    /// The context of the stream's codec, where ``HTTP2StreamWriter`` writes frames.
+    /// The context of the stream's codec, where ``ChannelResponseWriter`` writes frames.
     private let codecContext: ChannelHandlerContext
-    private var inbox: HTTP2StreamInbox?
+    private var inbox: RequestPartInbox?
     private var task: Task<Void, Never>?
     private var writeDeadline: UnwritableDeadline
+    private let writability = ChannelWritability()
 
     /// Serves the stream whose request parts come from the codec at `codecContext`.
     init(serving: Serving, codecContext: ChannelHandlerContext) {
@@ -37,7 +38,7 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         writeDeadline.update(for: context.channel)
         let channel = context.channel
-        inbox = HTTP2StreamInbox { channel.read() }
+        inbox = RequestPartInbox { channel.read() }
         if context.channel.isActive { context.read() }
     }
 
@@ -53,13 +54,15 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
             return
         }
         guard case .head(let head) = part, let inbox else { return }
-        let serving = self.serving
+        let (serving, writability) = (self.serving, self.writability)
         let channel = context.channel
         let frames = NIOLoopBound(codecContext, eventLoop: context.eventLoop)
         task = serving.tasks.start {
             let reader = InboundRequestReader(inbox, channel: channel, watchdog: serving.watchdog)
             let outcome = await serving.responder.respond(
-                to: head, reader: reader, writer: HTTP2StreamWriter(channel: channel, frames: frames),
+                to: head, reader: reader,
+                writer: ChannelResponseWriter(
+                    channel: channel, entry: frames, framing: .http2, writability: writability),
                 connection: serving.connection)
             if outcome.bodyComplete, outcome.responseSent {
                 // Both sides have ended the stream: it closes by itself once the response's last
@@ -80,12 +83,14 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         writeDeadline.update(for: context.channel)
+        writability.changed(to: context.channel.isWritable)
         context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         writeDeadline.cancel()
         inbox?.finish()
+        writability.closed()
         task?.cancel()
         context.fireChannelInactive()
     }

@@ -37,7 +37,7 @@ extension HTTPServer {
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
         try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
-        return (try HTTPStream(wrappingChannelSynchronously: channel), watchdog)
+        return (try HTTP1RequestPartsHandler.add(to: channel), watchdog)
     }
 
     /// The handlers that apply an HTTP/1.1 connection's rules, from the bytes to the request parts
@@ -71,13 +71,13 @@ extension HTTPServer {
     }
 
     func serveHTTP1(
-        _ stream: HTTPStream,
+        _ ends: HTTP1RequestPartsHandler.Ends,
+        channel: any Channel,
         watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
         secure: Bool,
         firstHeadWithin firstHeadLimit: Duration
     ) async {
-        let channel = stream.channel
         let info = RequestResponder.Connection(
             remoteAddress: remoteAddress,
             httpVersion: .http1,
@@ -85,48 +85,57 @@ extension HTTPServer {
             closeAfterResponse: { [connections] in connections.quiesce(channel) }
         )
         do {
-            try await stream.executeThenClose { inbound, outbound in
-                let reader = InboundRequestReader(
-                    AsyncChannelRequestParts(inbound), channel: channel, watchdog: watchdog)
-                var waitLimit = max(firstHeadLimit, .zero)
-                while let part = try await reader.next(within: waitLimit) {
-                    guard case .head(let head) = part else { continue }
-                    let outcome = await responder.respond(
-                        to: head,
-                        reader: reader,
-                        writer: outbound,
-                        connection: info
-                    )
-                    if outcome.bodyReadInFlight {
-                        // A task of the handler's still reads the body: the connection cannot be
-                        // read or reused, only closed.
-                        return
-                    }
-                    if !outcome.responseSent {
-                        // A response that broke off cannot be finished. It closes at once, with a
-                        // reset, so that a client reading to the end of the connection (HTTP/1.0)
-                        // cannot take the part it got for the whole.
-                        try? await (channel as? any SocketOptionProvider)?
-                            .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
-                        return
-                    }
-                    if !outcome.keepAlive {
-                        // HTTP1ConnectionHandler closes the connection once the response has been
-                        // sent and the request has ended. A complete request only waits for the
-                        // response to go out, however slowly the client reads; the rest of a
-                        // request answered early (413) is read and dropped for a little while
-                        // only, since its client may stop sending without ending it.
-                        let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
-                        if requestEnded {
-                            while try await reader.next(within: configuration.idleTimeout) != nil {}
-                        }
-                        return
-                    }
-                    waitLimit = configuration.idleTimeout
-                }
-            }
+            try await serveRequests(
+                ends, channel: channel, reader: InboundRequestReader(ends.inbox, channel: channel, watchdog: watchdog),
+                connection: info, firstHeadWithin: firstHeadLimit)
         } catch {
             logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
+        }
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
+    }
+
+    /// Answers a connection's requests one after another, until it must close.
+    private func serveRequests(
+        _ ends: HTTP1RequestPartsHandler.Ends, channel: any Channel, reader: InboundRequestReader,
+        connection: RequestResponder.Connection, firstHeadWithin firstHeadLimit: Duration
+    ) async throws {
+        var waitLimit = max(firstHeadLimit, .zero)
+        while let part = try await reader.next(within: waitLimit) {
+            guard case .head(let head) = part else { continue }
+            let outcome = await responder.respond(to: head, reader: reader, writer: ends.writer, connection: connection)
+            if outcome.bodyReadInFlight {
+                // A task of the handler's still reads the body: the connection cannot be read or
+                // reused, only closed.
+                return
+            }
+            if !outcome.responseSent {
+                // A response that broke off cannot be finished. It closes at once, with a reset,
+                // so that a client reading to the end of the connection (HTTP/1.0) cannot take the
+                // part it got for the whole.
+                try? await (channel as? any SocketOptionProvider)?
+                    .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+                return
+            }
+            if !outcome.keepAlive {
+                // HTTP1ConnectionHandler closes the connection once the response has been sent
+                // and the request has ended. A complete request only waits for the response to go
+                // out, however slowly the client reads; the rest of a request answered early (413)
+                // is read and dropped for a little while only, since its client may stop sending
+                // without ending it.
+                let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
+                if requestEnded {
+                    while try await reader.next(within: configuration.idleTimeout) != nil {}
+                }
+                return
+            }
+            waitLimit = configuration.idleTimeout
+            if ends.inbox.waitingParts > 0 {
+                // The next request is here already (pipelined): it waits its turn on the event
+                // loop, so that a client pipelining without pause cannot keep the other
+                // connections of its loop from being served.
+                await Task.yield()
+            }
         }
     }
 

@@ -47,9 +47,8 @@ public final class HTTPServer: Service, Sendable {
         public let tls: Int?
     }
 
-    typealias HTTPStream = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
     typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, HTTP2StreamTasks)
-    typealias HTTP1Connection = (HTTPStream, ReadWatchdog)
+    typealias HTTP1Connection = (HTTP1RequestPartsHandler.Ends, ReadWatchdog)
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     struct AcceptedConnection: Sendable {
@@ -278,9 +277,9 @@ public final class HTTPServer: Service, Sendable {
             let negotiated = try await connection.negotiated.get()
             connections.negotiated(connection.channel)
             switch negotiated {
-            case .http1_1(let (stream, watchdog)):
+            case .http1_1(let (ends, watchdog)):
                 await serveHTTP1(
-                    stream, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
+                    ends, channel: connection.channel, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
                     firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
             case .http2(let (multiplexer, streams)):
                 await serveHTTP2(multiplexer, streams: streams)

@@ -10,14 +10,14 @@ import NIOHTTPTypes
 /// read has a deadline: a peer that stops sending in the middle of a request has its connection
 /// (or stream) closed, or the read fails.
 final class InboundRequestReader: @unchecked Sendable {
-    private let source: any RequestPartSource
+    private let source: RequestPartInbox
     private let channel: any Channel
     private let watchdog: ReadWatchdog
     private let waiter: ReadWatchdog.Waiter
     /// Whether the waiter stays watched until the channel closes, after the reader is gone.
     private var watchedUntilClosed = false
 
-    init(_ source: any RequestPartSource, channel: any Channel, watchdog: ReadWatchdog) {
+    init(_ source: RequestPartInbox, channel: any Channel, watchdog: ReadWatchdog) {
         self.source = source
         self.channel = channel
         self.watchdog = watchdog

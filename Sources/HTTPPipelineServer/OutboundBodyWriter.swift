@@ -3,8 +3,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Sends a streamed response body as body parts.
-struct OutboundBodyWriter<Writer: ResponsePartWriter>: ResponseBodyWriter {
-    let writer: Writer
+struct OutboundBodyWriter: ResponseBodyWriter {
+    let writer: ChannelResponseWriter
 
     func write(_ buffer: ByteBuffer) async throws {
         try await writer.write(.body(buffer))

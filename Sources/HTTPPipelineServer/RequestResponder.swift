@@ -61,7 +61,7 @@ struct RequestResponder {
     func respond(
         to head: HTTPRequest,
         reader: InboundRequestReader,
-        writer: some ResponsePartWriter,
+        writer: ChannelResponseWriter,
         connection: Connection
     ) async -> Outcome {
         let start = ContinuousClock.now

@@ -64,7 +64,8 @@ struct HTTP1ToHTTPTypesCodecTests {
         try channel.writeOutbound(HTTPResponsePart.end(nil))
         let responseHead = try #require(try channel.readOutbound(as: HTTPServerResponsePart.self))
         #expect(responseHead == .head(HTTPResponseHead(version: .http1_1, status: .accepted, headers: ["Server": "s"])))
-        #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) == .body(.byteBuffer(ByteBuffer(string: "ok"))))
+        #expect(
+            try channel.readOutbound(as: HTTPServerResponsePart.self) == .body(.byteBuffer(ByteBuffer(string: "ok"))))
         #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) == .end(nil))
     }
 }

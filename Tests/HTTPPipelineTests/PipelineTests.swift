@@ -136,7 +136,8 @@ struct PipelineTests {
             "quote": .string("say \"hi\"\n\\ \u{01}"), "n": .number(-2), "ok": .bool(true), "none": .null,
             "list": .array([.string("é"), .string("é\t☃"), .array([])]), "empty": .object([:]),
         ])
-        let expected = #"{"quote":"say \"hi\"\n\\ \u0001","n":-2,"ok":true,"none":null,"list":["é","é\t☃",[]],"empty":{}}"#
+        let expected =
+            #"{"quote":"say \"hi\"\n\\ \u0001","n":-2,"ok":true,"none":null,"list":["é","é\t☃",[]],"empty":{}}"#
         #expect(document.text == expected)
         let response = Response.json(document, status: .created)
         #expect(response.head.status == .created)

@@ -2,12 +2,15 @@ import Locking
 import NIOCore
 import NIOHTTPTypes
 
-/// The request parts of one HTTP/2 stream, handed from its channel to the task that serves it.
+/// The request parts of one HTTP/1.1 connection or one HTTP/2 stream, handed from its channel to
+/// the task that serves it.
 ///
-/// The stream's channel does not read on its own: it reads when the task has taken everything
-/// that arrived and asks for more, so a body nobody reads stays in the client's flow-control
-/// window instead of the server's memory.
-final class HTTP2StreamInbox: RequestPartSource, Sendable {
+/// The channel does not read on its own: it reads when the task has taken everything that arrived
+/// and asks for more. So a body nobody reads stays with the client (in its socket buffers, or in
+/// its HTTP/2 flow-control window) instead of in the server's memory.
+///
+/// Only the task serving the connection or stream takes parts out.
+final class RequestPartInbox: Sendable {
     private struct State {
         var parts = CircularBuffer<HTTPRequestPart>(initialCapacity: 2)
         var waiter: CheckedContinuation<HTTPRequestPart?, any Error>?
@@ -39,11 +42,12 @@ final class HTTP2StreamInbox: RequestPartSource, Sendable {
     private let state = Locked(State())
     private let requestRead: @Sendable () -> Void
 
-    /// - Parameter requestRead: asks the stream's channel to read; called from the serving task.
+    /// - Parameter requestRead: asks the channel to read; called from the serving task.
     init(requestRead: @escaping @Sendable () -> Void) {
         self.requestRead = requestRead
     }
 
+    /// The next part, or `nil` once the peer has ended.
     func next() async throws -> HTTPRequestPart? {
         if let (outcome, read) = state.withLock({ $0.take() }) {
             if read { requestRead() }
@@ -63,6 +67,11 @@ final class HTTP2StreamInbox: RequestPartSource, Sendable {
         } onCancel: {
             finish(CancellationError())
         }
+    }
+
+    /// How many parts wait for the task to take them.
+    var waitingParts: Int {
+        state.withLock { $0.parts.count }
     }
 
     /// A part the channel read; on the event loop.

@@ -6,9 +6,10 @@ import Testing
 
 @testable import HTTPPipelineServer
 
-/// An HTTP/2 stream's request parts on their way from its channel to its task.
-@Suite("HTTP/2 stream inbox")
-struct HTTP2StreamInboxTests {
+/// The request parts of an HTTP/1.1 connection or an HTTP/2 stream on their way from its channel to
+/// its task.
+@Suite("Request part inbox")
+struct RequestPartInboxTests {
     /// The inbox's requests to read the channel, counted and announced.
     private final class ReadRequests: Sendable {
         private let count = Locked(0)
@@ -32,9 +33,9 @@ struct HTTP2StreamInboxTests {
         }
     }
 
-    private static func inbox() -> (HTTP2StreamInbox, ReadRequests) {
+    private static func inbox() -> (RequestPartInbox, ReadRequests) {
         let reads = ReadRequests()
-        return (HTTP2StreamInbox { reads.record() }, reads)
+        return (RequestPartInbox { reads.record() }, reads)
     }
 
     private static let body = HTTPRequestPart.body(ByteBuffer(string: "body"))
