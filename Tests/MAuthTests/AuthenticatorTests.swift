@@ -278,6 +278,15 @@ struct AuthenticatorTests {
                         .inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
             )
         }
+        var headers = signedHeaders([.v1, .v2])
+        headers.append(HTTPField(name: .mauthV1Time, value: headers[.mauthV1Time]!))
+        headers.append(HTTPField(name: .mauthV2Time, value: headers[.mauthV2Time]!))
+        #expect(
+            await failure(headers)
+                == MAuthError(
+                    .inauthentic,
+                    "Authentication Failed. The request has more than one \(HTTPField.Name.mauthV2Time.rawName) header."
+                ))
     }
 
     @Test("a signature that is not Base64 is inauthentic")

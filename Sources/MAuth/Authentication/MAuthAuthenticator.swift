@@ -188,6 +188,25 @@ public struct MAuthAuthenticator: Sendable {
         }
     }
 
+    /// The protocol's headers, each of which a message may carry once.
+    private static let protocolHeaders: [HTTPField.Name] = [
+        .mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time,
+    ]
+
+    /// The first of ``protocolHeaders`` that appears more than once, found in one pass over the
+    /// fields instead of a list of values built for each name.
+    private static func repeatedProtocolHeader(in headers: HTTPFields) -> HTTPField.Name? {
+        var seen: UInt8 = 0
+        var repeated: UInt8 = 0
+        for field in headers {
+            guard let index = protocolHeaders.firstIndex(of: field.name) else { continue }
+            let bit: UInt8 = 1 << index
+            repeated |= seen & bit
+            seen |= bit
+        }
+        return protocolHeaders.indices.first { repeated & (1 << $0) != 0 }.map { protocolHeaders[$0] }
+    }
+
     /// The app UUID and version of the first readable authentication header, V2 first: who a
     /// failed request claims to come from.
     private static func claimedSigner(in headers: HTTPFields) -> MAuthIdentity? {
@@ -202,8 +221,7 @@ public struct MAuthAuthenticator: Sendable {
     }
 
     private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
-        for name in [HTTPField.Name.mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time]
-        where headers[values: name].count > 1 {
+        if let name = Self.repeatedProtocolHeader(in: headers) {
             throw MAuthError(
                 .inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
         }
