@@ -21,6 +21,9 @@ extension HTTPServer {
     private static let lingerAfterClose = Duration.seconds(2)
     /// How much of such a request it reads and drops before closing anyway.
     private static let maximumDroppedAfterClose = 4 * 1024 * 1024
+    /// How many pipelined requests in a row (each already there when the one before it was
+    /// answered) a connection is served on its event loop; past them, on the Swift pool.
+    private static let pipelinedRequestsOnTheLoop = 16
 
     /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
     static func configureHTTP1(
@@ -87,7 +90,7 @@ extension HTTPServer {
         do {
             try await serveRequests(
                 ends, channel: channel, reader: InboundRequestReader(ends.inbox, channel: channel, watchdog: watchdog),
-                connection: info, firstHeadWithin: firstHeadLimit)
+                connection: info, firstHeadWithin: firstHeadLimit, onTheLoop: true)
         } catch {
             logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
         }
@@ -96,11 +99,18 @@ extension HTTPServer {
     }
 
     /// Answers a connection's requests one after another, until it must close.
+    ///
+    /// The task serving a connection runs on its event loop (`onTheLoop`) until the connection has
+    /// pipelined ``pipelinedRequestsOnTheLoop`` requests in a row; then it moves to the Swift
+    /// pool for good. A task that never waits for its socket keeps its loop running tasks, and
+    /// the loop polls no socket until no task is left to run: on the loop, a client that
+    /// pipelines without pause would keep the loop's other connections waiting.
     private func serveRequests(
         _ ends: HTTP1RequestPartsHandler.Ends, channel: any Channel, reader: InboundRequestReader,
-        connection: RequestResponder.Connection, firstHeadWithin firstHeadLimit: Duration
+        connection: RequestResponder.Connection, firstHeadWithin firstHeadLimit: Duration, onTheLoop: Bool
     ) async throws {
         var waitLimit = max(firstHeadLimit, .zero)
+        var pipelinedInARow = 0
         while let part = try await reader.next(within: waitLimit) {
             guard case .head(let head) = part else { continue }
             let outcome = await responder.respond(to: head, reader: reader, writer: ends.writer, connection: connection)
@@ -130,11 +140,14 @@ extension HTTPServer {
                 return
             }
             waitLimit = configuration.idleTimeout
-            if ends.inbox.waitingParts > 0 {
-                // The next request is here already (pipelined): it waits its turn on the event
-                // loop, so that a client pipelining without pause cannot keep the other
-                // connections of its loop from being served.
-                await Task.yield()
+            pipelinedInARow = ends.inbox.waitingParts > 0 ? pipelinedInARow + 1 : 0
+            if onTheLoop, pipelinedInARow == Self.pipelinedRequestsOnTheLoop {
+                try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try await serveRequests(
+                        ends, channel: channel, reader: reader, connection: connection,
+                        firstHeadWithin: configuration.idleTimeout, onTheLoop: false)
+                }
+                return
             }
         }
     }

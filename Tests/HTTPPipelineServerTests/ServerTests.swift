@@ -124,6 +124,23 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("a connection that keeps pipelining is served off its event loop, so it cannot hold up the loop")
+    func longPipelineLeavesTheLoop() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        let count = 40
+        connection.send(
+            String(repeating: "GET /event-loop HTTP/1.1\r\nHost: x\r\n\r\n", count: count - 1)
+                + "GET /event-loop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let responses = await connection.receiveAll()
+        let places = responses.components(separatedBy: "\r\n\r\n").filter { !$0.hasPrefix("HTTP/") && !$0.isEmpty }
+            .map { $0.hasPrefix("event loop") ? "event loop" : $0.hasPrefix("elsewhere") ? "elsewhere" : $0 }
+        #expect(places.count == count, "\(responses)")
+        #expect(places.first == "event loop")
+        #expect(places.last == "elsewhere")
+        try await server.stop()
+    }
+
     @Test("pipelined HTTP/1.1 requests are answered in order")
     func pipelining() async throws {
         let server = try await TestServer()
