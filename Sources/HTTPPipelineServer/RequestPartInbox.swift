@@ -5,9 +5,11 @@ import NIOHTTPTypes
 /// The request parts of one HTTP/1.1 connection or one HTTP/2 stream, handed from its channel to
 /// the task that serves it.
 ///
-/// The channel does not read on its own: it reads when the task has taken everything that arrived
-/// and asks for more. So a body nobody reads stays with the client (in its socket buffers, or in
-/// its HTTP/2 flow-control window) instead of in the server's memory.
+/// The inbox asks its channel to read when the task has taken everything that arrived and waits
+/// for more. An HTTP/2 stream reads only then, so a body nobody reads stays in the client's
+/// flow-control window; an HTTP/1.1 connection reads on its own until parts pile up
+/// (``HTTP1RequestPartsHandler``), and its socket buffers then hold the rest. Either way a body
+/// nobody reads stays with the client instead of in the server's memory.
 ///
 /// Only the task serving the connection or stream takes parts out.
 final class RequestPartInbox: Sendable {

@@ -44,31 +44,38 @@ struct ChannelResponseWriterTests {
         try await channel.testingEventLoop.executeInContext { channel.pipeline.fireChannelWritabilityChanged() }
     }
 
-    /// Runs the event loop until `held` has `count` writes.
-    private static func runUntil(_ held: HeldWrites, has count: Int, _ channel: NIOAsyncTestingChannel) async {
-        for _ in 0..<10_000 where held.count < count {
-            await channel.testingEventLoop.run()
-            await Task.yield()
+    /// Starts `write` as a task on the channel's event loop, as the server runs a connection's task
+    /// (``EventLoopTaskExecutor``), and runs the loop until it has written or is waiting; returns
+    /// whether the write has returned, and how.
+    private static func startOnTheLoop(
+        _ channel: NIOAsyncTestingChannel, _ write: @escaping @Sendable () async throws -> Void
+    ) async -> Locked<Result<Void, any Error>?> {
+        let outcome = Locked<Result<Void, any Error>?>(nil)
+        Task(executorPreference: EventLoopTaskExecutor(channel.eventLoop)) {
+            do {
+                try await write()
+                outcome.withLock { $0 = .success(()) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
         }
+        await channel.testingEventLoop.run()
+        return outcome
     }
 
     @Test("a write into an unwritable channel returns once it is writable again, with the write itself still pending")
     func waitsForWritabilityNotForTheWrite() async throws {
         let (channel, held, writer) = try await Self.unwritableChannel()
-        let returned = Locked(false)
-        Task {
+        let outcome = await Self.startOnTheLoop(channel) {
             try await writer.write([.head(HTTPResponse(status: .ok)), .end(nil)])
-            returned.withLock { $0 = true }
         }
-        await Self.runUntil(held, has: 2, channel)
         #expect(held.count == 2)
+        #expect(outcome.withLock { $0 } == nil, "the write returned while the channel was unwritable")
         try await Self.setWritable(true, channel)
-        // A writer that waited for its write to be sent would never return: a client that stopped
-        // reading would then hold a connection that is writable, so never timed out.
-        for _ in 0..<500 where !returned.withLock({ $0 }) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(returned.withLock { $0 }, "the write did not return within 5 s of the channel turning writable")
+        await channel.testingEventLoop.run()
+        // A writer that waited for its write to be sent would still be waiting: a client that
+        // stopped reading would then hold a connection that is writable, so never timed out.
+        #expect(outcome.withLock { $0.map { (try? $0.get()) != nil } } == true)
         #expect(held.count == 2)
         try await channel.close()
     }
@@ -76,10 +83,11 @@ struct ChannelResponseWriterTests {
     @Test("a write waiting for its channel to be writable fails when the channel closes")
     func closeFailsAWaitingWrite() async throws {
         let (channel, held, writer) = try await Self.unwritableChannel()
-        let writing = Task { try await writer.write(.head(HTTPResponse(status: .ok))) }
-        await Self.runUntil(held, has: 1, channel)
+        let outcome = await Self.startOnTheLoop(channel) { try await writer.write(.head(HTTPResponse(status: .ok))) }
+        #expect(held.count == 1)
         try await channel.close()
-        await #expect(throws: ChannelError.self) { try await writing.value }
+        await channel.testingEventLoop.run()
+        #expect(outcome.withLock { $0.map { (try? $0.get()) == nil } } == true, "the write did not fail")
         await #expect(throws: ChannelError.self) { try await writer.write(.end(nil)) }
     }
 }
