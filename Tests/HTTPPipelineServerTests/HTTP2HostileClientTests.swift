@@ -10,17 +10,18 @@ struct HTTP2HostileClientTests {
     /// Runs `scripts/hostile.py probe NAME` against `port` and returns its observations.
     static func probe(_ name: String, port: Int, arguments: [String] = []) async throws -> [String: Any] {
         let python = try #require(PythonReference.interpreter, "Python 3 with h2 is needed for these tests")
-        let identity = try Fixtures.temporaryDirectory("hostile-identity")
-        try Fixtures.privateKeyPEM.write(
-            to: identity.appendingPathComponent("\(Fixtures.appUUID).key"), atomically: true, encoding: .utf8)
-        let result = try await ChildProcess.run(
-            URL(fileURLWithPath: python),
-            [
-                Fixtures.packageRoot.appendingPathComponent("scripts/hostile.py").path, "probe", name,
-                "--port", "\(port)", "--mauth", try ChildProcess.mauthExecutable().path,
-                "--identity-dir", identity.path,
-            ] + arguments
-        )
+        let result = try await withTemporaryDirectory("hostile-identity") { identity in
+            try Fixtures.privateKeyPEM.write(
+                to: identity.appendingPathComponent("\(Fixtures.appUUID).key"), atomically: true, encoding: .utf8)
+            return try await ChildProcess.run(
+                URL(fileURLWithPath: python),
+                [
+                    Fixtures.packageRoot.appendingPathComponent("scripts/hostile.py").path, "probe", name,
+                    "--port", "\(port)", "--mauth", try ChildProcess.mauthExecutable().path,
+                    "--identity-dir", identity.path,
+                ] + arguments
+            )
+        }
         let observed = try JSONSerialization.jsonObject(with: result.output) as? [String: Any]
         return try #require(observed, "the probe printed no observations: \(result.text) \(result.errorText)")
     }
@@ -51,18 +52,19 @@ struct HTTP2HostileClientTests {
 
     @Test("a stream the client resets cancels its handler", .timeLimit(.minutes(1)))
     func resetCancelsHandler() async throws {
-        let certificate = try await TestCertificate.make()
-        let server = try await TestServer(tls: certificate)
-        var events = TestServer.untilCancelledEvents.stream.makeAsyncIterator()
-        try await withHTTPClient { client in
-            let request = Task {
-                try await ServerTests.send(client, server.secureBaseURL, target: "/until-cancelled", sign: false)
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate)
+            var events = TestServer.untilCancelledEvents.stream.makeAsyncIterator()
+            try await withHTTPClient { client in
+                let request = Task {
+                    try await ServerTests.send(client, server.secureBaseURL, target: "/until-cancelled", sign: false)
+                }
+                #expect(await events.next() == "started")
+                request.cancel()
+                _ = try? await request.value
+                #expect(await events.next() == "cancelled", "the handler ran to its end")
             }
-            #expect(await events.next() == "started")
-            request.cancel()
-            _ = try? await request.value
-            #expect(await events.next() == "cancelled", "the handler ran to its end")
+            try await server.stop()
         }
-        try await server.stop()
     }
 }

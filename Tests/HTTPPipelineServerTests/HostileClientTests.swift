@@ -23,25 +23,27 @@ struct HostileClientTests {
             "AddressSanitizer's shadow memory makes resident memory meaningless")
     )
     func pipelineFlood() async throws {
-        let serve = try await RunningMAuth(serve: ["--keys-dir", try ServeCommandTests.keysDirectory().path])
-        let before = try serve.residentMemory()
-        let request = Array("GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
-        let flood = Array(repeating: request, count: 4096).flatMap { $0 }
-        var connections: [RawConnection] = []
-        var sent = 0
-        for _ in 0..<30 {
-            let connection = try RawConnection(port: serve.port)
-            sent += await connection.flood(with: flood, total: 2_000_000)
-            connections.append(connection)
+        try await ServeCommandTests.withKeysDirectory { keys in
+            let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path])
+            let before = try serve.residentMemory()
+            let request = Array("GET /app_status HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            let flood = Array(repeating: request, count: 4096).flatMap { $0 }
+            var connections: [RawConnection] = []
+            var sent = 0
+            for _ in 0..<30 {
+                let connection = try RawConnection(port: serve.port)
+                sent += await connection.flood(with: flood, total: 2_000_000)
+                connections.append(connection)
+            }
+            try await Task.sleep(for: .seconds(1))
+            let growth = try serve.residentMemory() - before
+            #expect(sent > 15_000_000, "the flood did not get through: \(sent) bytes")
+            // Before the server bounded its read-ahead, a debug build grew by about 3 MB a connection
+            // here; now by well under 1 MB.
+            #expect(growth < 45_000_000, "the server grew by \(growth / 1_000_000) MB for 30 connections")
+            connections.removeAll()
+            _ = await serve.stop()
         }
-        try await Task.sleep(for: .seconds(1))
-        let growth = try serve.residentMemory() - before
-        #expect(sent > 15_000_000, "the flood did not get through: \(sent) bytes")
-        // Before the server bounded its read-ahead, a debug build grew by about 3 MB a connection
-        // here; now by well under 1 MB.
-        #expect(growth < 45_000_000, "the server grew by \(growth / 1_000_000) MB for 30 connections")
-        connections.removeAll()
-        _ = await serve.stop()
     }
 
     @Test("a response the client never reads closes its connection after the write timeout")

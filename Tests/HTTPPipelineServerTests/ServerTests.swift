@@ -87,41 +87,43 @@ struct ServerTests {
 
     @Test("HTTP/2 over TLS with ALPN, and HTTP/1.1 over TLS, through AsyncHTTPClient")
     func http2OverTLS() async throws {
-        let certificate = try await TestCertificate.make()
-        let server = try await TestServer(tls: certificate)
-        try await withHTTPClient { http2 in
-            let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
-            #expect(signed.status == 200)
-            #expect(signed.version == .http2)
-            #expect(signed.body.contains(#""http_version":"HTTP/2""#))
-            let echo = try await Self.send(
-                http2, server.secureBaseURL, method: .POST, target: "/echo", body: "over h2")
-            #expect(echo.body == "over h2")
-            #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate)
+            try await withHTTPClient { http2 in
+                let signed = try await Self.send(http2, server.secureBaseURL, target: "/", versions: [.v1, .v2])
+                #expect(signed.status == 200)
+                #expect(signed.version == .http2)
+                #expect(signed.body.contains(#""http_version":"HTTP/2""#))
+                let echo = try await Self.send(
+                    http2, server.secureBaseURL, method: .POST, target: "/echo", body: "over h2")
+                #expect(echo.body == "over h2")
+                #expect(try await Self.send(http2, server.secureBaseURL, target: "/", sign: false).status == 401)
+            }
+            try await withHTTPClient(http2: false) { http1 in
+                let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
+                #expect(overTLS.status == 200)
+                #expect(overTLS.version == .http1_1)
+            }
+            try await server.stop()
         }
-        try await withHTTPClient(http2: false) { http1 in
-            let overTLS = try await Self.send(http1, server.secureBaseURL, target: "/")
-            #expect(overTLS.status == 200)
-            #expect(overTLS.version == .http1_1)
-        }
-        try await server.stop()
     }
 
     @Test("handlers run on their connection's event loop, over HTTP/1.1 and HTTP/2")
     func handlersOnEventLoop() async throws {
-        let certificate = try await TestCertificate.make()
-        let server = try await TestServer(tls: certificate)
-        try await withHTTPClient { http2 in
-            let answer = try await Self.send(http2, server.secureBaseURL, target: "/event-loop", sign: false)
-            #expect(answer.version == .http2)
-            #expect(answer.body == "event loop")
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate)
+            try await withHTTPClient { http2 in
+                let answer = try await Self.send(http2, server.secureBaseURL, target: "/event-loop", sign: false)
+                #expect(answer.version == .http2)
+                #expect(answer.body == "event loop")
+            }
+            try await withHTTPClient(http2: false) { http1 in
+                let answer = try await Self.send(http1, server.baseURL, target: "/event-loop", sign: false)
+                #expect(answer.version == .http1_1)
+                #expect(answer.body == "event loop")
+            }
+            try await server.stop()
         }
-        try await withHTTPClient(http2: false) { http1 in
-            let answer = try await Self.send(http1, server.baseURL, target: "/event-loop", sign: false)
-            #expect(answer.version == .http1_1)
-            #expect(answer.body == "event loop")
-        }
-        try await server.stop()
     }
 
     @Test("a connection that keeps pipelining is served off its event loop, so it cannot hold up the loop")
@@ -205,16 +207,17 @@ struct ServerTests {
 
     @Test("graceful shutdown over HTTP/2 finishes the open stream (GOAWAY), then stops")
     func gracefulShutdownHTTP2() async throws {
-        let certificate = try await TestCertificate.make()
-        let server = try await TestServer(tls: certificate)
-        let base = server.secureBaseURL
-        try await withHTTPClient { client in
-            #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
-            let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
-            try await Task.sleep(for: .milliseconds(200))
-            try await server.stop()
-            let finished = try await inFlight.value
-            #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate)
+            let base = server.secureBaseURL
+            try await withHTTPClient { client in
+                #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
+                let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
+                try await Task.sleep(for: .milliseconds(200))
+                try await server.stop()
+                let finished = try await inFlight.value
+                #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
+            }
         }
     }
 

@@ -38,20 +38,21 @@ struct ClientTests {
 
     @Test("HTTP/2 over TLS with AsyncHTTPClient")
     func http2() async throws {
-        let certificate = try await TestCertificate.make()
-        let server = try await ClientServer(tls: (certificate.certificatePath, certificate.privateKeyPath))
-        try await withHTTPClient { httpClient in
-            let client = MAuthHTTPClient(
-                signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
-                httpClient: httpClient)
-            let response = try await client.execute(
-                HTTPClientRequest(url: "https://localhost:\(try #require(server.tlsPort))/"))
-            #expect(response.status == .ok)
-            #expect(response.version.major == 2)
-            #expect(String(buffer: response.body).contains(#""http_version":"HTTP/2""#))
-            #expect(response.responder == MAuthIdentity(appUUID: ClientServer.responderUUID, version: .v2))
+        try await withTestCertificate { certificate in
+            let server = try await ClientServer(tls: (certificate.certificatePath, certificate.privateKeyPath))
+            try await withHTTPClient { httpClient in
+                let client = MAuthHTTPClient(
+                    signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
+                    httpClient: httpClient)
+                let response = try await client.execute(
+                    HTTPClientRequest(url: "https://localhost:\(try #require(server.tlsPort))/"))
+                #expect(response.status == .ok)
+                #expect(response.version.major == 2)
+                #expect(String(buffer: response.body).contains(#""http_version":"HTTP/2""#))
+                #expect(response.responder == MAuthIdentity(appUUID: ClientServer.responderUUID, version: .v2))
+            }
+            try await server.stop()
         }
-        try await server.stop()
     }
 
     @Test("URLSession requests signed here authenticate")

@@ -19,118 +19,129 @@ struct RequestCommandTests {
 
     @Test("transcripts, quiet output and exit statuses")
     func transcripts() async throws {
-        let directory = try Fixtures.temporaryDirectory("mauth-request")
-        let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
-        let appUUID = try String(
-            contentsOf: directory.appendingPathComponent(".mauth/development-app-uuid"), encoding: .utf8
-        )
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-        let expected = #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":2}"#
+        try await withTemporaryDirectory("mauth-request") { directory in
+            let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
+            let appUUID = try String(
+                contentsOf: directory.appendingPathComponent(".mauth/development-app-uuid"), encoding: .utf8
+            )
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+            let expected = #"{"msg":"authenticated","app_uuid":"\#(appUUID)","protocol_version":2}"#
 
-        let verbose = try await Self.request(["--sign-versions", "v1,v2", "GET", serve.baseURL + "/"], in: directory)
-        #expect(verbose.status == 0, "\(verbose.errorText)")
-        #expect(verbose.text.hasPrefix("> GET / HTTP/1.1\n> Host: \(serve.baseURL.dropFirst("http://".count))\n"))
-        #expect(verbose.text.contains("> MCC-Authentication: MWSV2 \(appUUID):"))
-        #expect(verbose.text.contains("< HTTP/1.1 200 OK\n"))
-        #expect(verbose.text.hasSuffix("<\n" + expected))
-        #expect(!verbose.text.contains("\u{1B}["), "no colour when not on a terminal")
+            let verbose = try await Self.request(
+                ["--sign-versions", "v1,v2", "GET", serve.baseURL + "/"], in: directory)
+            #expect(verbose.status == 0, "\(verbose.errorText)")
+            #expect(verbose.text.hasPrefix("> GET / HTTP/1.1\n> Host: \(serve.baseURL.dropFirst("http://".count))\n"))
+            #expect(verbose.text.contains("> MCC-Authentication: MWSV2 \(appUUID):"))
+            #expect(verbose.text.contains("< HTTP/1.1 200 OK\n"))
+            #expect(verbose.text.hasSuffix("<\n" + expected))
+            #expect(!verbose.text.contains("\u{1B}["), "no colour when not on a terminal")
 
-        for (transport, version) in [([String](), "HTTP/1.1"), (["--http2-prior-knowledge"], "HTTP/2")] {
-            let cleaned = try await Self.request(transport + ["GET", serve.baseURL + "/?a=1&&b=2"], in: directory)
-            #expect(cleaned.status == 0, "\(cleaned.errorText)")
-            #expect(cleaned.text.hasPrefix("> GET /?a=1&b=2 \(version)\n"), "the transcript shows what was sent")
-        }
+            for (transport, version) in [([String](), "HTTP/1.1"), (["--http2-prior-knowledge"], "HTTP/2")] {
+                let cleaned = try await Self.request(transport + ["GET", serve.baseURL + "/?a=1&&b=2"], in: directory)
+                #expect(cleaned.status == 0, "\(cleaned.errorText)")
+                #expect(cleaned.text.hasPrefix("> GET /?a=1&b=2 \(version)\n"), "the transcript shows what was sent")
+            }
 
-        let quiet = try await Self.request(
-            ["-q", "--sign-versions", "v2", "POST", serve.baseURL + "/echo", #"{"a":1}"#], in: directory)
-        #expect(quiet.status == 0)
-        #expect(quiet.text == #"{"a":1}"#)
+            let quiet = try await Self.request(
+                ["-q", "--sign-versions", "v2", "POST", serve.baseURL + "/echo", #"{"a":1}"#], in: directory)
+            #expect(quiet.status == 0)
+            #expect(quiet.text == #"{"a":1}"#)
 
-        let authenticated = try await Self.request(
-            ["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
-        #expect(authenticated.status == 0, "\(authenticated.errorText)")
-        #expect(authenticated.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
+            let authenticated = try await Self.request(
+                ["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
+            #expect(authenticated.status == 0, "\(authenticated.errorText)")
+            #expect(authenticated.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
 
-        let h2c = try await Self.request(
-            ["--http2-prior-knowledge", "--authenticate-response", "POST", serve.baseURL + "/echo", "hello"],
-            in: directory)
-        #expect(h2c.status == 0, "\(h2c.errorText)")
-        #expect(h2c.text.hasPrefix("> POST /echo HTTP/2\n"))
-        #expect(h2c.text.contains("< HTTP/2 200 OK\n"))
-        #expect(h2c.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
-        #expect(
-            try await Self.request(["--http2-prior-knowledge", "GET", "https://localhost/"], in: directory).status == 2)
-
-        for transport in [[], ["--http2-prior-knowledge"]] {
-            let explained = try await Self.request(
-                transport + ["--explain", "--sign-versions", "v1,v2", "POST", serve.baseURL + "/echo?b=2&a=1", "hi"],
+            let h2c = try await Self.request(
+                ["--http2-prior-knowledge", "--authenticate-response", "POST", serve.baseURL + "/echo", "hello"],
                 in: directory)
-            #expect(explained.status == 0, "\(explained.errorText)")
+            #expect(h2c.status == 0, "\(h2c.errorText)")
+            #expect(h2c.text.hasPrefix("> POST /echo HTTP/2\n"))
+            #expect(h2c.text.contains("< HTTP/2 200 OK\n"))
+            #expect(h2c.text.contains("< MAuth: authentic response from \(appUUID) (v1)"))
             #expect(
-                explained.text.contains(
-                    "* signed v2 (MCC-Authentication) as app \(appUUID):\n*   method  POST\n*   path    /echo\n"))
-            #expect(explained.text.contains("*   query   a=1&b=2\n"))
-            #expect(explained.text.contains("* signed v1 (X-MWS-Authentication) as app \(appUUID):\n"))
-            #expect(explained.text.contains("*   body    2 bytes, SHA-512 "))
+                try await Self.request(["--http2-prior-knowledge", "GET", "https://localhost/"], in: directory).status
+                    == 2)
+
+            for transport in [[], ["--http2-prior-knowledge"]] {
+                let explained = try await Self.request(
+                    transport + [
+                        "--explain", "--sign-versions", "v1,v2", "POST", serve.baseURL + "/echo?b=2&a=1", "hi",
+                    ],
+                    in: directory)
+                #expect(explained.status == 0, "\(explained.errorText)")
+                #expect(
+                    explained.text.contains(
+                        "* signed v2 (MCC-Authentication) as app \(appUUID):\n*   method  POST\n*   path    /echo\n"))
+                #expect(explained.text.contains("*   query   a=1&b=2\n"))
+                #expect(explained.text.contains("* signed v1 (X-MWS-Authentication) as app \(appUUID):\n"))
+                #expect(explained.text.contains("*   body    2 bytes, SHA-512 "))
+            }
+
+            let missing = try await Self.request(["-q", "GET", serve.baseURL + "/nothing"], in: directory)
+            #expect(missing.status == 1)
+            #expect(missing.errorText == "mauth: the server answered 404 Not Found\n")
+
+            #expect(await serve.stop() == 0)
+            let refused = try await Self.request(["GET", serve.baseURL + "/"], in: directory)
+            #expect(refused.status == 1)
+            #expect(refused.errorText.hasPrefix("mauth: could not complete the request to \(serve.baseURL)/"))
         }
-
-        let missing = try await Self.request(["-q", "GET", serve.baseURL + "/nothing"], in: directory)
-        #expect(missing.status == 1)
-        #expect(missing.errorText == "mauth: the server answered 404 Not Found\n")
-
-        #expect(await serve.stop() == 0)
-        let refused = try await Self.request(["GET", serve.baseURL + "/"], in: directory)
-        #expect(refused.status == 1)
-        #expect(refused.errorText.hasPrefix("mauth: could not complete the request to \(serve.baseURL)/"))
     }
 
     @Test("HTTP/2 when the server offers it over TLS")
     func http2OverTLS() async throws {
-        let directory = try Fixtures.temporaryDirectory("mauth-request-tls")
-        let certificate = try await TestCertificate.make()
-        let serve = try await RunningMAuth(
-            serve: [
-                "--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
-            ],
-            directory: directory
-        )
-        let url = "https://localhost:\(try #require(serve.tlsPort))/"
-        let answer = try await Self.request(["--insecure", "GET", url], in: directory)
-        #expect(answer.status == 0, "\(answer.errorText)")
-        #expect(answer.text.contains("< HTTP/2 200 OK\n"))
-        let verified = try await Self.request(["GET", url], in: directory)
-        #expect(verified.status == 1, "the self-signed certificate is refused without --insecure")
-        #expect(verified.errorText.contains("the server's TLS certificate is not trusted (pass --insecure"))
-        #expect(await serve.stop() == 0)
+        try await withTemporaryDirectory("mauth-request-tls") { directory in
+            try await withTestCertificate { certificate in
+                let serve = try await RunningMAuth(
+                    serve: [
+                        "--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key",
+                        certificate.privateKeyPath,
+                    ],
+                    directory: directory
+                )
+                let url = "https://localhost:\(try #require(serve.tlsPort))/"
+                let answer = try await Self.request(["--insecure", "GET", url], in: directory)
+                #expect(answer.status == 0, "\(answer.errorText)")
+                #expect(answer.text.contains("< HTTP/2 200 OK\n"))
+                let verified = try await Self.request(["GET", url], in: directory)
+                #expect(verified.status == 1, "the self-signed certificate is refused without --insecure")
+                #expect(verified.errorText.contains("the server's TLS certificate is not trusted (pass --insecure"))
+                #expect(await serve.stop() == 0)
+            }
+        }
     }
 
     @Test("an unsigned response fails --authenticate-response, a refused connection exits 1, bad usage 2")
     func failures() async throws {
-        let directory = try Fixtures.temporaryDirectory("mauth-request")
-        let serve = try await RunningMAuth(serve: [], directory: directory)
-        let unsigned = try await Self.request(["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
-        #expect(unsigned.status == 1)
-        #expect(
-            unsigned.errorText.hasPrefix(
-                "mauth: the response is inauthentic: Authentication Failed. No mAuth signature present"))
-        let port = serve.port
-        #expect(await serve.stop() == 0)
+        try await withTemporaryDirectory("mauth-request") { directory in
+            let serve = try await RunningMAuth(serve: [], directory: directory)
+            let unsigned = try await Self.request(
+                ["--authenticate-response", "GET", serve.baseURL + "/"], in: directory)
+            #expect(unsigned.status == 1)
+            #expect(
+                unsigned.errorText.hasPrefix(
+                    "mauth: the response is inauthentic: Authentication Failed. No mAuth signature present"))
+            let port = serve.port
+            #expect(await serve.stop() == 0)
 
-        let started = ContinuousClock.now
-        let refused = try await Self.request(["GET", "http://127.0.0.1:\(port)/"], in: directory)
-        #expect(refused.status == 1)
-        #expect(refused.errorText.hasSuffix("the connection was refused (is the server running?)\n"))
-        #expect(started.duration(to: .now) < .seconds(5), "a refused connection is reported at once")
+            let started = ContinuousClock.now
+            let refused = try await Self.request(["GET", "http://127.0.0.1:\(port)/"], in: directory)
+            #expect(refused.status == 1)
+            #expect(refused.errorText.hasSuffix("the connection was refused (is the server running?)\n"))
+            #expect(started.duration(to: .now) < .seconds(5), "a refused connection is reported at once")
 
-        let empty = try Fixtures.temporaryDirectory("mauth-request-empty")
-        let noIdentity = try await Self.request(["GET", "http://127.0.0.1:1/"], in: empty)
-        #expect(noIdentity.status == 2)
-        #expect(noIdentity.errorText.hasPrefix("mauth: no identity"))
-        for arguments in [
-            ["GET", "ftp://example.com/"], ["-q", "-v", "GET", "http://127.0.0.1/"],
-            ["-H", "nocolon", "GET", "http://127.0.0.1/"], ["", "http://127.0.0.1/"],
-        ] {
-            #expect(try await Self.request(arguments, in: directory).status == 2, "\(arguments)")
+            try await withTemporaryDirectory("mauth-request-empty") { empty in
+                let noIdentity = try await Self.request(["GET", "http://127.0.0.1:1/"], in: empty)
+                #expect(noIdentity.status == 2)
+                #expect(noIdentity.errorText.hasPrefix("mauth: no identity"))
+            }
+            for arguments in [
+                ["GET", "ftp://example.com/"], ["-q", "-v", "GET", "http://127.0.0.1/"],
+                ["-H", "nocolon", "GET", "http://127.0.0.1/"], ["", "http://127.0.0.1/"],
+            ] {
+                #expect(try await Self.request(arguments, in: directory).status == 2, "\(arguments)")
+            }
         }
     }
 }

@@ -29,62 +29,68 @@
                 middlewares: [MAuthOpenAPIClientMiddleware(signer: signer)])
         }
 
-        /// A directory with the public keys of the suite's app and `otherApp`.
-        static func keysDirectory() throws -> URL {
-            let directory = try Fixtures.temporaryDirectory("openapi-keys")
-            try Fixtures.publicKeyPEM.write(
-                to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
-            try Fixtures.otherPrivateKey.publicKey.pem.write(
-                to: directory.appendingPathComponent("\(otherApp).pub"), atomically: true, encoding: .utf8)
-            return directory
+        /// Runs `body` with a directory holding the public keys of the suite's app and `otherApp`,
+        /// and removes the directory afterwards.
+        static func withKeysDirectory<Result>(_ body: (URL) async throws -> Result) async throws -> Result {
+            try await withTemporaryDirectory("openapi-keys") { directory in
+                try Fixtures.publicKeyPEM.write(
+                    to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+                try Fixtures.otherPrivateKey.publicKey.pem.write(
+                    to: directory.appendingPathComponent("\(otherApp).pub"), atomically: true, encoding: .utf8)
+                return try await body(directory)
+            }
         }
 
         static let otherApp = "5ff4257e-9c16-11e0-b048-0026bbfffe5e"
 
         @Test("the client middleware signs what mauth serve accepts, through AsyncHTTPClient and URLSession")
         func clientAgainstServe() async throws {
-            let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
-            for (name, transport) in Self.transports {
-                for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
-                    let signer = try MAuthSigner(
-                        appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
-                    let client = try Self.client(serve.baseURL, transport: transport, signer: signer)
-                    let caller = try await client.getCaller().ok.body.json
-                    #expect(caller.app_uuid == Fixtures.appUUID, "\(name) \(versions)")
-                    #expect(caller.protocol_version == versions.max()!.number)
-                    let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
-                    #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
-                    // Under a server URL with a path, the demo has no such route: authenticated, then 404.
-                    let prefixed = try Self.client(serve.baseURL + "/api", transport: transport, signer: signer)
-                    guard case .undocumented(statusCode: 404, _) = try await prefixed.getCaller() else {
-                        Issue.record("\(name) \(versions): a signed request under /api was not authenticated")
-                        continue
+            try await Self.withKeysDirectory { keys in
+                let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path])
+                for (name, transport) in Self.transports {
+                    for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
+                        let signer = try MAuthSigner(
+                            appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
+                        let client = try Self.client(serve.baseURL, transport: transport, signer: signer)
+                        let caller = try await client.getCaller().ok.body.json
+                        #expect(caller.app_uuid == Fixtures.appUUID, "\(name) \(versions)")
+                        #expect(caller.protocol_version == versions.max()!.number)
+                        let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
+                        #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                        // Under a server URL with a path, the demo has no such route: authenticated, then 404.
+                        let prefixed = try Self.client(serve.baseURL + "/api", transport: transport, signer: signer)
+                        guard case .undocumented(statusCode: 404, _) = try await prefixed.getCaller() else {
+                            Issue.record("\(name) \(versions): a signed request under /api was not authenticated")
+                            continue
+                        }
                     }
                 }
+                #expect(await serve.stop() == 0)
             }
-            #expect(await serve.stop() == 0)
         }
 
         @Test(
             "the client middleware signs what the Python reference middleware accepts",
             .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
         func clientAgainstPython() async throws {
-            let service = try await RunningMAuth(service: ["--keys-dir", try Self.keysDirectory().path])
-            let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
-            for (name, transport) in Self.transports {
-                for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
-                    let signer = try MAuthSigner(
-                        appUUID: Self.otherApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
-                    let client = try Self.client(python.baseURL, transport: transport, signer: signer)
-                    let caller = try await client.getCaller().ok.body.json
-                    #expect(caller.app_uuid == Self.otherApp, "\(name) \(versions)")
-                    #expect(caller.protocol_version == versions.max()!.number)
-                    let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
-                    #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+            try await Self.withKeysDirectory { keys in
+                let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
+                let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
+                for (name, transport) in Self.transports {
+                    for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
+                        let signer = try MAuthSigner(
+                            appUUID: Self.otherApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
+                        let client = try Self.client(python.baseURL, transport: transport, signer: signer)
+                        let caller = try await client.getCaller().ok.body.json
+                        #expect(caller.app_uuid == Self.otherApp, "\(name) \(versions)")
+                        #expect(caller.protocol_version == versions.max()!.number)
+                        let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
+                        #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                    }
                 }
+                _ = await python.stop()
+                #expect(await service.stop() == 0)
             }
-            _ = await python.stop()
-            #expect(await service.stop() == 0)
         }
 
         /// The operations, answering with the caller the middleware set.

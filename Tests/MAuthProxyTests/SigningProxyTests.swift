@@ -19,12 +19,14 @@ struct SigningProxyTests {
         try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: versions)
     }
 
-    /// A directory holding the public key of the suite's app.
-    static func keysDirectory() throws -> URL {
-        let directory = try Fixtures.temporaryDirectory("proxy-keys")
-        try Fixtures.publicKeyPEM.write(
-            to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
-        return directory
+    /// Runs `body` with a directory holding the public key of the suite's app, and removes the
+    /// directory afterwards.
+    static func withKeysDirectory<Result>(_ body: (URL) async throws -> Result) async throws -> Result {
+        try await withTemporaryDirectory("proxy-keys") { directory in
+            try Fixtures.publicKeyPEM.write(
+                to: directory.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+            return try await body(directory)
+        }
     }
 
     static let httpClient: HTTPClient = {
@@ -72,30 +74,32 @@ struct SigningProxyTests {
 
     @Test("mauth serve accepts what the proxy forwards: V1, V2 and both, bodies, escaped paths, queries")
     func behindServe() async throws {
-        let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path])
-        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
-            let (proxy, _) = try await Self.proxy(
-                [try ProxyRoute(prefix: "/", upstream: serve.baseURL)], signer: try Self.signer(versions))
-            for transport in Self.transports {
-                let get = try await Self.curl(transport + [proxy.baseURL + "/"])
-                #expect(get.status == 200, "\(versions) \(transport): \(get.body)")
-                #expect(
-                    get.body
-                        == #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number)}"#
-                )
-                let body = #"{"name":"widget","ü":1}"#
-                let echo = try await Self.curl(transport + ["--data-binary", body, proxy.baseURL + "/echo"])
-                #expect(echo.status == 200)
-                #expect(echo.body == body)
-                // Authenticated, then not found: a signature that did not match would answer 401.
-                let escaped = try await Self.curl(
-                    transport + [proxy.baseURL + "/files/%E2%82%AC/a%20b?b=2&a=1&q=x+y&r=%2Fhome&e=%C3%A9&flag"])
-                #expect(escaped.status == 404, "\(versions) \(transport): \(escaped.body)")
-                #expect(transport == ["--http1.1"] ? escaped.version == "1.1" : escaped.version == "2")
+        try await Self.withKeysDirectory { keys in
+            let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path])
+            for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
+                let (proxy, _) = try await Self.proxy(
+                    [try ProxyRoute(prefix: "/", upstream: serve.baseURL)], signer: try Self.signer(versions))
+                for transport in Self.transports {
+                    let get = try await Self.curl(transport + [proxy.baseURL + "/"])
+                    #expect(get.status == 200, "\(versions) \(transport): \(get.body)")
+                    #expect(
+                        get.body
+                            == #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(versions.max()!.number)}"#
+                    )
+                    let body = #"{"name":"widget","ü":1}"#
+                    let echo = try await Self.curl(transport + ["--data-binary", body, proxy.baseURL + "/echo"])
+                    #expect(echo.status == 200)
+                    #expect(echo.body == body)
+                    // Authenticated, then not found: a signature that did not match would answer 401.
+                    let escaped = try await Self.curl(
+                        transport + [proxy.baseURL + "/files/%E2%82%AC/a%20b?b=2&a=1&q=x+y&r=%2Fhome&e=%C3%A9&flag"])
+                    #expect(escaped.status == 404, "\(versions) \(transport): \(escaped.body)")
+                    #expect(transport == ["--http1.1"] ? escaped.version == "1.1" : escaped.version == "2")
+                }
+                try await proxy.stop()
             }
-            try await proxy.stop()
+            #expect(await serve.stop() == 0)
         }
-        #expect(await serve.stop() == 0)
     }
 
     @Test(
@@ -104,29 +108,33 @@ struct SigningProxyTests {
     func behindPython() async throws {
         // The Python app fetches keys from a MAuth service as the suite's app; the proxy signs as
         // another app.
-        let keys = try Self.keysDirectory()
-        let proxyApp = "5ff4257e-9c16-11e0-b048-0026bbfffe5e"
-        try Fixtures.otherPrivateKey.publicKey.pem.write(
-            to: keys.appendingPathComponent("\(proxyApp).pub"), atomically: true, encoding: .utf8)
-        let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
-        let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
-        for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
-            let signer = try MAuthSigner(appUUID: proxyApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
-            let (proxy, _) = try await Self.proxy(
-                [try ProxyRoute(prefix: "/", upstream: python.baseURL)], signer: signer)
-            let get = try await Self.curl(["--retry", "20", "--retry-connrefused", proxy.baseURL + "/?b=2&a=1&q=x+y"])
-            #expect(get.status == 200, "\(versions): \(get.body)")
-            #expect(get.body.contains(#""app_uuid": "\#(proxyApp)""#))
-            #expect(get.body.contains(#""protocol_version": \#(versions.max()!.number)"#))
-            let echo = try await Self.curl([
-                "--http2-prior-knowledge", "--data-binary", "ü body", proxy.baseURL + "/echo",
-            ])
-            #expect(echo.status == 200, "\(versions): \(echo.body)")
-            #expect(echo.body == "ü body")
-            try await proxy.stop()
+        try await Self.withKeysDirectory { keys in
+            let proxyApp = "5ff4257e-9c16-11e0-b048-0026bbfffe5e"
+            try Fixtures.otherPrivateKey.publicKey.pem.write(
+                to: keys.appendingPathComponent("\(proxyApp).pub"), atomically: true, encoding: .utf8)
+            let service = try await RunningMAuth(service: ["--keys-dir", keys.path])
+            let python = try await PythonReference.startMiddlewareServer(kind: "asgi", serviceURL: service.baseURL)
+            for versions in [[MAuthProtocolVersion.v1], [.v2], [.v1, .v2]] {
+                let signer = try MAuthSigner(
+                    appUUID: proxyApp, privateKey: Fixtures.otherPrivateKey, versions: versions)
+                let (proxy, _) = try await Self.proxy(
+                    [try ProxyRoute(prefix: "/", upstream: python.baseURL)], signer: signer)
+                let get = try await Self.curl([
+                    "--retry", "20", "--retry-connrefused", proxy.baseURL + "/?b=2&a=1&q=x+y",
+                ])
+                #expect(get.status == 200, "\(versions): \(get.body)")
+                #expect(get.body.contains(#""app_uuid": "\#(proxyApp)""#))
+                #expect(get.body.contains(#""protocol_version": \#(versions.max()!.number)"#))
+                let echo = try await Self.curl([
+                    "--http2-prior-knowledge", "--data-binary", "ü body", proxy.baseURL + "/echo",
+                ])
+                #expect(echo.status == 200, "\(versions): \(echo.body)")
+                #expect(echo.body == "ü body")
+                try await proxy.stop()
+            }
+            _ = await python.stop()
+            #expect(await service.stop() == 0)
         }
-        _ = await python.stop()
-        #expect(await service.stop() == 0)
     }
 
     @Test("hop-by-hop fields and foreign signatures are dropped, X-Forwarded fields added, one log line each")
@@ -265,85 +273,89 @@ struct SigningProxyTests {
 
     @Test("with response authentication, signed responses pass and unsigned ones answer 502")
     func authenticatedResponses() async throws {
-        let directory = try Fixtures.temporaryDirectory("proxy-signed-responses")
-        let keys = directory.appendingPathComponent(".mauth")
-        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
-        try Fixtures.publicKeyPEM.write(
-            to: keys.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
-        let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
-        let unsigned = try await RunningServer(InspectingUpstream.router)
-        let authenticator = MAuthAuthenticator(keyProvider: DirectoryPublicKeyProvider(directory: keys.path))
-        let (proxy, _) = try await Self.proxy(
-            [
-                try ProxyRoute(prefix: "/", upstream: serve.baseURL),
-                try ProxyRoute(prefix: "/headers", upstream: unsigned.baseURL),
-            ],
-            responseAuthenticator: authenticator)
-        let signed = try await Self.curl([proxy.baseURL + "/"])
-        #expect(signed.status == 200, "\(signed.body)")
-        #expect(signed.body.contains(Fixtures.appUUID))
-        let rejected = try await Self.curl([proxy.baseURL + "/headers"])
-        #expect(rejected.status == 502)
-        #expect(rejected.body.hasPrefix(#"{"error":"The response of \#(unsigned.baseURL) is inauthentic: "#))
-        try await proxy.stop()
-        try await unsigned.stop()
-        #expect(await serve.stop() == 0)
+        try await withTemporaryDirectory("proxy-signed-responses") { directory in
+            let keys = directory.appendingPathComponent(".mauth")
+            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+            try Fixtures.publicKeyPEM.write(
+                to: keys.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+            let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
+            let unsigned = try await RunningServer(InspectingUpstream.router)
+            let authenticator = MAuthAuthenticator(keyProvider: DirectoryPublicKeyProvider(directory: keys.path))
+            let (proxy, _) = try await Self.proxy(
+                [
+                    try ProxyRoute(prefix: "/", upstream: serve.baseURL),
+                    try ProxyRoute(prefix: "/headers", upstream: unsigned.baseURL),
+                ],
+                responseAuthenticator: authenticator)
+            let signed = try await Self.curl([proxy.baseURL + "/"])
+            #expect(signed.status == 200, "\(signed.body)")
+            #expect(signed.body.contains(Fixtures.appUUID))
+            let rejected = try await Self.curl([proxy.baseURL + "/headers"])
+            #expect(rejected.status == 502)
+            #expect(rejected.body.hasPrefix(#"{"error":"The response of \#(unsigned.baseURL) is inauthentic: "#))
+            try await proxy.stop()
+            try await unsigned.stop()
+            #expect(await serve.stop() == 0)
+        }
     }
 
     @Test("mauth proxy: TLS on both sides, a 128 MiB response streamed whole with bounded memory; bad usage exits 2")
     func command() async throws {
         let upstream = try await RunningServer(InspectingUpstream.router)
-        let certificate = try await TestCertificate.make()
-        let tlsArguments = [
-            "--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
-        ]
-        let serve = try await RunningMAuth(serve: ["--keys-dir", try Self.keysDirectory().path] + tlsArguments)
-        let secureUpstream = "https://localhost:\(try #require(serve.tlsPort))"
-        var environment = ProcessInfo.processInfo.environment
-        environment["MAUTH_APP_UUID"] = Fixtures.appUUID
-        environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
-        environment["MAUTH_PRIVATE_KEY"] = nil
-        environment["PRIVATE_KEY"] = nil
-        let proxy = try await RunningMAuth(
-            executable: try ChildProcess.mauthExecutable(),
-            [
-                "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstream.baseURL, "--sign-versions",
-                "v2",
-                "--route", "/echo=\(secureUpstream)", "--insecure",
-            ] + tlsArguments,
-            readyWhen: "Try:", environment: environment)
-        let proxyTLS = "https://localhost:\(try #require(proxy.tlsPort))"
-        for transport in [["--http1.1"], ["--http2"]] {
-            let echo = try await Self.curl(transport + ["-k", "--data-binary", "over TLS", proxyTLS + "/echo"])
-            #expect(echo.status == 200, "\(transport): \(echo.body)")
-            #expect(echo.body == "over TLS")
-            #expect(echo.version == (transport == ["--http2"] ? "2" : "1.1"))
-            let seen = try await Self.curl(transport + ["-k", proxyTLS + "/headers"])
-            #expect(seen.body.contains("x-forwarded-proto: https"), "\(seen.body)")
+        try await withTestCertificate { certificate in
+            let tlsArguments = [
+                "--tls-port", "0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.privateKeyPath,
+            ]
+            try await Self.withKeysDirectory { keys in
+                let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path] + tlsArguments)
+                let secureUpstream = "https://localhost:\(try #require(serve.tlsPort))"
+                var environment = ProcessInfo.processInfo.environment
+                environment["MAUTH_APP_UUID"] = Fixtures.appUUID
+                environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
+                environment["MAUTH_PRIVATE_KEY"] = nil
+                environment["PRIVATE_KEY"] = nil
+                let proxy = try await RunningMAuth(
+                    executable: try ChildProcess.mauthExecutable(),
+                    [
+                        "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstream.baseURL,
+                        "--sign-versions", "v2",
+                        "--route", "/echo=\(secureUpstream)", "--insecure",
+                    ] + tlsArguments,
+                    readyWhen: "Try:", environment: environment)
+                let proxyTLS = "https://localhost:\(try #require(proxy.tlsPort))"
+                for transport in [["--http1.1"], ["--http2"]] {
+                    let echo = try await Self.curl(transport + ["-k", "--data-binary", "over TLS", proxyTLS + "/echo"])
+                    #expect(echo.status == 200, "\(transport): \(echo.body)")
+                    #expect(echo.body == "over TLS")
+                    #expect(echo.version == (transport == ["--http2"] ? "2" : "1.1"))
+                    let seen = try await Self.curl(transport + ["-k", proxyTLS + "/headers"])
+                    #expect(seen.body.contains("x-forwarded-proto: https"), "\(seen.body)")
+                }
+                #expect(proxy.banner.contains("mauth proxy: signing as \(Fixtures.appUUID) (v2)"))
+                #expect(proxy.banner.contains("mauth proxy: / -> \(upstream.baseURL)"))
+                let peakBefore = try Self.peakResidentMemory(of: proxy.processIdentifier)
+                let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
+                let downloaded = try await ChildProcess.run(
+                    URL(fileURLWithPath: curl),
+                    [
+                        // A client slower than the upstream: the proxy must stop reading rather than hold
+                        // what the client has not taken yet.
+                        "-s", "-S", "--max-time", "60", "--limit-rate", "64M", "-o", "/dev/null", "-w",
+                        "%{http_code} %{size_download}", proxy.baseURL + "/big",
+                    ])
+                #expect(downloaded.text == "200 \(InspectingUpstream.bigBodySize)", "\(downloaded.errorText)")
+                // Holding the body would take 128 MiB more. Under a sanitizer (scripts/sanitize says which)
+                // its shadow memory and quarantine of freed buffers grow with the traffic, so there the
+                // figure says nothing about what the proxy holds.
+                let growth = try Self.peakResidentMemory(of: proxy.processIdentifier) - peakBefore
+                if ProcessInfo.processInfo.environment["MAUTH_SANITIZER"] == nil {
+                    #expect(growth < 48 << 20, "the proxy's peak memory grew by \(growth >> 20) MiB")
+                }
+                #expect(await proxy.stop() == 0)
+                #expect(await serve.stop() == 0)
+                try await upstream.stop()
+            }
         }
-        #expect(proxy.banner.contains("mauth proxy: signing as \(Fixtures.appUUID) (v2)"))
-        #expect(proxy.banner.contains("mauth proxy: / -> \(upstream.baseURL)"))
-        let peakBefore = try Self.peakResidentMemory(of: proxy.processIdentifier)
-        let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
-        let downloaded = try await ChildProcess.run(
-            URL(fileURLWithPath: curl),
-            [
-                // A client slower than the upstream: the proxy must stop reading rather than hold
-                // what the client has not taken yet.
-                "-s", "-S", "--max-time", "60", "--limit-rate", "64M", "-o", "/dev/null", "-w",
-                "%{http_code} %{size_download}", proxy.baseURL + "/big",
-            ])
-        #expect(downloaded.text == "200 \(InspectingUpstream.bigBodySize)", "\(downloaded.errorText)")
-        // Holding the body would take 128 MiB more. Under a sanitizer (scripts/sanitize says which)
-        // its shadow memory and quarantine of freed buffers grow with the traffic, so there the
-        // figure says nothing about what the proxy holds.
-        let growth = try Self.peakResidentMemory(of: proxy.processIdentifier) - peakBefore
-        if ProcessInfo.processInfo.environment["MAUTH_SANITIZER"] == nil {
-            #expect(growth < 48 << 20, "the proxy's peak memory grew by \(growth >> 20) MiB")
-        }
-        #expect(await proxy.stop() == 0)
-        #expect(await serve.stop() == 0)
-        try await upstream.stop()
 
         for arguments in [["proxy"], ["proxy", "--route", "studies=https://a"], ["proxy", "--upstream", "ftp://a"]] {
             let result = try await ChildProcess.run(try ChildProcess.mauthExecutable(), arguments)

@@ -13,6 +13,8 @@ import ServiceLifecycle
 final class InstrumentedService: Sendable {
     let switchboard = Switchboard()
     let keysDirectory: URL
+    /// Owns `keysDirectory`, so that the directory goes when the service does.
+    private let temporaryKeysDirectory: TemporaryDirectory
     let port: Int
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
@@ -21,7 +23,8 @@ final class InstrumentedService: Sendable {
     static let callerUUID = Fixtures.appUUID
 
     init(maxAge: Int = 300, requireSignedRequests: Bool = true) async throws {
-        keysDirectory = try Fixtures.temporaryDirectory("mauth-service-keys")
+        temporaryKeysDirectory = try TemporaryDirectory("mauth-service-keys")
+        keysDirectory = temporaryKeysDirectory.url
         try Fixtures.publicKeyPEM.write(
             to: keysDirectory.appendingPathComponent("\(Self.callerUUID).pub"), atomically: true, encoding: .utf8)
         var logger = Logger(label: "test.service")

@@ -50,11 +50,4 @@ public enum Fixtures {
             )
         )
     }
-
-    /// A new empty directory under the system's temporary directory.
-    public static func temporaryDirectory(_ prefix: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
 }

@@ -5,8 +5,8 @@ public struct TestCertificate: Sendable {
     public let certificatePath: String
     public let privateKeyPath: String
 
-    public static func make() async throws -> TestCertificate {
-        let directory = try Fixtures.temporaryDirectory("mauth-tls")
+    /// Makes the certificate and its key in `directory`.
+    static func make(in directory: URL) async throws -> TestCertificate {
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
         guard let openssl = ChildProcess.find("openssl") else {
@@ -23,5 +23,16 @@ public struct TestCertificate: Sendable {
             throw ChildProcess.Failure(description: "openssl could not make a certificate: \(result.errorText)")
         }
         return TestCertificate(certificatePath: certificate, privateKeyPath: key)
+    }
+}
+
+/// Runs `body` with a new ``TestCertificate``, and removes its files afterwards, whether `body`
+/// returned or threw.
+///
+/// Scoped rather than tied to the value's lifetime: servers read the files by path, possibly after
+/// the test's last use of the value.
+public func withTestCertificate<Result>(_ body: (TestCertificate) async throws -> Result) async throws -> Result {
+    try await withTemporaryDirectory("mauth-tls") { directory in
+        try await body(try await TestCertificate.make(in: directory))
     }
 }

@@ -8,10 +8,13 @@ import Testing
 @Suite("Directory of public keys")
 struct DirectoryPublicKeyProviderTests {
     let directory: URL
+    /// Owns `directory`: Swift Testing makes an instance of the suite for each test, and the
+    /// directory goes with it.
+    private let temporaryDirectory: TemporaryDirectory
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mauth-keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        temporaryDirectory = try TemporaryDirectory("mauth-keys")
+        directory = temporaryDirectory.url
     }
 
     func write(_ text: String, as name: String) throws {

@@ -152,42 +152,45 @@ struct CommandLineTests {
         #expect(other.status == 1)
         #expect(other.text.contains("a string to sign that no known client builds"))
 
-        let otherApp = try Fixtures.temporaryDirectory("other-app").path
-        #expect(try await MAuth.run(["keygen", "--out", otherApp, "--app-uuid", "other"]).status == 0)
-        let notThisKey = try await MAuth.run(
-            [
-                "verify", "--explain", "--public-key-file", otherApp + "/other.pub", "--method", "GET", "--url",
-                "/files/a b", "--now", Self.time,
-            ] + headers)
-        #expect(notThisKey.status == 1)
-        #expect(notThisKey.text.contains("not made with this app's key"))
+        try await withTemporaryDirectory("other-app") { otherAppDirectory in
+            let otherApp = otherAppDirectory.path
+            #expect(try await MAuth.run(["keygen", "--out", otherApp, "--app-uuid", "other"]).status == 0)
+            let notThisKey = try await MAuth.run(
+                [
+                    "verify", "--explain", "--public-key-file", otherApp + "/other.pub", "--method", "GET", "--url",
+                    "/files/a b", "--now", Self.time,
+                ] + headers)
+            #expect(notThisKey.status == 1)
+            #expect(notThisKey.text.contains("not made with this app's key"))
+        }
     }
 
     @Test("keygen writes a working identity and never overwrites one")
     func keygen() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "mauth-keygen-\(UUID().uuidString)"
-        ).path
-        let created = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
-        #expect(created.status == 0)
-        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/my-app.key")
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let signed = try await MAuth.run(
-            [
-                "sign", "--protocol", "v2", "--private-key-file", directory + "/my-app.key", "--app-uuid", "my-app",
-                "--method", "GET", "--url", "/",
-            ]
-        )
-        let verified = try await MAuth.run(
-            ["verify", "--public-key-file", directory + "/my-app.pub", "--method", "GET", "--url", "/"]
-                + signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
-        )
-        #expect(verified.text == "authentic app_uuid=my-app protocol=v2\n")
-        let before = try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key"))
-        let again = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
-        #expect(again.status == 1)
-        #expect(again.errorText == "mauth: \(directory)/my-app.key already exists; not overwriting it\n")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key")) == before)
+        try await withTemporaryDirectory("mauth-keygen") { parent in
+            // Not made beforehand: keygen is to make the directory it writes to.
+            let directory = parent.appendingPathComponent("keys").path
+            let created = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
+            #expect(created.status == 0)
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/my-app.key")
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            let signed = try await MAuth.run(
+                [
+                    "sign", "--protocol", "v2", "--private-key-file", directory + "/my-app.key", "--app-uuid", "my-app",
+                    "--method", "GET", "--url", "/",
+                ]
+            )
+            let verified = try await MAuth.run(
+                ["verify", "--public-key-file", directory + "/my-app.pub", "--method", "GET", "--url", "/"]
+                    + signed.text.split(separator: "\n").flatMap { ["--header", String($0)] }
+            )
+            #expect(verified.text == "authentic app_uuid=my-app protocol=v2\n")
+            let before = try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key"))
+            let again = try await MAuth.run(["keygen", "--out", directory, "--app-uuid", "my-app"])
+            #expect(again.status == 1)
+            #expect(again.errorText == "mauth: \(directory)/my-app.key already exists; not overwriting it\n")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/my-app.key")) == before)
+        }
     }
 
     @Test("conformance passes on the suite and fails on a spoiled copy")
@@ -196,14 +199,17 @@ struct CommandLineTests {
         #expect(passing.status == 0)
         #expect(passing.text.hasSuffix("9 passed, 0 failed\n"))
 
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("mauth-suite-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: Self.suite, to: copy)
-        let sts = copy.appendingPathComponent("protocols/MWSV2/get-vanilla/get-vanilla.sts")
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: sts.path)
-        try Data("GET\n/x\n".utf8).write(to: sts)
-        let failing = try await MAuth.run(["conformance", copy.path])
-        #expect(failing.status == 1)
-        #expect(failing.text.contains("FAIL  MWSV2/get-vanilla\n      string-to-sign: expected \"GET\\n/x\\n\""))
-        #expect(failing.text.hasSuffix("8 passed, 1 failed\n"))
+        try await withTemporaryDirectory("mauth-suite") { parent in
+            // Not the temporary directory itself: copyItem refuses a destination that exists.
+            let copy = parent.appendingPathComponent("suite")
+            try FileManager.default.copyItem(at: Self.suite, to: copy)
+            let sts = copy.appendingPathComponent("protocols/MWSV2/get-vanilla/get-vanilla.sts")
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: sts.path)
+            try Data("GET\n/x\n".utf8).write(to: sts)
+            let failing = try await MAuth.run(["conformance", copy.path])
+            #expect(failing.status == 1)
+            #expect(failing.text.contains("FAIL  MWSV2/get-vanilla\n      string-to-sign: expected \"GET\\n/x\\n\""))
+            #expect(failing.text.hasSuffix("8 passed, 1 failed\n"))
+        }
     }
 }
