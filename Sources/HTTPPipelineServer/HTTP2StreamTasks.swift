@@ -2,9 +2,10 @@ import Locking
 
 /// The tasks that serve an HTTP/2 connection's streams, one each.
 ///
-/// A stream's task is started by its channel, so that closing the stream (a reset, a write
-/// timeout) can cancel it; the connection's own task keeps them in its structure by waiting for
-/// all of them before it ends, and cancelling them when it is cancelled.
+/// A stream's task is started by its connection's ``HTTP2StreamsHandler``, so that the stream's
+/// reset (by the client, or after a timeout) can cancel it; the connection's own task keeps them in
+/// its structure by waiting for all of them before it ends, and cancelling them when it is
+/// cancelled.
 final class HTTP2StreamTasks: Sendable {
     private struct State {
         var running: [Int: Task<Void, Never>] = [:]

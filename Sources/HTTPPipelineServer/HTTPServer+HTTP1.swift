@@ -89,7 +89,9 @@ extension HTTPServer {
         )
         do {
             try await serveRequests(
-                ends, channel: channel, reader: InboundRequestReader(ends.inbox, channel: channel, watchdog: watchdog),
+                ends, channel: channel,
+                reader: InboundRequestReader(
+                    ends.inbox, control: ChannelStreamControl(channel: channel), watchdog: watchdog),
                 connection: info, firstHeadWithin: firstHeadLimit, onTheLoop: true)
         } catch {
             logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])

@@ -1,21 +1,11 @@
-import Foundation
 import HTTPPipeline
-import HTTPTypes
 import Logging
 import NIOCore
-import NIOExtras
-import NIOHTTP1
 import NIOHTTP2
-import NIOHTTPTypes
-import NIOHTTPTypesHTTP1
-import NIOHTTPTypesHTTP2
-import NIOPosix
-import NIOSSL
-import NIOTLS
 
 /// An HTTP/2 connection: its channel handlers, and the task that waits for its streams' tasks.
 extension HTTPServer {
-    /// The handlers of an HTTP/2 connection and of each of its streams.
+    /// The handlers of an HTTP/2 connection, which serve its streams too.
     static func configureHTTP2(
         _ channel: any Channel, configuration: HTTPServerConfiguration, responder: RequestResponder, secure: Bool,
         logger: Logger
@@ -31,7 +21,8 @@ extension HTTPServer {
             )
         )
         let observer = HTTP2ConnectionErrorHandler.Observer(next: manager.http2StreamDelegate)
-        let serving = HTTP2StreamHandler.Serving(
+        let http2 = http2Configuration(configuration)
+        let streams = HTTP2StreamsHandler.Serving(
             responder: responder,
             connection: RequestResponder.Connection(
                 remoteAddress: channel.remoteAddress, httpVersion: .http2, isSecure: secure, closeAfterResponse: {}),
@@ -39,24 +30,17 @@ extension HTTPServer {
             tasks: HTTP2StreamTasks(executor: EventLoopTaskExecutor(channel.eventLoop))
         )
         try pipeline.addHandler(FlushCoalescingHandler())
-        let multiplexer = try pipeline.configureAsyncHTTP2Pipeline(
-            mode: .server,
-            streamDelegate: observer,
-            frameDelegate: observer,
-            configuration: http2Configuration(configuration)
-        ) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.syncOptions?.setOption(.autoRead, value: false)
-                let pipeline = stream.pipeline.syncOperations
-                let codec = HTTP2FramePayloadToHTTPServerCodec()
-                try pipeline.addHandler(codec)
-                try pipeline.addHandler(
-                    HTTP2StreamHandler(serving: serving, codecContext: try pipeline.context(handler: codec)))
-            }
-        }
+        try pipeline.addHandler(
+            NIOHTTP2Handler(
+                mode: .server, frameDelegate: observer, connectionConfiguration: http2.connection,
+                streamConfiguration: http2.stream))
+        // The streams handler tells the manager of the streams it serves, through the observer,
+        // rather than let it count NIOHTTP2's stream events, which include streams closed before
+        // they were served.
+        try pipeline.addHandler(HTTP2StreamsHandler(serving: streams, streamDelegate: observer))
         try pipeline.addHandler(manager)
         try pipeline.addHandler(HTTP2ConnectionErrorHandler(observer: observer, logger: logger))
-        return (multiplexer, serving.tasks)
+        return streams.tasks
     }
 
     static func http2Configuration(_ configuration: HTTPServerConfiguration) -> NIOHTTP2Handler.Configuration {
@@ -71,12 +55,12 @@ extension HTTPServer {
     }
 
     /// Serves an HTTP/2 connection until it closes and every stream's task has finished.
-    func serveHTTP2(_ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, streams: HTTP2StreamTasks) async {
-        do {
-            // Each stream's handler starts its own task; this only takes the streams as they open.
-            for try await _ in multiplexer.inbound {}
-        } catch {
-            logger.debug("HTTP/2 connection closed", metadata: ["error": "\(error)"])
+    func serveHTTP2(_ channel: any Channel, streams: HTTP2StreamTasks) async {
+        // The connection's handlers start each stream's task; this only waits for the end.
+        await withTaskCancellationHandler {
+            try? await channel.closeFuture.get()
+        } onCancel: {
+            channel.close(promise: nil)
         }
         await streams.waitForAll()
     }

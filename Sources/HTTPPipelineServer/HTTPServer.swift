@@ -47,7 +47,7 @@ public final class HTTPServer: Service, Sendable {
         public let tls: Int?
     }
 
-    typealias HTTP2Connection = (NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, HTTP2StreamTasks)
+    typealias HTTP2Connection = HTTP2StreamTasks
     typealias HTTP1Connection = (HTTP1RequestPartsHandler.Ends, ReadWatchdog)
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
@@ -281,8 +281,8 @@ public final class HTTPServer: Service, Sendable {
                 await serveHTTP1(
                     ends, channel: connection.channel, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
                     firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
-            case .http2(let (multiplexer, streams)):
-                await serveHTTP2(multiplexer, streams: streams)
+            case .http2(let streams):
+                await serveHTTP2(connection.channel, streams: streams)
             }
         } catch {
             logger.debug("Connection ended before a protocol was agreed", metadata: ["error": "\(error)"])

@@ -11,29 +11,30 @@ import NIOHTTPTypes
 /// (or stream) closed, or the read fails.
 final class InboundRequestReader: @unchecked Sendable {
     private let source: RequestPartInbox
-    private let channel: any Channel
+    private let control: any RequestStreamControl
     private let watchdog: ReadWatchdog
     private let waiter: ReadWatchdog.Waiter
-    /// Whether the waiter stays watched until the channel closes, after the reader is gone.
+    /// Whether the waiter stays watched until the connection or stream closes, after the reader is
+    /// gone.
     private var watchedUntilClosed = false
 
-    init(_ source: RequestPartInbox, channel: any Channel, watchdog: ReadWatchdog) {
+    init(_ source: RequestPartInbox, control: any RequestStreamControl, watchdog: ReadWatchdog) {
         self.source = source
-        self.channel = channel
+        self.control = control
         self.watchdog = watchdog
-        self.waiter = watchdog.makeWaiter(for: channel)
+        self.waiter = watchdog.makeWaiter(for: control)
     }
 
     deinit {
         if watchedUntilClosed {
-            channel.closeFuture.whenComplete { [watchdog, waiter] _ in watchdog.forget(waiter) }
+            control.whenClosed { [watchdog, waiter] in watchdog.forget(waiter) }
         } else {
             watchdog.forget(waiter)
         }
     }
 
     /// The next part, or `nil` when the peer is gone; when nothing arrives within `deadline` the
-    /// channel is closed, or with `expiry` set to `.fail`, the read throws
+    /// connection is closed (the stream reset), or with `expiry` set to `.fail`, the read throws
     /// ``ReadWatchdog/Expired``.
     func next(within deadline: Duration, then expiry: ReadWatchdog.Expiry = .close) async throws -> HTTPRequestPart? {
         waiter.start(limit: deadline, then: expiry)
@@ -41,8 +42,8 @@ final class InboundRequestReader: @unchecked Sendable {
         return try await source.next()
     }
 
-    /// Closes the channel unless it closes by itself within `deadline`; the reader is not
-    /// needed for that.
+    /// Closes the connection (resets the stream) unless it closes by itself within `deadline`; the
+    /// reader is not needed for that.
     func closeUnlessClosed(within deadline: Duration) {
         watchedUntilClosed = true
         waiter.start(limit: deadline, then: .close)
@@ -51,6 +52,6 @@ final class InboundRequestReader: @unchecked Sendable {
     /// Ends the connection's (or stream's) reads: once what has arrived is read, every read throws
     /// ``ReadWatchdog/Expired``. A response can still be written.
     func endReads() {
-        channel.pipeline.fireErrorCaught(ReadWatchdog.Expired())
+        control.failReads(ReadWatchdog.Expired())
     }
 }

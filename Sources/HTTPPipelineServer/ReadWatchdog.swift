@@ -2,16 +2,16 @@ import Locking
 import NIOCore
 import Synchronization
 
-/// Enforces read deadlines on one connection: a wait that runs past its limit closes its channel
-/// or fails the read in progress.
+/// Enforces read deadlines on one connection: a wait that runs past its limit closes its
+/// connection (or resets its HTTP/2 stream) or fails the read in progress.
 ///
 /// Arming a timer for every read would wake the event loop twice per read; instead each reader
 /// has a ``Waiter`` that records, in atomics, when its wait started, and one periodic check per
 /// connection — shared by all the streams of an HTTP/2 connection — compares.
 final class ReadWatchdog: Sendable {
-    /// What happens to a channel whose wait runs out.
+    /// What happens to a connection or stream whose wait runs out.
     enum Expiry: UInt8, Sendable {
-        /// The channel is closed: nothing can be answered any more.
+        /// The connection is closed, or the stream reset: nothing can be answered any more.
         case close
         /// The read in progress fails with ``Expired``, so that a response can still be written.
         case fail
@@ -22,14 +22,14 @@ final class ReadWatchdog: Sendable {
 
     /// The deadline of one reader's waits.
     final class Waiter: Sendable {
-        private let channel: any Channel
+        private let control: any RequestStreamControl
         /// When the wait started, in `NIODeadline` nanoseconds; 0 while not waiting.
         private let since = Atomic<UInt64>(0)
         private let limit = Atomic<UInt64>(0)
         private let expiry = Atomic<UInt8>(Expiry.close.rawValue)
 
-        fileprivate init(channel: any Channel) {
-            self.channel = channel
+        fileprivate init(control: any RequestStreamControl) {
+            self.control = control
         }
 
         /// Starts a wait that expires after `limit`.
@@ -54,8 +54,8 @@ final class ReadWatchdog: Sendable {
             guard since.compareExchange(expected: started, desired: 0, ordering: .acquiringAndReleasing).exchanged
             else { return }
             switch Expiry(rawValue: expiry.load(ordering: .relaxed)) {
-            case .fail: channel.pipeline.fireErrorCaught(Expired())
-            case .close, nil: channel.close(promise: nil)
+            case .fail: control.failReads(Expired())
+            case .close, nil: control.close()
             }
         }
     }
@@ -92,9 +92,10 @@ final class ReadWatchdog: Sendable {
         }
     }
 
-    /// A waiter for reads from `channel`, watched until ``forget(_:)``.
-    func makeWaiter(for channel: any Channel) -> Waiter {
-        let waiter = Waiter(channel: channel)
+    /// A waiter for reads from the connection or stream that `control` controls, watched until
+    /// ``forget(_:)``.
+    func makeWaiter(for control: any RequestStreamControl) -> Waiter {
+        let waiter = Waiter(control: control)
         watched.waiters.withLock { $0[ObjectIdentifier(waiter)] = waiter }
         return waiter
     }

@@ -5,11 +5,11 @@ import NIOHTTPTypes
 /// The request parts of one HTTP/1.1 connection or one HTTP/2 stream, handed from its channel to
 /// the task that serves it.
 ///
-/// The inbox asks its channel to read when the task has taken everything that arrived and waits
-/// for more. An HTTP/2 stream reads only then, so a body nobody reads stays in the client's
-/// flow-control window; an HTTP/1.1 connection reads on its own until parts pile up
-/// (``HTTP1RequestPartsHandler``), and its socket buffers then hold the rest. Either way a body
-/// nobody reads stays with the client instead of in the server's memory.
+/// The inbox asks for more when the task has taken everything that arrived and waits for more. An
+/// HTTP/2 stream gives the client flow-control window back only then (``HTTP2StreamsHandler``), so
+/// a body nobody reads stays with the client; an HTTP/1.1 connection reads on its own until parts
+/// pile up (``HTTP1RequestPartsHandler``), and its socket buffers then hold the rest. Either way a
+/// body nobody reads stays with the client instead of in the server's memory.
 ///
 /// Only the task serving the connection or stream takes parts out.
 final class RequestPartInbox: Sendable {
@@ -44,7 +44,8 @@ final class RequestPartInbox: Sendable {
     private let state = Locked(State())
     private let requestRead: @Sendable () -> Void
 
-    /// - Parameter requestRead: asks the channel to read; called from the serving task.
+    /// - Parameter requestRead: asks the channel to read, or the client for more of the stream;
+    ///   called from the serving task.
     init(requestRead: @escaping @Sendable () -> Void) {
         self.requestRead = requestRead
     }

@@ -17,12 +17,16 @@ struct UnwritableDeadline {
 
     /// Arms or disarms the deadline for the channel's writability now.
     mutating func update(for channel: any Channel) {
-        if channel.isWritable {
+        update(writable: channel.isWritable, on: channel.eventLoop) { channel.close(promise: nil) }
+    }
+
+    /// Arms the deadline to call `expire` on `eventLoop` unless it is armed already, or disarms it
+    /// when `writable`.
+    mutating func update(writable: Bool, on eventLoop: any EventLoop, expire: @escaping @Sendable () -> Void) {
+        if writable {
             cancel()
         } else if scheduled == nil {
-            scheduled = channel.eventLoop.scheduleTask(in: timeout) {
-                channel.close(promise: nil)
-            }
+            scheduled = eventLoop.scheduleTask(in: timeout, expire)
         }
     }
 

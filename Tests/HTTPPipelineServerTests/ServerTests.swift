@@ -108,6 +108,32 @@ struct ServerTests {
         }
     }
 
+    @Test("HTTP/2 flow control both ways: bodies of many windows, on concurrent streams, are echoed whole")
+    func http2FlowControl() async throws {
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate, maxBodySize: 1 << 20)
+            // Eleven stream windows each way, and more than the connection's window in total.
+            let bodies = (0..<4).map { index in
+                String(repeating: "\(index)0123456789abcdef", count: 42_000).prefix(700_000 + index)
+            }
+            try await withHTTPClient { http2 in
+                try await withThrowingTaskGroup { group in
+                    for body in bodies {
+                        group.addTask {
+                            let echo = try await Self.send(
+                                http2, server.secureBaseURL, method: .POST, target: "/echo", body: String(body))
+                            #expect(echo.status == 200)
+                            #expect(echo.version == .http2)
+                            #expect(echo.body == body, "a body of \(body.utf8.count) bytes came back changed")
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            try await server.stop()
+        }
+    }
+
     @Test("handlers run on their connection's event loop, over HTTP/1.1 and HTTP/2")
     func handlersOnEventLoop() async throws {
         try await withTestCertificate { certificate in
