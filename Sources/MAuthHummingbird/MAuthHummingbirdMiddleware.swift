@@ -55,7 +55,7 @@
         /// - Returns: the route's response, or a 401, 413 or 500 with a JSON body.
         /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
         public func handle(
-            _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+            _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
         ) async throws -> Response {
             let path = request.uri.path
             if gate.isExempt(rawPath: path) {

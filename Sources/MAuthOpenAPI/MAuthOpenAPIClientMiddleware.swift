@@ -50,7 +50,7 @@
             body: HTTPBody?,
             baseURL: URL,
             operationID: String,
-            next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+            next: @concurrent @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
         ) async throws -> (HTTPResponse, HTTPBody?) {
             var bytes: [UInt8] = []
             if let body {

@@ -72,7 +72,10 @@
             body: HTTPBody?,
             metadata: ServerRequestMetadata,
             operationID: String,
-            next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+            next:
+                @concurrent @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (
+                    HTTPResponse, HTTPBody?
+                )
         ) async throws -> (HTTPResponse, HTTPBody?) {
             let target = Self.target(of: request)
             if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path) {

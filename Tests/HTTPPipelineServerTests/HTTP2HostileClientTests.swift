@@ -54,8 +54,8 @@ struct HTTP2HostileClientTests {
     func resetCancelsHandler() async throws {
         try await withTestCertificate { certificate in
             let server = try await TestServer(tls: certificate)
-            var events = TestServer.untilCancelledEvents.stream.makeAsyncIterator()
             try await withHTTPClient { client in
+                var events = TestServer.untilCancelledEvents.stream.makeAsyncIterator()
                 let request = Task {
                     try await ServerTests.send(client, server.secureBaseURL, target: "/until-cancelled", sign: false)
                 }
