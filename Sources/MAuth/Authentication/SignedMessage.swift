@@ -30,12 +30,55 @@ struct SignedMessage {
         time: String,
         variants: Bool
     ) -> Bool {
-        for stringToSign in stringsToSign(version: version, appUUID: appUUID, time: time, variants: variants) {
-            if Self.verify(signature, of: stringToSign, version: version, key: key) {
-                return true
+        switch (subject, version) {
+        case (.request(let method, let target), .v1):
+            func stringToSign(path: String) -> [UInt8] {
+                body.withUnsafeBytes {
+                    MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time)
+                }
             }
+            if Self.verify(signature, of: stringToSign(path: target.path), version: version, key: key) { return true }
+            guard variants, let pythonPath = Self.pythonPath(target.path) else { return false }
+            return Self.verify(signature, of: stringToSign(path: pythonPath), version: version, key: key)
+        case (.request(let method, let target), _):
+            let digest = body.withUnsafeBytes { SHA512.hexDigest($0) }
+            func stringToSign(path: [UInt8], query: [UInt8]) -> [UInt8] {
+                MAuthStringToSign.v2Request(
+                    method: method, normalizedPath: path, bodyDigest: digest, appUUID: appUUID, time: time,
+                    canonicalQuery: query
+                )
+            }
+            let path = PathNormalizer.normalize(target.path.utf8)
+            let query = QueryCanonicalizer.canonicalize(target.query.utf8)
+            let canonical = stringToSign(path: path, query: query)
+            if Self.verify(signature, of: canonical, version: version, key: key) { return true }
+            guard variants else { return false }
+            // What other clients sign instead, tried only once the canonical string has failed.
+            var paths = [path]
+            if PathNormalizer.hasRubyVariant(target.path.utf8) {
+                paths.append(PathNormalizer.normalizeDotSegmentsFirst(target.path.utf8))
+            }
+            if let pythonPath = Self.pythonPath(target.path) {
+                paths.append(PathNormalizer.normalize(pythonPath.utf8))
+            }
+            let queries = [query] + QueryCanonicalizer.variants(of: target.query.utf8)
+            var tried: Set<[UInt8]> = [canonical]
+            for candidatePath in paths {
+                for candidateQuery in queries {
+                    let candidate = stringToSign(path: candidatePath, query: candidateQuery)
+                    if tried.insert(candidate).inserted,
+                        Self.verify(signature, of: candidate, version: version, key: key)
+                    {
+                        return true
+                    }
+                }
+            }
+            return false
+        case (.response(let status), _):
+            let stringToSign = MAuthStringToSign.response(
+                version: version, status: status, body: body, appUUID: appUUID, time: time)
+            return Self.verify(signature, of: stringToSign, version: version, key: key)
         }
-        return false
     }
 
     static func verify(
@@ -47,57 +90,6 @@ struct SignedMessage {
             return key.key.verifyV1(signature: signature, hexDigest: SHA512.hexDigest(of: stringToSign))
         }
         return stringToSign.withUnsafeBytes { key.key.verifyV2(signature: signature, message: $0) }
-    }
-
-    /// The standard string to sign first, then, lazily, the variant forms.
-    private func stringsToSign(version: MAuthProtocolVersion, appUUID: String, time: String, variants: Bool)
-        -> some Sequence<[UInt8]>
-    {
-        var pending: [() -> [[UInt8]]] = []
-        switch (subject, version) {
-        case (.request(let method, let target), .v1):
-            let build = { (path: String) in
-                body.withUnsafeBytes {
-                    MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time)
-                }
-            }
-            pending.append { [build(target.path)] }
-            if variants, let pythonPath = Self.pythonPath(target.path) {
-                pending.append { [build(pythonPath)] }
-            }
-        case (.request(let method, let target), _):
-            let digest = body.withUnsafeBytes { SHA512.hexDigest($0) }
-            let path = PathNormalizer.normalize(target.path.utf8)
-            let query = QueryCanonicalizer.canonicalize(target.query.utf8)
-            let build = { (path: [UInt8], query: [UInt8]) in
-                MAuthStringToSign.v2Request(
-                    method: method, normalizedPath: path, bodyDigest: digest, appUUID: appUUID, time: time,
-                    canonicalQuery: query
-                )
-            }
-            pending.append { [build(path, query)] }
-            if variants {
-                pending.append {
-                    var paths = [path]
-                    if PathNormalizer.hasRubyVariant(target.path.utf8) {
-                        paths.append(PathNormalizer.normalizeDotSegmentsFirst(target.path.utf8))
-                    }
-                    if let pythonPath = Self.pythonPath(target.path) {
-                        paths.append(PathNormalizer.normalize(pythonPath.utf8))
-                    }
-                    let queries = [query] + QueryCanonicalizer.variants(of: target.query.utf8)
-                    var seen: Set<[UInt8]> = [build(path, query)]
-                    return paths.flatMap { candidatePath in
-                        queries.map { build(candidatePath, $0) }
-                    }.filter { seen.insert($0).inserted }
-                }
-            }
-        case (.response(let status), _):
-            pending.append {
-                [MAuthStringToSign.response(version: version, status: status, body: body, appUUID: appUUID, time: time)]
-            }
-        }
-        return pending.lazy.flatMap { $0() }
     }
 
     /// The path the Python client signs: its URL parser cuts `;parameters` off the last path

@@ -42,43 +42,43 @@ enum Base64 {
     }
 
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        decode(Array(text.utf8))
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode($0) }) { return decoded }
+        return decode(Array(text.utf8))
     }
 
     static func decode(_ characters: [UInt8]) -> [UInt8]? {
+        characters.withUnsafeBufferPointer { decode($0) }
+    }
+
+    private static func decode(_ characters: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard !characters.isEmpty, characters.count % 4 == 0 else { return nil }
         let equals = UInt8(ascii: "=")
         var padding = 0
         if characters[characters.count - 1] == equals { padding += 1 }
         if characters[characters.count - 2] == equals { padding += 1 }
         let bodyCount = characters.count - padding
-        var valid = true
-        let table = decodeTable
-        let decoded = [UInt8](unsharedCapacity: characters.count / 4 * 3) { output, written in
-            written = 0
-            var chunk: UInt32 = 0
-            for index in 0..<characters.count {
-                let value: UInt8
-                if index >= bodyCount {
-                    value = 0
-                } else {
-                    value = table[Int(characters[index])]
-                    if value == 0xFF {
-                        valid = false
-                        return
+        // The table maps every byte outside the alphabet to 0xFF: OR-ing the values together
+        // finds one without a branch per character.
+        var outsideAlphabet: UInt8 = 0
+        let decoded = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsharedCapacity: characters.count / 4 * 3) { output, written in
+                written = 0
+                var chunk: UInt32 = 0
+                for index in 0..<characters.count {
+                    let value = index < bodyCount ? table[Int(characters[index])] : 0
+                    outsideAlphabet |= value & 0xC0
+                    chunk = chunk << 6 | UInt32(value & 0x3F)
+                    if index & 3 == 3 {
+                        output[written] = UInt8(truncatingIfNeeded: chunk >> 16)
+                        output[written + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
+                        output[written + 2] = UInt8(truncatingIfNeeded: chunk)
+                        written += 3
+                        chunk = 0
                     }
                 }
-                chunk = chunk << 6 | UInt32(value)
-                if index % 4 == 3 {
-                    output[written] = UInt8(truncatingIfNeeded: chunk >> 16)
-                    output[written + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
-                    output[written + 2] = UInt8(truncatingIfNeeded: chunk)
-                    written += 3
-                    chunk = 0
-                }
+                written -= padding
             }
-            written -= padding
         }
-        return valid ? decoded : nil
+        return outsideAlphabet == 0 ? decoded : nil
     }
 }

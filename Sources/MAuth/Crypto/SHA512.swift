@@ -19,7 +19,14 @@ enum SHA512 {
     }
 
     /// The SHA-512 digest of `bytes` as 128 lower-case hexadecimal ASCII characters.
+    /// The hex digest of no bytes: the body of most signed requests.
+    private static let emptyHexDigest = computeHexDigest(UnsafeRawBufferPointer(start: nil, count: 0))
+
     static func hexDigest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        bytes.isEmpty ? emptyHexDigest : computeHexDigest(bytes)
+    }
+
+    private static func computeHexDigest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { digest in
             var size: UInt32 = 0
             let status = EVP_Digest(bytes.baseAddress, bytes.count, digest.baseAddress, &size, algorithm.pointer, nil)
