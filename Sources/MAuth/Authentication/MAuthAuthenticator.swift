@@ -188,25 +188,6 @@ public struct MAuthAuthenticator: Sendable {
         }
     }
 
-    /// The protocol's headers, each of which a message may carry once.
-    private static let protocolHeaders: [HTTPField.Name] = [
-        .mauthV2Authentication, .mauthV2Time, .mauthV1Authentication, .mauthV1Time,
-    ]
-
-    /// The first of ``protocolHeaders`` that appears more than once, found in one pass over the
-    /// fields instead of a list of values built for each name.
-    private static func repeatedProtocolHeader(in headers: HTTPFields) -> HTTPField.Name? {
-        var seen: UInt8 = 0
-        var repeated: UInt8 = 0
-        for field in headers {
-            guard let index = protocolHeaders.firstIndex(of: field.name) else { continue }
-            let bit: UInt8 = 1 << index
-            repeated |= seen & bit
-            seen |= bit
-        }
-        return protocolHeaders.indices.first { repeated & (1 << $0) != 0 }.map { protocolHeaders[$0] }
-    }
-
     /// The app UUID and version of the first readable authentication header, V2 first: who a
     /// failed request claims to come from.
     private static func claimedSigner(in headers: HTTPFields) -> MAuthIdentity? {
@@ -221,21 +202,22 @@ public struct MAuthAuthenticator: Sendable {
     }
 
     private func authenticate(_ message: SignedMessage, headers: HTTPFields) async throws(MAuthError) -> MAuthIdentity {
-        if let name = Self.repeatedProtocolHeader(in: headers) {
+        let fields = ProtocolFieldValues(headers)
+        if let name = fields.repeated {
             throw MAuthError(
                 .inauthentic, "Authentication Failed. The request has more than one \(name.rawName) header.")
         }
-        let v2Header = presentValue(headers[.mauthV2Authentication])
-        let v1Header = presentValue(headers[.mauthV1Authentication])
+        let v2Header = presentValue(fields.authentication(.v2))
+        let v1Header = presentValue(fields.authentication(.v1))
         if let v2Header {
             do {
-                return try await authenticate(message, version: .v2, headerValue: v2Header, headers: headers)
+                return try await authenticate(message, version: .v2, headerValue: v2Header, fields: fields)
             } catch  where error.code == .inauthentic && !options.v2Only && options.fallbackToV1 {
                 guard let v1Header, (try? AuthenticationHeaderValue.parse(v1Header, version: .v1)) != nil else {
                     throw error
                 }
                 logger.debug("V2 authentication failed, falling back to V1", metadata: ["reason": "\(error.message)"])
-                let identity = try await authenticate(message, version: .v1, headerValue: v1Header, headers: headers)
+                let identity = try await authenticate(message, version: .v1, headerValue: v1Header, fields: fields)
                 // A V1 signature does not cover the query: the operator needs to find this caller
                 // to decide whether to turn the fallback off.
                 metrics.v1Fallbacks.increment()
@@ -252,7 +234,7 @@ public struct MAuthAuthenticator: Sendable {
             )
         }
         if let v1Header {
-            return try await authenticate(message, version: .v1, headerValue: v1Header, headers: headers)
+            return try await authenticate(message, version: .v1, headerValue: v1Header, fields: fields)
         }
         let v1Clause = options.v2Only ? "" : "X-MWS-Authentication header is blank, "
         throw MAuthError(
@@ -271,9 +253,9 @@ public struct MAuthAuthenticator: Sendable {
         _ message: SignedMessage,
         version: MAuthProtocolVersion,
         headerValue: String,
-        headers: HTTPFields
+        fields: ProtocolFieldValues
     ) async throws(MAuthError) -> MAuthIdentity {
-        let time = try checkedTime(headers[version.timeHeader], version: version)
+        let time = try checkedTime(fields.time(version), version: version)
         let header = try AuthenticationHeaderValue.parse(headerValue, version: version)
         guard let signature = Base64.decode(header.signature) else {
             throw MAuthError(
