@@ -76,16 +76,16 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // NIOHTTP2's stream and window events end here: the handlers after this one learn of
+        // streams from the stream delegate, and need none of the several events each stream makes.
         switch event {
         case let event as NIOHTTP2WindowUpdatedEvent:
             windowUpdated(event, context: context)
         case let event as StreamClosedEvent:
             let error = event.reason.map { NIOHTTP2Errors.streamClosed(streamID: event.streamID, errorCode: $0) }
             remove(event.streamID, error, context: context)
-            return
         case let event as NIOHTTP2StreamCreatedEvent:
             if let window = event.localInitialWindowSize { initialOutboundWindow = Int(window) }
-            return
         case let event as NIOHTTP2BulkStreamWindowChangeEvent:
             initialOutboundWindow += event.delta
             for stream in streams.values {
@@ -93,9 +93,8 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
                 stream.updateWritability(connectionWritable: connectionWritable)
             }
         default:
-            break
+            context.fireUserInboundEventTriggered(event)
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

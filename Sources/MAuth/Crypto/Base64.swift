@@ -62,23 +62,26 @@ enum Base64 {
         var outsideAlphabet: UInt8 = 0
         let decoded = decodeTable.withUnsafeBufferPointer { table in
             [UInt8](unsharedCapacity: characters.count / 4 * 3) { output, written in
-                written = 0
-                var chunk: UInt32 = 0
-                for index in 0..<characters.count {
+                func value(at index: Int) -> UInt32 {
                     let value = index < bodyCount ? table[Int(characters[index])] : 0
-                    outsideAlphabet |= value & 0xC0
-                    chunk = chunk << 6 | UInt32(value & 0x3F)
-                    if index & 3 == 3 {
-                        output[written] = UInt8(truncatingIfNeeded: chunk >> 16)
-                        output[written + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
-                        output[written + 2] = UInt8(truncatingIfNeeded: chunk)
-                        written += 3
-                        chunk = 0
-                    }
+                    outsideAlphabet |= value
+                    return UInt32(value)
+                }
+                written = 0
+                var index = 0
+                while index < characters.count {
+                    let chunk =
+                        value(at: index) << 18 | value(at: index + 1) << 12 | value(at: index + 2) << 6
+                        | value(at: index + 3)
+                    output[written] = UInt8(truncatingIfNeeded: chunk >> 16)
+                    output[written + 1] = UInt8(truncatingIfNeeded: chunk >> 8)
+                    output[written + 2] = UInt8(truncatingIfNeeded: chunk)
+                    written += 3
+                    index += 4
                 }
                 written -= padding
             }
         }
-        return outsideAlphabet == 0 ? decoded : nil
+        return outsideAlphabet & 0xC0 == 0 ? decoded : nil
     }
 }
