@@ -25,6 +25,8 @@ final class HTTP2ServedStream: RequestStreamControl, @unchecked Sendable {
     var outboundWindow: Int
     /// Whether the client has ended the stream: no more parts come.
     var inboundEnded = false
+    /// Whether the response has begun: only then can a shut window hold anything back.
+    var hasWritten = false
     var task: Task<Void, Never>?
     private var writeDeadline: UnwritableDeadline
     private var closeCallbacks: [@Sendable () -> Void] = []
@@ -64,9 +66,10 @@ final class HTTP2ServedStream: RequestStreamControl, @unchecked Sendable {
         guard isOpen else { return }
         let canWrite = connectionWritable && outboundWindow > 0
         if writable.exchange(canWrite, ordering: .relaxed) != canWrite { writability.changed(to: canWrite) }
-        // A client that keeps the stream's window shut has it reset; a connection that stops
-        // draining is the connection's write timeout's to close.
-        writeDeadline.update(writable: !connectionWritable || outboundWindow > 0, on: eventLoop) { [self] in close() }
+        // A client that keeps the window shut on a response has the stream reset; a connection that
+        // stops draining is the connection's write timeout's to close.
+        let heldBack = hasWritten && connectionWritable && outboundWindow <= 0
+        writeDeadline.update(writable: !heldBack, on: eventLoop) { [self] in close() }
     }
 
     /// The stream has closed, with `error` when it was reset; on the event loop.

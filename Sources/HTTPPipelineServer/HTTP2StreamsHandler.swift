@@ -122,10 +122,13 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     /// Writes `parts` to `stream` as frames and flushes them.
     func write(_ parts: [HTTPResponsePart], on stream: HTTP2ServedStream) {
         guard stream.isOpen, let context else { return }
+        stream.hasWritten = true
         for payload in HTTP2ResponseFrames.frames(of: parts) {
             context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: nil)
         }
         context.flush()
+        // A window shut from the start reports no change as the frames wait for it.
+        stream.updateWritability(connectionWritable: connectionWritable)
     }
 
     /// Resets `stream` unless it has closed.
