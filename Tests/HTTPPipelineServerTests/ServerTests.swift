@@ -218,12 +218,12 @@ struct ServerTests {
         let server = try await TestServer()
         let base = server.baseURL
         try await withHTTPClient(http2: false) { client in
-            let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
-            try await Task.sleep(for: .milliseconds(200))
-            let started = ContinuousClock.now
-            try await server.stop()
-            #expect(
-                started.duration(to: .now) >= .milliseconds(100), "stop() returned before the slow request finished")
+            let inFlight = Task { try await Self.send(client, base, target: "/held", sign: false) }
+            await server.held.waitUntilStarted()
+            await server.beginShutdown()
+            #expect(!server.hasStopped, "stop() returned before the slow request finished")
+            server.held.release()
+            try await server.waitUntilStopped()
             let finished = try await inFlight.value
             #expect(finished.status == 200)
             #expect(finished.body == "finished")
@@ -238,9 +238,11 @@ struct ServerTests {
             let base = server.secureBaseURL
             try await withHTTPClient { client in
                 #expect(try await Self.send(client, base, target: "/app_status", sign: false).version == .http2)
-                let inFlight = Task { try await Self.send(client, base, target: "/slow", sign: false) }
-                try await Task.sleep(for: .milliseconds(200))
-                try await server.stop()
+                let inFlight = Task { try await Self.send(client, base, target: "/held", sign: false) }
+                await server.held.waitUntilStarted()
+                await server.beginShutdown()
+                server.held.release()
+                try await server.waitUntilStopped()
                 let finished = try await inFlight.value
                 #expect((finished.status, finished.body, finished.version) == (200, "finished", .http2))
             }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPPipeline
 import HTTPPipelineServer
 import HTTPTypes
+import Locking
 import Logging
 import MAuth
 import MAuthMiddleware
@@ -15,8 +16,11 @@ import ServiceLifecycle
 final class TestServer: Sendable {
     let server: HTTPServer
     let ports: HTTPServer.ListeningPorts
+    /// The handler of `GET /held`.
+    let held: HeldRequest
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
+    private let stopped = Locked(false)
 
     /// Callers of the test application sign with the protocol test suite's key.
     static let signer = try! MAuthSigner(
@@ -31,7 +35,7 @@ final class TestServer: Sendable {
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
     static let bigBodySize = 16 * 1024 * 1024
 
-    static func application(maxBodySize: Int) -> Pipeline {
+    static func application(maxBodySize: Int, held: HeldRequest) -> Pipeline {
         var router = Router()
         router.get("/") { _, context in
             .json(
@@ -51,8 +55,8 @@ final class TestServer: Sendable {
             await Task.yield()
             return .text(MultiThreadedEventLoopGroup.currentEventLoop == nil ? "elsewhere" : "event loop")
         }
-        router.get("/slow") { _, _ in
-            try await Task.sleep(for: .milliseconds(800))
+        router.get("/held") { _, _ in
+            await held.hold()
             return .text("finished")
         }
         router.get("/until-cancelled") { _, _ in
@@ -94,7 +98,7 @@ final class TestServer: Sendable {
             MAuthMiddleware(
                 authenticator: authenticator,
                 exemptPaths: [
-                    "/app_status", "/event-loop", "/slow", "/stream", "/big", "/late-read", "/until-cancelled",
+                    "/app_status", "/event-loop", "/held", "/stream", "/big", "/late-read", "/until-cancelled",
                 ],
                 maxBodySize: maxBodySize
             ),
@@ -114,12 +118,19 @@ final class TestServer: Sendable {
         configure(&configuration)
         var logger = Logger(label: "test.server")
         logger.logLevel = .warning
+        let held = HeldRequest()
         let server = HTTPServer(
-            configuration: configuration, handler: Self.application(maxBodySize: maxBodySize), logger: logger)
+            configuration: configuration, handler: Self.application(maxBodySize: maxBodySize, held: held),
+            logger: logger)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         self.server = server
+        self.held = held
         self.group = group
-        self.running = Task { try await group.run() }
+        let stopped = self.stopped
+        self.running = Task {
+            defer { stopped.withLock { $0 = true } }
+            try await group.run()
+        }
         self.ports = try await server.listeningPorts()
     }
 
@@ -129,6 +140,25 @@ final class TestServer: Sendable {
     /// Starts a graceful shutdown and waits for the server to finish.
     func stop() async throws {
         await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    /// Starts a graceful shutdown and returns once the server has stopped listening: from then on
+    /// it only finishes what it has.
+    func beginShutdown() async {
+        await group.triggerGracefulShutdown()
+        // Bounded: a server that keeps listening fails the test that waits for it.
+        for _ in 0..<100_000 {
+            guard (try? RawConnection(port: ports.cleartext)) != nil else { return }
+            await Task.yield()
+        }
+    }
+
+    /// Whether the server has stopped.
+    var hasStopped: Bool { stopped.withLock { $0 } }
+
+    /// Waits for a shutdown already begun to finish.
+    func waitUntilStopped() async throws {
         try await running.value
     }
 
