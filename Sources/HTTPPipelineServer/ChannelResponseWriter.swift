@@ -9,20 +9,12 @@ import NIOHTTPTypes
 /// is handed to the loop. A write that leaves the connection unwritable (the client does not read)
 /// or the stream's flow-control window shut returns only once they open again
 /// (``ChannelWritability``), which is how a streamed body keeps pace with its client.
-struct ChannelResponseWriter: Sendable {
-    /// Where the parts go.
-    enum Destination: Sendable {
-        /// Into an HTTP/1.1 pipeline, as parts for NIO's encoder, at this handler context.
-        case http1(NIOLoopBound<ChannelHandlerContext>)
-        /// Onto an HTTP/2 stream, as frames.
-        case http2(HTTP2ServedStream)
-    }
-
-    /// The connection's channel.
-    let channel: any Channel
-    let destination: Destination
-    /// The channel's writability as the handler at the HTTP/1.1 entry sees it, or the stream's.
-    let writability: ChannelWritability
+enum ChannelResponseWriter: Sendable {
+    /// Into an HTTP/1.1 connection's pipeline, as parts for NIO's encoder, at the context of the
+    /// handler at its end; `writability` is the channel's, as that handler sees it.
+    case http1(channel: any Channel, entry: NIOLoopBound<ChannelHandlerContext>, writability: ChannelWritability)
+    /// Onto an HTTP/2 stream, as frames.
+    case http2(HTTP2ServedStream)
 
     func write(_ part: HTTPResponsePart) async throws {
         try await write([part])
@@ -30,8 +22,8 @@ struct ChannelResponseWriter: Sendable {
 
     /// Writes `parts` together, with one flush.
     func write(_ parts: [HTTPResponsePart]) async throws {
-        switch destination {
-        case .http1(let entry):
+        switch self {
+        case .http1(let channel, let entry, let writability):
             guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
             if channel.eventLoop.inEventLoop {
                 Self.send(parts, to: entry.value)
@@ -46,7 +38,7 @@ struct ChannelResponseWriter: Sendable {
             } else {
                 stream.eventLoop.execute { stream.send(parts) }
             }
-            if !stream.isWritable { try await writability.waitUntilWritable() }
+            if !stream.isWritable { try await stream.writability.waitUntilWritable() }
         }
     }
 

@@ -38,7 +38,7 @@ final class HTTP1RequestPartsHandler: ChannelDuplexHandler {
         let handler = HTTP1RequestPartsHandler(inbox: inbox, writability: writability)
         try pipeline.addHandler(handler)
         let entry = NIOLoopBound(try pipeline.context(handler: handler), eventLoop: channel.eventLoop)
-        let writer = ChannelResponseWriter(channel: channel, destination: .http1(entry), writability: writability)
+        let writer = ChannelResponseWriter.http1(channel: channel, entry: entry, writability: writability)
         return Ends(inbox: inbox, writer: writer)
     }
 

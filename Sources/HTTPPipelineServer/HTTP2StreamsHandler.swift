@@ -171,8 +171,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
         if headers.endStream { end(stream) }
         stream.updateWritability(connectionWritable: connectionWritable)
         let serving = self.serving
-        let writer = ChannelResponseWriter(
-            channel: context.channel, destination: .http2(stream), writability: stream.writability)
+        let writer = ChannelResponseWriter.http2(stream)
         stream.task = serving.tasks.start {
             let reader = InboundRequestReader(stream.inbox, control: stream, watchdog: serving.watchdog)
             let outcome = await serving.responder.respond(
@@ -191,16 +190,15 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     private func receiveTrailers(_ headers: HTTP2Frame.FramePayload.Headers, on stream: HTTP2ServedStream) {
         guard !stream.inboundEnded else { return }
         do {
-            deliver(.end(try HTTP2RequestHead.trailers(headers.headers)), to: stream)
-            stream.inboundEnded = true
+            end(stream, trailers: try HTTP2RequestHead.trailers(headers.headers))
         } catch {
             serving.responder.logger.debug("HTTP/2 trailers refused", metadata: ["reason": "\(error.reason)"])
             reset(stream)
         }
     }
 
-    private func end(_ stream: HTTP2ServedStream) {
-        deliver(.end(nil), to: stream)
+    private func end(_ stream: HTTP2ServedStream, trailers: HTTPFields? = nil) {
+        deliver(.end(trailers), to: stream)
         stream.inboundEnded = true
     }
 
