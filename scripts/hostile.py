@@ -6,6 +6,8 @@ Usage:
   hostile.py probe h2-bad-stream --port P --mauth EXE --identity-dir DIR
   hostile.py probe h2-zero-window --port P --mauth EXE --identity-dir DIR [--write-timeout S]
                                  [--streams N] [--body-kb KB]
+  hostile.py probe h2-connection-window --port P --mauth EXE --identity-dir DIR --path PATH
+                                 --server-pid PID [--write-timeout S] [--streams N] [--rss-limit-mb MB]
 
 `run` starts a server of its own for each attack (`EXE serve` in a fresh temporary directory, so
 that it creates its development identity in `<tmp>/.mauth/`, on a free port of 127.0.0.1, with
@@ -119,6 +121,11 @@ ZERO_WINDOW_STREAMS = 90
 ZERO_WINDOW_BODY = bytes(1_000_000)
 ZERO_WINDOW_UPLOAD_LIMIT = 60.0
 ZERO_WINDOW_MARGIN = 10.0  # seconds after the write timeout by which each stream must be reset
+
+CONNECTION_WINDOW_STREAMS = 8
+CONNECTION_WINDOW_RSS_LIMIT_MB = 32
+CONNECTION_WINDOW_MARGIN = 10.0  # seconds after the write timeout by which each stream must be reset
+RSS_SAMPLE_INTERVAL = 0.1
 
 RESPONSE_WAIT = 2.0  # for an HTTP/1.1 response, and for a close that should follow one
 HEAD_TIMEOUT_MARGIN = 3.0
@@ -836,6 +843,50 @@ def probe_h2_zero_window(port: int, identity: Identity, write_timeout: float = W
         client.close()
 
 
+def probe_h2_connection_window(port: int, path: str, server_pid: int, write_timeout: float = WRITE_TIMEOUT,
+                               stream_count: int = CONNECTION_WINDOW_STREAMS,
+                               rss_limit_mb: float = CONNECTION_WINDOW_RSS_LIMIT_MB) -> dict:
+    """A client that opens every stream's window as far as HTTP/2 allows but never the
+    connection's, and asks `stream_count` (8) streams for `path`, a large streamed response: the
+    server may send one connection window (64 KiB) in all, must not let what it cannot send pile
+    up in its memory (RSS of `server_pid` at most `rss_limit_mb` above where it began), and must
+    reset every stream within `write_timeout` + 10 s."""
+    client = H2Client(port, settings={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2**31 - 1})
+    try:
+        rss_before = rss_mb(server_pid)
+        stream_ids = [1 + 2 * index for index in range(stream_count)]
+        for stream_id in stream_ids:
+            client.send_headers(stream_id, client.request_headers("GET", path), end_stream=True)
+        sent_at = monotonic()
+        streams = [client.streams[stream_id] for stream_id in stream_ids]
+        deadline = sent_at + write_timeout + CONNECTION_WINDOW_MARGIN
+        rss_peak = rss_before
+        while (not all(stream.reset_code is not None for stream in streams) and client.closed_at is None
+               and monotonic() < deadline):
+            client.poll(RSS_SAMPLE_INTERVAL)
+            rss_peak = max(rss_peak, rss_mb(server_pid))
+        resets = [stream.reset_at - sent_at for stream in streams if stream.reset_at is not None]
+        received = sum(len(stream.body) for stream in streams)
+        observed = {
+            "probe": "h2-connection-window",
+            "streams": stream_count,
+            "responses": sum(stream.status is not None for stream in streams),
+            "received_bytes": received,
+            "reset": len(resets),
+            "longest_seconds": round(max(resets), 2) if resets else None,
+            "rss_growth_mb": round(rss_peak - rss_before, 1),
+            "goaway": client.goaways[0].error if client.goaways else None,
+            "closed": client.closed_at is not None,
+            "violation": client.violation,
+        }
+        observed["passed"] = (observed["responses"] == stream_count and received <= 65_535
+                              and len(resets) == stream_count and rss_peak - rss_before <= rss_limit_mb
+                              and client.violation is None)
+        return observed
+    finally:
+        client.close()
+
+
 # --- Attacks ----------------------------------------------------------------------------------------
 
 
@@ -1273,14 +1324,22 @@ def run(mauth: str, only: list[str]) -> int:
     return 0 if passed == len(results) else 1
 
 
-PROBES = ("h2-bad-stream", "h2-zero-window")
+PROBES = ("h2-bad-stream", "h2-zero-window", "h2-connection-window")
 
 
-def probe(name: str, port: int, mauth: str, identity_dir: str, write_timeout: float, streams: int,
-          body_kb: int) -> int:
+def probe(name: str, port: int, mauth: str, identity_dir: str, arguments: argparse.Namespace) -> int:
     """Runs one probe against a server already listening; prints its JSON; returns the exit status."""
     identity = Identity.load(mauth, identity_dir)
-    if name == "h2-zero-window":
+    write_timeout = arguments.write_timeout
+    if name == "h2-connection-window":
+        if arguments.path is None or arguments.server_pid is None:
+            raise SystemExit("h2-connection-window needs --path and --server-pid")
+        observed = probe_h2_connection_window(port, arguments.path, arguments.server_pid, write_timeout,
+                                              arguments.streams or CONNECTION_WINDOW_STREAMS,
+                                              arguments.rss_limit_mb)
+    elif name == "h2-zero-window":
+        streams = arguments.streams or ZERO_WINDOW_STREAMS
+        body_kb = arguments.body_kb
         observed = probe_h2_zero_window(port, identity, write_timeout, streams, bytes(body_kb * 1000))
     else:
         observed = probe_h2_bad_stream(port, identity)
@@ -1309,16 +1368,21 @@ def main() -> int:
     probe_parser.add_argument("--identity-dir", required=True, help="where the signing identity is")
     probe_parser.add_argument("--write-timeout", type=float, default=WRITE_TIMEOUT,
                               help="the server's write timeout, for h2-zero-window (default %(default)s)")
-    probe_parser.add_argument("--streams", type=int, default=ZERO_WINDOW_STREAMS,
-                              help="how many streams h2-zero-window opens (default %(default)s)")
+    probe_parser.add_argument("--streams", type=int,
+                              help=f"how many streams to open (default {ZERO_WINDOW_STREAMS} for h2-zero-window, "
+                                   f"{CONNECTION_WINDOW_STREAMS} for h2-connection-window)")
     probe_parser.add_argument("--body-kb", type=int, default=len(ZERO_WINDOW_BODY) // 1000,
                               help="each h2-zero-window body, in kB (default %(default)s)")
+    probe_parser.add_argument("--path", help="the large streamed response h2-connection-window asks for")
+    probe_parser.add_argument("--server-pid", type=int, help="the server process, whose memory is watched")
+    probe_parser.add_argument("--rss-limit-mb", type=float, default=CONNECTION_WINDOW_RSS_LIMIT_MB,
+                              help="how far the server's RSS may grow in h2-connection-window "
+                                   "(default %(default)s)")
     arguments = parser.parse_args()
     mauth = os.path.abspath(arguments.mauth)
     if arguments.command == "run":
         return run(mauth, arguments.only)
-    return probe(arguments.name, arguments.port, mauth, arguments.identity_dir, arguments.write_timeout,
-                 arguments.streams, arguments.body_kb)
+    return probe(arguments.name, arguments.port, mauth, arguments.identity_dir, arguments)
 
 
 if __name__ == "__main__":

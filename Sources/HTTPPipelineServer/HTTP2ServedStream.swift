@@ -19,10 +19,6 @@ final class HTTP2ServedStream: RequestStreamControl, @unchecked Sendable {
     private let open = Atomic<Bool>(true)
     private let writable = Atomic<Bool>(true)
 
-    /// How many more bytes the client may send before a WINDOW_UPDATE.
-    var inboundWindow = HTTP2StreamsHandler.windowSize
-    /// How many bytes the server may send before the client's next WINDOW_UPDATE.
-    var outboundWindow: Int
     /// Whether the client has ended the stream: no more parts come.
     var inboundEnded = false
     /// Whether the response has begun: only then can a shut window hold anything back.
@@ -33,12 +29,11 @@ final class HTTP2ServedStream: RequestStreamControl, @unchecked Sendable {
 
     init(
         id: HTTP2StreamID, handler: NIOLoopBound<HTTP2StreamsHandler>, eventLoop: any EventLoop,
-        outboundWindow: Int, writeTimeout: Duration
+        writeTimeout: Duration
     ) {
         self.id = id
         self.handler = handler
         self.eventLoop = eventLoop
-        self.outboundWindow = outboundWindow
         writeDeadline = UnwritableDeadline(timeout: writeTimeout)
         inbox = RequestPartInbox { [handler, eventLoop] in
             if eventLoop.inEventLoop {
@@ -61,14 +56,15 @@ final class HTTP2ServedStream: RequestStreamControl, @unchecked Sendable {
         handler.value.write(parts, on: self)
     }
 
-    /// Works out writability from the stream's window and its connection's; on the event loop.
-    func updateWritability(connectionWritable: Bool) {
+    /// Sets writability from what the flow-control windows allow and whether the connection takes
+    /// more writes; on the event loop.
+    func updateWritability(flowControlAllows: Bool, connectionWritable: Bool) {
         guard isOpen else { return }
-        let canWrite = connectionWritable && outboundWindow > 0
+        let canWrite = connectionWritable && flowControlAllows
         if writable.exchange(canWrite, ordering: .relaxed) != canWrite { writability.changed(to: canWrite) }
-        // A client that keeps the window shut on a response has the stream reset; a connection that
+        // A client that keeps a window shut on a response has the stream reset; a connection that
         // stops draining is the connection's write timeout's to close.
-        let heldBack = hasWritten && connectionWritable && outboundWindow <= 0
+        let heldBack = hasWritten && connectionWritable && !flowControlAllows
         writeDeadline.update(writable: !heldBack, on: eventLoop) { [self] in close() }
     }
 

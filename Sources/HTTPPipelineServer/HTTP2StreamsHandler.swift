@@ -8,17 +8,14 @@ import NIOHTTPTypes
 /// task that runs the responder, and the response comes back as frames on the same connection.
 ///
 /// A stream costs no channel of its own: this handler keeps what NIOHTTP2's stream channels would
-/// (see ``HTTP2ServedStream``). It gives the client flow-control window back as the stream's task
-/// takes its body, so a body nobody reads stays with the client; it refills the connection's
-/// window as NIOHTTP2 reports it used; and it holds a stream's writer back while the client's
-/// window for it is shut, resetting a stream whose window stays shut for the write timeout.
+/// (see ``HTTP2ServedStream``), and the flow-control windows of the streams and the connection
+/// (``HTTP2FlowControl``). It gives the client window back as a stream's task takes its body, so a
+/// body nobody reads stays with the client; it hands NIOHTTP2 only what the client's windows allow
+/// and holds a stream's writer back while they are shut, resetting a stream that stays held back
+/// for the write timeout, so a client that never opens a window costs one write per stream.
 final class HTTP2StreamsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
-
-    /// The flow-control window of each stream and of the connection, in both directions, until
-    /// the client's SETTINGS say otherwise: the protocol's initial size, which the server keeps.
-    static let windowSize = 65_535
 
     /// What every stream of a connection is served with.
     struct Serving: Sendable {
@@ -33,8 +30,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     private var streams: [HTTP2StreamID: HTTP2ServedStream] = [:]
     private var context: ChannelHandlerContext?
     private var connectionWritable = true
-    /// The client's initial window for new streams (its SETTINGS_INITIAL_WINDOW_SIZE).
-    private var initialOutboundWindow = HTTP2StreamsHandler.windowSize
+    private var flowControl = HTTP2FlowControl()
 
     /// - Parameter streamDelegate: told of each stream served, when it opens and when it closes.
     init(serving: Serving, streamDelegate: any NIOHTTP2StreamDelegate) {
@@ -63,11 +59,19 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
             }
         case .data(let data):
             guard let stream = streams[frame.streamID], !stream.inboundEnded else { return }
-            stream.inboundWindow -= data.data.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
+            flowControl.received(frame.payload.flowControlledBytes, on: stream.id)
             if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0 {
                 deliver(.body(buffer), to: stream)
             }
             if data.endStream { end(stream) }
+        case .windowUpdate(let increment):
+            windowsChanged(flowControl.windowUpdate(increment, on: frame.streamID), context: context)
+            if frame.streamID == .rootStream { context.fireChannelRead(data) }
+        case .settings(.settings(let settings)):
+            for setting in settings where setting.parameter == .initialWindowSize {
+                windowsChanged(flowControl.initialWindowChanged(to: setting.value), context: context)
+            }
+            context.fireChannelRead(data)
         default:
             // The connection's own frames (SETTINGS, PING, GOAWAY) are for the handlers after
             // this one; NIOHTTP2 has answered what it must of a stream's.
@@ -84,14 +88,9 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
         case let event as StreamClosedEvent:
             let error = event.reason.map { NIOHTTP2Errors.streamClosed(streamID: event.streamID, errorCode: $0) }
             remove(event.streamID, error, context: context)
-        case let event as NIOHTTP2StreamCreatedEvent:
-            if let window = event.localInitialWindowSize { initialOutboundWindow = Int(window) }
-        case let event as NIOHTTP2BulkStreamWindowChangeEvent:
-            initialOutboundWindow += event.delta
-            for stream in streams.values {
-                stream.outboundWindow += event.delta
-                stream.updateWritability(connectionWritable: connectionWritable)
-            }
+        case is NIOHTTP2StreamCreatedEvent, is NIOHTTP2BulkStreamWindowChangeEvent:
+            // The windows these report are counted from the frames (``HTTP2FlowControl``).
+            break
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -99,7 +98,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         connectionWritable = context.channel.isWritable
-        for stream in streams.values { stream.updateWritability(connectionWritable: connectionWritable) }
+        updateWritabilityOfAll()
         context.fireChannelWritabilityChanged()
     }
 
@@ -119,16 +118,15 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
             "HTTP/2 stream reset", metadata: ["stream": "\(streamError.streamID)", "error": "\(streamError.baseError)"])
     }
 
-    /// Writes `parts` to `stream` as frames and flushes them.
+    /// Writes `parts` to `stream` as frames, as far as the client's windows allow, and flushes
+    /// them; the rest waits for the windows to open.
     func write(_ parts: [HTTPResponsePart], on stream: HTTP2ServedStream) {
         guard stream.isOpen, let context else { return }
         stream.hasWritten = true
-        for payload in HTTP2ResponseFrames.frames(of: parts) {
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: nil)
-        }
-        context.flush()
-        // A window shut from the start reports no change as the frames wait for it.
-        stream.updateWritability(connectionWritable: connectionWritable)
+        let frames = flowControl.write(HTTP2ResponseFrames.frames(of: parts), on: stream.id)
+        for payload in frames { send(payload, on: stream.id, context: context) }
+        if !frames.isEmpty { context.flush() }
+        updateWritability(of: stream)
     }
 
     /// Resets `stream` unless it has closed.
@@ -143,11 +141,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     /// Gives the client back the window of what the stream's task has taken, once half of it is
     /// used: the task has taken every part that arrived, and waits for more.
     func creditWindow(of id: HTTP2StreamID) {
-        guard let stream = streams[id], !stream.inboundEnded, stream.inboundWindow <= Self.windowSize / 2,
-            let context
-        else { return }
-        let increment = Self.windowSize - stream.inboundWindow
-        stream.inboundWindow = Self.windowSize
+        guard let context, let increment = flowControl.bodyTaken(on: id) else { return }
         context.writeAndFlush(
             wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: increment))),
             promise: nil)
@@ -165,11 +159,12 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
         }
         let stream = HTTP2ServedStream(
             id: id, handler: NIOLoopBound(self, eventLoop: context.eventLoop), eventLoop: context.eventLoop,
-            outboundWindow: initialOutboundWindow, writeTimeout: serving.responder.configuration.writeTimeout)
+            writeTimeout: serving.responder.configuration.writeTimeout)
         streams[id] = stream
+        flowControl.open(id)
         streamDelegate.streamCreated(id, channel: context.channel)
         if headers.endStream { end(stream) }
-        stream.updateWritability(connectionWritable: connectionWritable)
+        updateWritability(of: stream)
         let serving = self.serving
         let writer = ChannelResponseWriter.http2(stream)
         stream.task = serving.tasks.start {
@@ -200,6 +195,7 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     private func end(_ stream: HTTP2ServedStream, trailers: HTTPFields? = nil) {
         deliver(.end(trailers), to: stream)
         stream.inboundEnded = true
+        flowControl.inboundEnded(on: stream.id)
     }
 
     private func deliver(_ part: HTTPRequestPart, to stream: HTTP2ServedStream) {
@@ -209,23 +205,61 @@ final class HTTP2StreamsHandler: ChannelInboundHandler {
     }
 
     private func windowUpdated(_ event: NIOHTTP2WindowUpdatedEvent, context: ChannelHandlerContext) {
-        if event.streamID == .rootStream {
-            // The connection's window only bounds what all streams send together, and each
-            // stream's window bounds what it can leave unread: refill it as soon as half is used.
-            guard let inbound = event.inboundWindowSize, inbound <= Self.windowSize / 2 else { return }
-            context.writeAndFlush(
-                wrapOutboundOut(
-                    HTTP2Frame(
-                        streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: Self.windowSize - inbound))),
-                promise: nil)
-        } else if let stream = streams[event.streamID], let outbound = event.outboundWindowSize {
-            stream.outboundWindow = outbound
-            stream.updateWritability(connectionWritable: connectionWritable)
+        guard event.streamID == .rootStream, let inbound = event.inboundWindowSize,
+            let increment = HTTP2FlowControl.connectionCredit(inboundWindow: inbound)
+        else { return }
+        context.writeAndFlush(
+            wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .windowUpdate(windowSizeIncrement: increment))),
+            promise: nil)
+    }
+
+    /// Sends what the client's windows now let out, and tells the streams whether they may write.
+    private func windowsChanged(_ change: HTTP2FlowControl.WindowChange, context: ChannelHandlerContext) {
+        switch change {
+        case .unchanged:
+            return
+        case .opened:
+            let released = flowControl.release()
+            for (id, payload) in released { send(payload, on: id, context: context) }
+            if !released.isEmpty { context.flush() }
+        case .overflow:
+            // NIOHTTP2 has refused the frame that would overflow a window before it came here.
+            serving.responder.logger.debug("HTTP/2 flow-control window overflow")
         }
+        updateWritabilityOfAll()
+    }
+
+    /// Writes a frame that the windows have allowed. A DATA frame that NIOHTTP2 drops instead of
+    /// sending, because its stream closed first, gives its bytes back to the connection's window.
+    private func send(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, context: ChannelHandlerContext) {
+        let bytes = payload.flowControlledBytes
+        guard bytes > 0 else {
+            context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: nil)
+            return
+        }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        promise.futureResult.whenFailure { _ in handler.value.refund(bytes) }
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+    }
+
+    private func refund(_ bytes: Int) {
+        guard let context else { return }
+        windowsChanged(flowControl.refund(bytes), context: context)
+    }
+
+    private func updateWritability(of stream: HTTP2ServedStream) {
+        stream.updateWritability(
+            flowControlAllows: flowControl.isWritable(stream.id), connectionWritable: connectionWritable)
+    }
+
+    private func updateWritabilityOfAll() {
+        for stream in streams.values { updateWritability(of: stream) }
     }
 
     private func remove(_ id: HTTP2StreamID, _ error: (any Error)?, context: ChannelHandlerContext) {
         guard let stream = streams.removeValue(forKey: id) else { return }
+        flowControl.close(id)
         stream.closed(error)
         streamDelegate.streamClosed(id, channel: context.channel)
     }

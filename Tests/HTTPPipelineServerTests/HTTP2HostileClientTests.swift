@@ -50,6 +50,25 @@ struct HTTP2HostileClientTests {
         try await server.stop()
     }
 
+    @Test(
+        "streams whose windows are open on a connection whose window stays shut cost no memory and are reset after the write timeout"
+    )
+    func connectionWindowNeverOpened() async throws {
+        // 8 streams of 64 MiB each: before the server counted the connection's window, their
+        // handlers wrote all 512 MiB into NIOHTTP2's buffers, and nothing reset them.
+        let server = try await TestServer { $0.writeTimeout = .seconds(3) }
+        let observed = try await Self.probe(
+            "h2-connection-window", port: server.ports.cleartext,
+            arguments: [
+                "--write-timeout", "3", "--path", "/flood", "--server-pid",
+                "\(ProcessInfo.processInfo.processIdentifier)",
+                "--rss-limit-mb", "64",
+            ])
+        #expect(observed["passed"] as? Bool == true, "\(observed)")
+        #expect(observed["reset"] as? Int == 8, "\(observed)")
+        try await server.stop()
+    }
+
     @Test("a stream the client resets cancels its handler", .timeLimit(.minutes(1)))
     func resetCancelsHandler() async throws {
         try await withTestCertificate { certificate in

@@ -35,6 +35,9 @@ final class TestServer: Sendable {
     /// The size of `GET /big`: more than a socket buffer and an HTTP/2 flow-control window hold.
     static let bigBodySize = 16 * 1024 * 1024
 
+    /// The size of `GET /flood`, written 64 KiB at a time as fast as the writer takes it.
+    static let floodSize = 64 * 1024 * 1024
+
     static func application(maxBodySize: Int, held: HeldRequest) -> Pipeline {
         var router = Router()
         router.get("/") { _, context in
@@ -82,6 +85,19 @@ final class TestServer: Sendable {
             Response(
                 status: .ok, body: ResponseBody(buffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: bigBodySize)))
         }
+        router.get("/flood") { _, _ in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    // A buffer of its own each time, as an upstream's would be: one buffer written
+                    // again and again would cost its memory only once, however much was held.
+                    let chunkSize = 64 * 1024
+                    for _ in 0..<(floodSize / chunkSize) {
+                        try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: chunkSize))
+                    }
+                }
+            )
+        }
         router.get("/stream") { _, _ in
             Response(
                 status: .ok,
@@ -98,7 +114,8 @@ final class TestServer: Sendable {
             MAuthMiddleware(
                 authenticator: authenticator,
                 exemptPaths: [
-                    "/app_status", "/event-loop", "/held", "/stream", "/big", "/late-read", "/until-cancelled",
+                    "/app_status", "/event-loop", "/held", "/stream", "/big", "/flood", "/late-read",
+                    "/until-cancelled",
                 ],
                 maxBodySize: maxBodySize
             ),
