@@ -140,6 +140,47 @@ public struct MAuthAuthenticator: Sendable {
         try await measure(SignedMessage(subject: .request(method: method, target: target), body: body), headers)
     }
 
+    /// Whether messages can be authenticated from the digest of a streamed body
+    /// (``authenticate(method:target:headers:bodyDigest:)``): true when this authenticator checks
+    /// signatures itself; a MAuth service in remote mode needs the body's bytes.
+    public var verifiesBodyDigests: Bool { verifier.verifiesBodyDigests }
+
+    /// Authenticates a request whose body was digested as it streamed (``MAuthBodyDigester``),
+    /// exactly as ``authenticate(method:target:headers:body:)`` would with the body's bytes.
+    ///
+    /// - Parameters:
+    ///   - target: the target the digester was made with.
+    ///   - bodyDigest: the digester's result.
+    /// - Throws: ``MAuthError``; unable-to-authenticate when the verifier needs the body's bytes
+    ///   (``verifiesBodyDigests`` is `false`).
+    public func authenticate(
+        method: String,
+        target: MAuthRequestTarget,
+        headers: HTTPFields,
+        bodyDigest: MAuthBodyDigest
+    ) async throws(MAuthError) -> MAuthIdentity {
+        try requireDigestVerifier()
+        return try await measure(
+            SignedMessage(subject: .request(method: method, target: target), bodyDigest: bodyDigest), headers)
+    }
+
+    /// Authenticates a signed response whose body was digested as it streamed.
+    public func authenticate(_ response: HTTPResponse, bodyDigest: MAuthBodyDigest) async throws(MAuthError)
+        -> MAuthIdentity
+    {
+        try requireDigestVerifier()
+        return try await measure(
+            SignedMessage(subject: .response(status: response.status.code), bodyDigest: bodyDigest),
+            response.headerFields)
+    }
+
+    private func requireDigestVerifier() throws(MAuthError) {
+        guard verifiesBodyDigests else {
+            throw MAuthError(
+                .unableToAuthenticate, "This authenticator's verifier needs the body, not its digest.")
+        }
+    }
+
     /// Authenticates a signed response (PROTOCOL.md §3.4, §9.2).
     public func authenticate(_ response: HTTPResponse, body: some Collection<UInt8>) async throws(MAuthError)
         -> MAuthIdentity

@@ -32,6 +32,8 @@ public struct MAuthSignatureCheck: Sendable {
         return nil
     }
 
-    /// The body bytes as received.
-    public var body: [UInt8] { message.body }
+    /// The body bytes as received; empty when the body was checked from its digest as it
+    /// streamed, which only a verifier whose ``MAuthSignatureVerifier/verifiesBodyDigests`` is
+    /// `true` is given.
+    public var body: [UInt8] { message.bodyBytes }
 }

@@ -9,4 +9,14 @@ public protocol MAuthSignatureVerifier: Sendable {
     /// ``MAuthError/Code-swift.struct/inauthentic`` when it is not, or
     /// ``MAuthError/Code-swift.struct/unableToAuthenticate`` when that cannot be determined.
     func verify(_ check: MAuthSignatureCheck) async throws(MAuthError)
+
+    /// Whether ``verify(_:)`` can check a signature from the digest of a streamed body
+    /// (``MAuthBodyDigest``) instead of its bytes; `false` unless a verifier says otherwise. A
+    /// MAuth service in remote mode needs the body itself.
+    var verifiesBodyDigests: Bool { get }
+}
+
+extension MAuthSignatureVerifier {
+    /// `false`: the body's bytes are needed.
+    public var verifiesBodyDigests: Bool { false }
 }

@@ -2,6 +2,8 @@
 struct PublicKeyVerifier: MAuthSignatureVerifier {
     let keyProvider: any PublicKeyProvider
 
+    var verifiesBodyDigests: Bool { true }
+
     func verify(_ check: MAuthSignatureCheck) async throws(MAuthError) {
         let key = try await Self.publicKey(forAppUUID: check.appUUID, from: keyProvider)
         let verified = check.message.verify(

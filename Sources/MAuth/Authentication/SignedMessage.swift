@@ -5,12 +5,29 @@ struct SignedMessage {
         case response(status: Int)
     }
 
+    /// The body as received, or what was computed of it as it streamed past.
+    enum Body {
+        case bytes([UInt8])
+        case digest(MAuthBodyDigest)
+    }
+
     let subject: Subject
-    let body: [UInt8]
+    let body: Body
 
     init(subject: Subject, body: some Collection<UInt8>) {
         self.subject = subject
-        self.body = Array(body)
+        self.body = .bytes(Array(body))
+    }
+
+    init(subject: Subject, bodyDigest: MAuthBodyDigest) {
+        self.subject = subject
+        self.body = .digest(bodyDigest)
+    }
+
+    /// The body's bytes; none when only its digest is known.
+    var bodyBytes: [UInt8] {
+        if case .bytes(let bytes) = body { return bytes }
+        return []
     }
 
     var kind: String {
@@ -32,16 +49,16 @@ struct SignedMessage {
     ) -> Bool {
         switch (subject, version) {
         case (.request(let method, let target), .v1):
-            func stringToSign(path: String) -> [UInt8] {
-                body.withUnsafeBytes {
-                    MAuthStringToSign.v1(head: [method, path], body: $0, appUUID: appUUID, time: time)
-                }
+            func verifies(path: String) -> Bool {
+                guard let digest = v1HexDigest(head: [method, path], digestKey: path, appUUID: appUUID, time: time)
+                else { return false }
+                return key.key.verifyV1(signature: signature, hexDigest: digest)
             }
-            if Self.verify(signature, of: stringToSign(path: target.path), version: version, key: key) { return true }
+            if verifies(path: target.path) { return true }
             guard variants, let pythonPath = Self.pythonPath(target.path) else { return false }
-            return Self.verify(signature, of: stringToSign(path: pythonPath), version: version, key: key)
+            return verifies(path: pythonPath)
         case (.request(let method, let target), _):
-            let digest = body.withUnsafeBytes { SHA512.hexDigest($0) }
+            guard let digest = bodyHexDigest else { return false }
             func stringToSign(path: [UInt8], query: [UInt8]) -> [UInt8] {
                 MAuthStringToSign.v2Request(
                     method: method, normalizedPath: path, bodyDigest: digest, appUUID: appUUID, time: time,
@@ -74,10 +91,38 @@ struct SignedMessage {
                 }
             }
             return false
+        case (.response(let status), .v1):
+            guard let digest = v1HexDigest(head: [String(status)], digestKey: "", appUUID: appUUID, time: time)
+            else { return false }
+            return key.key.verifyV1(signature: signature, hexDigest: digest)
         case (.response(let status), _):
-            let stringToSign = MAuthStringToSign.response(
-                version: version, status: status, body: body, appUUID: appUUID, time: time)
+            guard let digest = bodyHexDigest else { return false }
+            let stringToSign = MAuthStringToSign.v2Response(
+                status: status, bodyDigest: digest, appUUID: appUUID, time: time)
             return Self.verify(signature, of: stringToSign, version: version, key: key)
+        }
+    }
+
+    /// The SHA-512 of the body, in hexadecimal ASCII; `nil` for a streamed body whose message
+    /// carried no V2 signature while it streamed.
+    private var bodyHexDigest: [UInt8]? {
+        switch body {
+        case .bytes(let bytes): bytes.withUnsafeBytes { SHA512.hexDigest($0) }
+        case .digest(let digest): digest.bodyHexDigest
+        }
+    }
+
+    /// The SHA-512 of the V1 string to sign that begins with `head`, in hexadecimal ASCII; for a
+    /// streamed body, the one computed for `digestKey` as it streamed, if any.
+    private func v1HexDigest(head: [String], digestKey: String, appUUID: String, time: String) -> [UInt8]? {
+        switch body {
+        case .bytes(let bytes):
+            let stringToSign = bytes.withUnsafeBytes {
+                MAuthStringToSign.v1(head: head, body: $0, appUUID: appUUID, time: time)
+            }
+            return SHA512.hexDigest(of: stringToSign)
+        case .digest(let digest):
+            return digest.v1HexDigests[digestKey]
         }
     }
 
