@@ -39,6 +39,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MAuth", targets: ["MAuth"]),
+        .library(name: "BodySpool", targets: ["BodySpool"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
         .library(name: "MAuthService", targets: ["MAuthService"]),
         .library(name: "MAuthClient", targets: ["MAuthClient"]),
@@ -91,6 +92,11 @@ let package = Package(
         .target(name: "RequestTargetSyntax", swiftSettings: strictSwift),
         .target(name: "Locking", swiftSettings: strictSwift),
         .target(
+            name: "BodySpool",
+            dependencies: ["Locking", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "MAuth",
             dependencies: [
                 "Locking",
@@ -118,6 +124,7 @@ let package = Package(
             name: "MAuthMiddleware",
             dependencies: [
                 "MAuth",
+                "BodySpool",
                 "HTTPPipeline",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -236,6 +243,7 @@ let package = Package(
         .executableTarget(
             name: "mauth",
             dependencies: [
+                "BodySpool",
                 "Locking",
                 "MAuth",
                 "MAuthConformance",
@@ -265,10 +273,12 @@ let package = Package(
         .target(
             name: "DemoApplication",
             dependencies: [
+                "COpenSSL",
                 "HTTPPipeline",
                 "MAuth",
                 "MAuthMiddleware",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Examples/DemoApplication",
             swiftSettings: strictSwift
@@ -403,6 +413,11 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "BodySpoolTests",
+            dependencies: ["BodySpool", "MAuthTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -4,9 +4,11 @@ public import HTTPPipeline
 import HTTPTypes
 import MAuth
 public import MAuthMiddleware
+import NIOCore
 
-/// Three routes: one that reports who called, one that echoes the body (proving the body
-/// survives authentication), and a status route that is exempt from authentication.
+/// Four routes: one that reports who called, one that echoes the body (proving the body survives
+/// authentication), one that reads a body of any size as it streams and answers its length and
+/// SHA-256, and a status route that is exempt from authentication.
 public enum DemoApplication {
     /// The routes that skip authentication.
     public static let exemptPaths: ExemptPaths = ["/app_status"]
@@ -36,6 +38,18 @@ public enum DemoApplication {
             var headerFields = HTTPFields()
             headerFields[.contentType] = request.head.headerFields[.contentType] ?? "application/octet-stream"
             return Response(status: .ok, headerFields: headerFields, body: ResponseBody(buffer: body))
+        }
+
+        // POST /digest → the body's length and SHA-256, read as it streams: try a signed upload
+        // of any size; the middleware spools what it authenticates, so memory does not follow it.
+        router.post("/digest") { request, _ in
+            let hasher = SHA256Hasher()
+            var length = 0
+            for try await part in request.body {
+                length += part.readableBytes
+                part.withUnsafeReadableBytes { hasher.update($0) }
+            }
+            return .json(JSON.object(["length": .number(length), "sha256": .string(hasher.finish())]))
         }
 
         // GET /app_status → open to everyone: load balancers and monitors call it unsigned.

@@ -1,3 +1,4 @@
+public import BodySpool
 public import HTTPTypes
 public import Logging
 public import MAuth
@@ -44,18 +45,30 @@ public struct MAuthGate: Sendable {
     public let maxBodySize: Int
     /// How failures are worded.
     public let errorMessages: ErrorMessages
+    /// Where bodies wait while they are authenticated: in memory up to the spool's threshold,
+    /// then in a temporary file.
+    public let spool: BodySpool
 
     /// Creates a gate.
+    ///
+    /// - Parameters:
+    ///   - maxBodySize: the largest body read; larger ones answer 413. `Int.max` turns the limit
+    ///     off: a streamed body is authenticated as it arrives and kept in `spool`, so memory does
+    ///     not grow with it.
+    ///   - spool: where bodies wait while they are authenticated; ``/BodySpool/BodySpool/standard``
+    ///     unless given.
     public init(
         authenticator: MAuthAuthenticator,
         exemptPaths: ExemptPaths = [],
         maxBodySize: Int = defaultMaxBodySize,
-        errorMessages: ErrorMessages = .detailed
+        errorMessages: ErrorMessages = .detailed,
+        spool: BodySpool = .standard
     ) {
         self.authenticator = authenticator
         self.exemptPaths = exemptPaths
         self.maxBodySize = maxBodySize
         self.errorMessages = errorMessages
+        self.spool = spool
     }
 
     /// Whether the raw (still percent-encoded) path skips authentication.
@@ -91,16 +104,21 @@ public struct MAuthGate: Sendable {
             return .success(
                 try await authenticator.authenticate(method: method, target: target, headers: headers, body: body))
         } catch {
-            if error.code == .inauthentic {
-                logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
-                if logger.logLevel <= .debug {
-                    await logExplanation(method: method, target: target, headers: headers, body: body, logger: logger)
-                }
-            } else {
-                logger.error(
-                    "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+            logFailure(error, logger: logger)
+            if error.code == .inauthentic, logger.logLevel <= .debug {
+                await logExplanation(method: method, target: target, headers: headers, body: body, logger: logger)
             }
             return .failure(MAuthRejection(error, messages: errorMessages))
+        }
+    }
+
+    /// Logs why authentication failed: at `info` for an inauthentic request, at `error` when
+    /// authenticity cannot be determined.
+    func logFailure(_ error: MAuthError, logger: Logger) {
+        if error.code == .inauthentic {
+            logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
+        } else {
+            logger.error("MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
         }
     }
 

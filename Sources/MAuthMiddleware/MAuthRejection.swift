@@ -6,7 +6,7 @@ public import MAuth
 /// the same from every integration (``MAuthMiddleware``, Hummingbird, Vapor and OpenAPI).
 public struct MAuthRejection: Error, Sendable, Equatable {
     /// 401 for an inauthentic or unsigned request, 500 when authenticity cannot be determined,
-    /// 413 for a body over the limit.
+    /// 413 for a body over the limit, 503 when the body could not be stored.
     public let status: HTTPResponse.Status
     /// The JSON document: `{"errors":{"mauth":["<message>"]}}`, or `{"error":"<message>"}` for
     /// 413, as the server's other errors.
@@ -37,6 +37,13 @@ public struct MAuthRejection: Error, Sendable, Equatable {
         let error = HTTPError.contentTooLarge(limit: limit)
         return MAuthRejection(status: error.status, body: JSON.object(["error": .string(error.message)]).text)
     }
+
+    /// 503, for a body that could not be kept while it was authenticated: the spool's file
+    /// system is full or cannot be written. The reason is logged, not told.
+    public static let storageUnavailable = MAuthRejection(
+        status: .serviceUnavailable,
+        body: JSON.object(["errors": .object(["mauth": .array([.string("The request body could not be stored")])])])
+            .text)
 
     private init(status: HTTPResponse.Status, body: String) {
         self.status = status

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BodySpool
 import DemoApplication
 import Foundation
 import HTTPPipeline
@@ -51,8 +52,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("exempt"), help: "A path that skips authentication; repeatable. Default: /app_status.")
     var exemptPaths: [String] = []
 
-    @Option(help: "The largest request body, in bytes.")
+    @Option(
+        help: """
+            The largest request body, in bytes. Bodies are authenticated as they stream and kept in \
+            --spool-dir beyond 1 MiB, so a larger limit does not cost memory.
+            """)
     var maxBodySize = MAuthMiddleware.defaultMaxBodySize
+
+    @Option(
+        help: """
+            Where request bodies larger than 1 MiB wait, in unnamed files, while they are authenticated \
+            (default: $TMPDIR, else /tmp). Checked at start.
+            """)
+    var spoolDir: String?
 
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
@@ -119,6 +131,13 @@ struct ServeCommand: AsyncParsableCommand {
             keysDescription = "\(keysDirectory)/<app_uuid>.pub"
         }
 
+        let spool: BodySpool
+        do {
+            spool = try BodySpool(configuration: .init(directory: spoolDir ?? BodySpool.defaultDirectory))
+        } catch {
+            throw CommandFailure.usage("--spool-dir: \(error.message)")
+        }
+
         var middlewares: [any Middleware] = []
         if signResponses {
             middlewares.append(MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity)))
@@ -127,7 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
             MAuthMiddleware(
                 authenticator: authenticator,
                 exemptPaths: exemptPaths.isEmpty ? DemoApplication.exemptPaths : ExemptPaths(exemptPaths),
-                maxBodySize: maxBodySize
+                maxBodySize: maxBodySize,
+                spool: spool
             )
         )
         let pipeline = Pipeline(middlewares: middlewares, handler: DemoApplication.router(maxBodySize: maxBodySize))
