@@ -423,7 +423,9 @@ let package = Package(
         .testTarget(
             name: "HTTPPipelineTests",
             dependencies: [
+                "BodySpool",
                 "HTTPPipeline",
+                "Locking",
                 "MAuth",
                 "MAuthMiddleware",
                 "MAuthTestSupport",
