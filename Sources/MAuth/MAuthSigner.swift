@@ -111,6 +111,83 @@ public struct MAuthSigner: Sendable {
         response.headerFields.replaceMAuthFields(with: fields)
     }
 
+    /// A digester for the body of a request that ``headers(for:)`` then signs: for a body fed
+    /// as it streams, never held whole.
+    ///
+    /// - Parameters:
+    ///   - method: the HTTP method as it will be sent.
+    ///   - target: the path and query exactly as they will be sent.
+    ///   - versions: overrides the signer's versions for this request.
+    public func bodyDigester(
+        method: String, target: MAuthRequestTarget, versions: [MAuthProtocolVersion]? = nil
+    ) throws(MAuthError) -> MAuthSigningDigester {
+        guard !method.isEmpty else {
+            throw MAuthError(.unableToSign, "Missing required attributes to sign: verb")
+        }
+        return MAuthSigningDigester(
+            subject: .request(method: method, target: target), versions: try chosenVersions(versions))
+    }
+
+    /// A digester for the body of a response with status code `status` that ``headers(for:)``
+    /// then signs.
+    public func bodyDigester(responseStatus status: Int, versions: [MAuthProtocolVersion]? = nil) throws(MAuthError)
+        -> MAuthSigningDigester
+    {
+        MAuthSigningDigester(subject: .response(status: status), versions: try chosenVersions(versions))
+    }
+
+    /// The authentication and time headers for the message whose body `digester` was fed,
+    /// highest version first, signed now.
+    ///
+    /// - Throws: ``MAuthError`` with code ``MAuthError/Code-swift.struct/unableToSign`` when the
+    ///   digester has signed a message already.
+    public func headers(for digester: MAuthSigningDigester) throws(MAuthError) -> HTTPFields {
+        let time = String(clock.now())
+        let digests = try digester.finish(appUUID: appUUID, time: time)
+        var fields = HTTPFields()
+        for version in digester.versions.reversed() {
+            let signature: [UInt8]
+            if version == .v1, let hexDigest = digests.v1StringToSign {
+                signature = try privateKey.key.signV1(hexDigest: hexDigest)
+            } else if let bodyDigest = digests.body {
+                let stringToSign: [UInt8] =
+                    switch digester.subject {
+                    case .request(let method, let target):
+                        MAuthStringToSign.v2Request(
+                            method: method, normalizedPath: PathNormalizer.normalize(target.path.utf8),
+                            bodyDigest: bodyDigest, appUUID: appUUID, time: time,
+                            canonicalQuery: QueryCanonicalizer.canonicalize(target.query.utf8))
+                    case .response(let status):
+                        MAuthStringToSign.v2Response(
+                            status: status, bodyDigest: bodyDigest, appUUID: appUUID, time: time)
+                    }
+                signature = try stringToSign.withUnsafeBytes { bytes in
+                    Result { () throws(MAuthError) in try privateKey.key.signV2(message: bytes) }
+                }.get()
+            } else {
+                continue
+            }
+            fields.append(
+                HTTPField(
+                    name: version.authenticationHeader,
+                    value: version.authenticationHeaderValue(appUUID: appUUID, signature: Base64.encode(signature))))
+            fields.append(HTTPField(name: version.timeHeader, value: time))
+        }
+        return fields
+    }
+
+    /// The authentication and time headers for a request whose body is read from `body` as it
+    /// streams, highest version first.
+    ///
+    /// - Throws: ``MAuthError`` when the request cannot be signed, or what reading `body` throws.
+    public func headers<Body: AsyncSequence>(
+        method: String, target: MAuthRequestTarget, streamedBody body: Body, versions: [MAuthProtocolVersion]? = nil
+    ) async throws -> HTTPFields where Body.Element: Collection<UInt8> {
+        let digester = try bodyDigester(method: method, target: target, versions: versions)
+        for try await part in body { digester.update(part) }
+        return try headers(for: digester)
+    }
+
     /// The Base64 signature of an already built string to sign.
     public func signature(of stringToSign: [UInt8], version: MAuthProtocolVersion) throws(MAuthError) -> String {
         let signature: [UInt8]
@@ -129,11 +206,7 @@ public struct MAuthSigner: Sendable {
         time: String,
         stringToSign: (MAuthProtocolVersion) -> [UInt8]
     ) throws(MAuthError) -> HTTPFields {
-        var chosen = versions
-        if let requested {
-            chosen = Array(Set(requested)).sorted()
-            try Self.check(versions: chosen, key: privateKey)
-        }
+        let chosen = try chosenVersions(requested)
         var fields = HTTPFields()
         for version in chosen.reversed() {
             let signature = try signature(of: stringToSign(version), version: version)
@@ -144,6 +217,14 @@ public struct MAuthSigner: Sendable {
             fields.append(HTTPField(name: version.timeHeader, value: time))
         }
         return fields
+    }
+
+    /// The signer's versions, or `requested` once checked against the key.
+    private func chosenVersions(_ requested: [MAuthProtocolVersion]?) throws(MAuthError) -> [MAuthProtocolVersion] {
+        guard let requested else { return versions }
+        let chosen = Array(Set(requested)).sorted()
+        try Self.check(versions: chosen, key: privateKey)
+        return chosen
     }
 
     private static func check(versions: [MAuthProtocolVersion], key: MAuthPrivateKey) throws(MAuthError) {
