@@ -39,10 +39,17 @@ public struct ResponseBody: Sendable {
         }
     }
 
-    /// The whole body in one buffer, for middlewares that must see every byte (such as a signer).
-    public func collect() async throws -> ByteBuffer {
-        if let buffer { return buffer }
-        let collector = CollectingWriter()
+    /// The whole body in one buffer, for middlewares and tests that must see every byte.
+    ///
+    /// Writing stops as soon as the body is known to exceed `maxSize`.
+    /// - Throws: ``HTTPError`` 413 (Content Too Large) when the body is larger than `maxSize`, or
+    ///   what writing the body throws.
+    public func collect(upTo maxSize: Int) async throws -> ByteBuffer {
+        if let buffer {
+            guard buffer.readableBytes <= maxSize else { throw HTTPError.contentTooLarge(limit: maxSize) }
+            return buffer
+        }
+        let collector = CollectingWriter(limit: maxSize)
         try await write(to: collector)
         return collector.collected
     }

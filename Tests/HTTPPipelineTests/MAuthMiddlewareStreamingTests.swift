@@ -75,7 +75,7 @@ struct MAuthMiddlewareStreamingTests {
         let pipeline = Pipeline(
             MAuthMiddleware(authenticator: authenticator, maxBodySize: maxBodySize, spool: spool), handler: recorder)
         let response = await pipeline.respond(to: request, context: RequestContext())
-        return (response.head.status, String(buffer: try await response.body.collect()))
+        return (response.head.status, String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
     private static func withSpool(_ body: (BodySpool, URL) async throws -> Void) async throws {
@@ -155,6 +155,35 @@ struct MAuthMiddlewareStreamingTests {
                     verifier: BytesVerifier(), options: .init(clock: .fixed(Fixtures.time))))
             #expect(status == .ok)
             #expect(text == "v2 200000 \(Self.checksum(body))")
+        }
+    }
+
+    @Test(
+        "a streamed response is signed over its whole body, which waits in the spool and is sent whole",
+        arguments: [MAuthProtocolVersion.v1, .v2])
+    func streamedResponseSigning(version: MAuthProtocolVersion) async throws {
+        try await Self.withSpool { spool, _ in
+            let body = Self.body(2_000_000)
+            let handler = HandlerFunction { _, _ in
+                Response(
+                    status: .created,
+                    body: ResponseBody { writer in
+                        for start in stride(from: 0, to: body.count, by: 65_536) {
+                            try await writer.write(ByteBuffer(bytes: body[start..<min(start + 65_536, body.count)]))
+                        }
+                    })
+            }
+            let pipeline = Pipeline(
+                MAuthResponseSigningMiddleware(signer: Fixtures.signer(versions: [.v1, .v2]), spool: spool),
+                handler: handler)
+            var request = try Self.request([], versions: [version])
+            request.body = .empty
+            let response = await pipeline.respond(to: request, context: RequestContext())
+            #expect(response.body.buffer == nil, "a spooled body is sent from the spool")
+            let sent = try await response.body.collect(upTo: 4_000_000)
+            #expect(Array(sent.readableBytesView) == body)
+            let identity = try await Fixtures.authenticator().authenticate(response.head, body: sent.readableBytesView)
+            #expect(identity.version == version)
         }
     }
 

@@ -51,7 +51,10 @@ struct MAuthMiddlewareTests {
         HTTPResponse.Status, String, HTTPFields
     ) {
         let response = await pipeline.respond(to: request, context: RequestContext())
-        return (response.head.status, String(buffer: try await response.body.collect()), response.head.headerFields)
+        return (
+            response.head.status, String(buffer: try await response.body.collect(upTo: 1 << 20)),
+            response.head.headerFields
+        )
     }
 
     @Test(
@@ -197,7 +200,7 @@ struct MAuthMiddlewareTests {
         for versions in [[MAuthProtocolVersion.v1], [.v2]] {
             let response = await pipeline.respond(
                 to: Self.request(.post, "/echo", body: "hi", signWith: versions), context: RequestContext())
-            let body = try await response.body.collect()
+            let body = try await response.body.collect(upTo: 1 << 20)
             #expect(response.head.headerFields[versions[0].authenticationHeader] != nil)
             #expect(
                 response.head.headerFields[(versions[0] == .v1 ? MAuthProtocolVersion.v2 : .v1).authenticationHeader]
@@ -210,7 +213,7 @@ struct MAuthMiddlewareTests {
         #expect(exempt.head.headerFields[.mauthV2Authentication] != nil)
         let rejected = await pipeline.respond(to: Self.request(.get, "/"), context: RequestContext())
         #expect(rejected.head.status == .unauthorized)
-        let rejectedBody = try await rejected.body.collect()
+        let rejectedBody = try await rejected.body.collect(upTo: 1 << 20)
         #expect(
             try await Fixtures.authenticator().authenticate(rejected.head, body: rejectedBody.readableBytesView).version
                 == .v2)
@@ -237,7 +240,7 @@ struct MAuthMiddlewareTests {
         for level in [Logger.Level.debug, .info] {
             let (logger, records) = RecordingLogHandler.logger(level: level)
             let response = await Self.pipeline().respond(to: request, context: RequestContext(logger: logger))
-            let body = String(buffer: try await response.body.collect())
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
             #expect(response.head.status == .unauthorized)
             #expect(body == #"{"errors":{"mauth":["Signature verification failed for request."]}}"#)
             let explained = records.all.compactMap { $0.metadata["explanation"].map { "\($0)" } }

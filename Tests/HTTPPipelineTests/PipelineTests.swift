@@ -38,7 +38,7 @@ struct PipelineTests {
     }
 
     static func text(_ response: Response) async throws -> String {
-        String(buffer: try await response.body.collect())
+        String(buffer: try await response.body.collect(upTo: 1 << 20))
     }
 
     @Test("middlewares run in the order listed, responses come back in reverse")
