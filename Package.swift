@@ -170,6 +170,7 @@ let package = Package(
         .target(
             name: "MAuthClient",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -181,6 +182,7 @@ let package = Package(
         .target(
             name: "MAuthProxy",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 "MAuthClient",
                 "HTTPPipeline",

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import BodySpool
 import Foundation
 public import HTTPPipeline
 import HTTPTypes
@@ -23,11 +24,13 @@ import NIOPosix
 ///
 /// For each request it:
 /// - picks the route with the longest matching prefix (404 when none matches);
-/// - reads the body, up to `maxBodySize` bytes (413 beyond: V2 signs the body);
+/// - reads the body, up to `maxBodySize` bytes (413 beyond), into the spool while it computes the
+///   body's signature digests, so a large body costs memory only up to the spool's threshold; a
+///   V2 signature covers the body, so the body is read whole before it is sent on;
 /// - drops hop-by-hop header fields and any MAuth signature it did not make, adds
 ///   `X-Forwarded-For`, `-Proto` and `-Host`, and signs over the exact target and body it sends;
-/// - streams the upstream's response back, unless responses are authenticated, which needs the
-///   whole body first; an absolute `Location` that points at the upstream is rewritten to point
+/// - streams the upstream's response back; when responses are authenticated, it is first read
+///   into the spool while its digest is computed, then sent from there; an absolute `Location` that points at the upstream is rewritten to point
 ///   at the proxy, and redirects are never followed;
 /// - answers 502 when the upstream cannot be reached, answers something that is not HTTP or
 ///   sends an inauthentic response, and 504 when it does not answer in time, each with a JSON
@@ -56,6 +59,7 @@ public struct SigningProxy: Handler {
     let maxBodySize: Int
     let upstreamTimeout: Duration
     let logger: Logger
+    let spool: BodySpool
 
     /// Creates a proxy.
     ///
@@ -72,6 +76,8 @@ public struct SigningProxy: Handler {
     ///     response.
     ///   - upstreamTimeout: how long an upstream may take to start its response.
     ///   - logger: where the per-request lines go.
+    ///   - spool: where request bodies, and authenticated responses, wait while they are signed
+    ///     or authenticated.
     /// - Throws: ``ProxyError`` with code `invalidRoutes` when there is no route or two share a
     ///   prefix.
     public init(
@@ -81,7 +87,8 @@ public struct SigningProxy: Handler {
         responseAuthenticator: MAuthAuthenticator? = nil,
         maxBodySize: Int = defaultMaxBodySize,
         upstreamTimeout: Duration = .seconds(30),
-        logger: Logger = Logger(label: "mauth.proxy")
+        logger: Logger = Logger(label: "mauth.proxy"),
+        spool: BodySpool = .standard
     ) throws(ProxyError) {
         guard !routes.isEmpty else { throw ProxyError(.invalidRoutes, "a proxy needs at least one upstream") }
         guard Set(routes.map(\.prefix)).count == routes.count else {
@@ -94,6 +101,7 @@ public struct SigningProxy: Handler {
         self.maxBodySize = maxBodySize
         self.upstreamTimeout = upstreamTimeout
         self.logger = logger
+        self.spool = spool
     }
 
     /// Forwards `request`, signed, to its route's upstream and returns the upstream's answer.
@@ -105,7 +113,8 @@ public struct SigningProxy: Handler {
     /// - Returns: the upstream's response, or the proxy's own JSON error: 400 for a target that
     ///   does not start with `/` or has a dot segment, 404 when no route matches, 413 for a body
     ///   over `maxBodySize`, 500 when the request cannot be signed, 502 when the upstream fails or
-    ///   its response is inauthentic, 504 when it does not answer in time.
+    ///   its response is inauthentic, 503 when a body cannot be spooled, 504 when it does not
+    ///   answer in time.
     /// - Throws: errors of the request body other than its size.
     public func handle(_ request: Request, context: RequestContext) async throws -> Response {
         let start = ContinuousClock.now
@@ -128,20 +137,28 @@ public struct SigningProxy: Handler {
         if let declared = request.head.headerFields[.contentLength].flatMap(Int.init), declared > maxBodySize {
             return exchange.finish(HTTPError.contentTooLarge(limit: maxBodySize).response)
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodySize)
-        } catch let error as HTTPError {
-            return exchange.finish(error.response)
-        }
-
         var outgoing = HTTPClientRequest(url: route.origin + route.basePath + request.target)
         outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.head.method.rawValue)
         outgoing.headers = forwardedHeaders(request.head, context: context)
-        let sentBody = body.readableBytes > 0 || request.head.headerFields[.contentLength] != nil ? body : nil
+        let body = spool.makeBody()
         do {
-            try signer.sign(&outgoing, body: sentBody)
-        } catch {
+            let digester = try signer.bodyDigester(for: &outgoing)
+            for try await part in request.body {
+                guard part.readableBytes <= maxBodySize - body.byteCount else {
+                    return exchange.finish(HTTPError.contentTooLarge(limit: maxBodySize).response)
+                }
+                try body.append(part)
+                digester.update(part.readableBytesView)
+            }
+            let sent = body.byteCount > 0 || request.head.headerFields[.contentLength] != nil
+            try signer.sign(&outgoing, bodyDigester: digester, body: sent ? .spooled(body) : nil)
+        } catch let error as HTTPError {
+            return exchange.finish(error.response)
+        } catch let error as BodySpoolError {
+            logger.error("Could not spool a request body", metadata: ["reason": "\(error.message)"])
+            return exchange.finish(
+                HTTPError(.serviceUnavailable, message: "The request body could not be stored.").response)
+        } catch let error as MAuthError {
             logger.error("Could not sign a request", metadata: ["reason": "\(error.message)"])
             return exchange.finish(
                 HTTPError(.internalServerError, message: "The request could not be signed.").response)
@@ -179,34 +196,57 @@ public struct SigningProxy: Handler {
                     }
                 })
         }
-        let responseBody: ByteBuffer
+        let signedHead = HTTPResponse(
+            status: head.status, headerFields: HTTPFields(upstreamResponse.headers, splitCookie: false))
+        let responseBody = spool.makeBody()
+        let digester = MAuthBodyDigester(responseStatus: signedHead.status.code, headers: signedHead.headerFields)
         do {
-            responseBody = try await upstreamResponse.body.collect(upTo: maxBodySize)
-        } catch is NIOTooManyBytesError {
+            for try await part in upstreamResponse.body {
+                guard part.readableBytes <= maxBodySize - responseBody.byteCount else {
+                    return exchange.finish(
+                        HTTPError(
+                            .badGateway,
+                            message:
+                                "The response of \(route.upstream) is over \(maxBodySize) bytes, the most authenticated."
+                        ).response)
+                }
+                try responseBody.append(part)
+                digester.update(part.readableBytesView)
+            }
+        } catch let error as BodySpoolError {
+            logger.error("Could not spool a response body", metadata: ["reason": "\(error.message)"])
             return exchange.finish(
-                HTTPError(
-                    .badGateway,
-                    message: "The response of \(route.upstream) is over \(maxBodySize) bytes, the most authenticated."
-                ).response)
+                HTTPError(.serviceUnavailable, message: "The response body could not be stored.").response)
         } catch {
             return exchange.finish(failure(error, route: route))
         }
         do {
-            _ = try await responseAuthenticator.authenticate(
-                HTTPResponse(
-                    status: head.status, headerFields: HTTPFields(upstreamResponse.headers, splitCookie: false)),
-                body: responseBody.readableBytesView)
-        } catch {
+            if responseAuthenticator.verifiesBodyDigests {
+                _ = try await responseAuthenticator.authenticate(signedHead, bodyDigest: digester.finish())
+            } else {
+                let bytes = try responseBody.readAll()
+                _ = try await responseAuthenticator.authenticate(signedHead, body: bytes.readableBytesView)
+            }
+        } catch let error as MAuthError {
             let verdict = error.code == .inauthentic ? "is inauthentic" : "could not be authenticated"
             return exchange.finish(
                 HTTPError(.badGateway, message: "The response of \(route.upstream) \(verdict): \(error.message)")
                     .response)
+        } catch {
+            logger.error("Could not read a spooled response back", metadata: ["reason": "\(error)"])
+            return exchange.finish(
+                HTTPError(.serviceUnavailable, message: "The response body could not be stored.").response)
         }
         let status = head.status.code
         if request.head.method != .head, status >= 200, status != 204, status != 304 {
-            head.headerFields[.contentLength] = String(responseBody.readableBytes)
+            head.headerFields[.contentLength] = String(responseBody.byteCount)
         }
-        return exchange.finish(Response(head: head, body: ResponseBody(buffer: responseBody)))
+        let sent =
+            responseBody.memoryBuffer.map(ResponseBody.init(buffer:))
+            ?? ResponseBody { writer in
+                for try await part in responseBody.chunks() { try await writer.write(part) }
+            }
+        return exchange.finish(Response(head: head, body: sent))
     }
 
     /// The incoming header fields less hop-by-hop ones, framing, `Host` and MAuth signatures,

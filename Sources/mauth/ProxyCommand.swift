@@ -39,7 +39,10 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "v1, v2 or v1,v2 (default: MAUTH_SIGN_VERSIONS, else v1).")
     var signVersions: String?
 
-    @Flag(help: "Require a valid MAuth signature on every upstream response; responses are then read whole.")
+    @Flag(
+        help:
+            "Require a valid MAuth signature on every upstream response; each is then read to its end (into --spool-dir past 1 MiB) before it is passed on."
+    )
     var authenticateResponses = false
 
     @Option(
@@ -48,8 +51,13 @@ struct ProxyCommand: AsyncParsableCommand {
     )
     var keysDir: String?
 
-    @Option(help: "The largest request body forwarded, and the largest authenticated response, in bytes.")
+    @Option(
+        help:
+            "The largest request body forwarded, and the largest authenticated response, in bytes; bodies past 1 MiB wait in --spool-dir."
+    )
     var maxBodySize = SigningProxy.defaultMaxBodySize
+
+    @OptionGroup var spoolOptions: SpoolOptions
 
     @Option(
         help: ArgumentHelp(
@@ -114,7 +122,8 @@ struct ProxyCommand: AsyncParsableCommand {
                     : nil,
                 maxBodySize: maxBodySize,
                 upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)),
-                logger: logger
+                logger: logger,
+                spool: try spoolOptions.makeSpool()
             )
             var serverConfiguration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
             limits.apply(to: &serverConfiguration)

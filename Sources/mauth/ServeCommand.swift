@@ -1,5 +1,4 @@
 import ArgumentParser
-import BodySpool
 import DemoApplication
 import Foundation
 import HTTPPipeline
@@ -59,12 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
     var maxBodySize = MAuthMiddleware.defaultMaxBodySize
 
-    @Option(
-        help: """
-            Where request bodies larger than 1 MiB wait, in unnamed files, while they are authenticated \
-            (default: $TMPDIR, else /tmp). Checked at start.
-            """)
-    var spoolDir: String?
+    @OptionGroup var spoolOptions: SpoolOptions
 
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
@@ -131,16 +125,12 @@ struct ServeCommand: AsyncParsableCommand {
             keysDescription = "\(keysDirectory)/<app_uuid>.pub"
         }
 
-        let spool: BodySpool
-        do {
-            spool = try BodySpool(configuration: .init(directory: spoolDir ?? BodySpool.defaultDirectory))
-        } catch {
-            throw CommandFailure.usage("--spool-dir: \(error.message)")
-        }
+        let spool = try spoolOptions.makeSpool()
 
         var middlewares: [any Middleware] = []
         if signResponses {
-            middlewares.append(MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity)))
+            middlewares.append(
+                MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity), spool: spool))
         }
         middlewares.append(
             MAuthMiddleware(

@@ -142,6 +142,12 @@ struct ServeCommandTests {
                 ],
                 ["method": "GET", "url": "/?b=2&a=1&q=x+y", "body_base64": ""],
                 ["method": "GET", "url": "/app_status", "body_base64": ""],
+                // Past the spool's 1 MiB threshold: authenticated from its digest as it streams.
+                [
+                    "method": "POST", "url": "/digest",
+                    "body_base64": Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+                        .base64EncodedString(),
+                ],
             ]
             let results = try await PythonReference.run(
                 mode: "send",
@@ -151,11 +157,15 @@ struct ServeCommandTests {
                 ]
             )
             let version = versions.contains("v2") ? 2 : 1
-            #expect(results.map { $0["status"] as? Int } == [200, 200, 200, 200])
+            #expect(results.map { $0["status"] as? Int } == [200, 200, 200, 200, 200])
             #expect(
                 results[0]["body"] as? String
                     == #"{"msg":"authenticated","app_uuid":"\#(Fixtures.appUUID)","protocol_version":\#(version)}"#)
             #expect(results[1]["body"] as? String == #"{"name":"widget","ü":1}"#)
+            #expect(
+                results[4]["body"] as? String
+                    == #"{"length":3000000,"sha256":"d781aa722f790c57bfd4fc25860267cfeb4ed410f07230aa41809a4c6c6246f1"}"#
+            )
             #expect(await serve.stop() == 0)
         }
     }
@@ -220,7 +230,9 @@ struct ServeCommandTests {
         }
     }
 
-    @Test("a port in use or an unloadable TLS file ends the command with a one-line reason")
+    @Test(
+        "a port in use, an unloadable TLS file or an unwritable spool directory ends the command with a one-line reason"
+    )
     func startupFailures() async throws {
         try await withTemporaryDirectory("mauth-serve-failures") { workingDirectory in
             let serve = try await RunningMAuth(serve: [], directory: workingDirectory)
@@ -254,6 +266,14 @@ struct ServeCommandTests {
                     #expect(failed.errorText.split(separator: "\n").count == 1, "\(failed.errorText)")
                 }
             }
+
+            let unwritable = try await ChildProcess.run(
+                mauth, ["serve", "--port", "0", "--spool-dir", "/nonexistent/spool"], directory: workingDirectory)
+            #expect(unwritable.status == 2)
+            #expect(
+                unwritable.errorText
+                    == "mauth: --spool-dir: Cannot create a spool file in /nonexistent/spool: No such file or directory\n"
+            )
         }
     }
 }

@@ -137,6 +137,36 @@ struct SigningProxyTests {
         }
     }
 
+    @Test("a body past the spool's memory threshold is spooled once, signed and streamed upstream")
+    func largeBody() async throws {
+        try await Self.withKeysDirectory { keys in
+            try await withTemporaryDirectory("proxy-large-body") { directory in
+                let file = directory.appendingPathComponent("body")
+                try Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: file)
+                let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path])
+                for versions in [[MAuthProtocolVersion.v1], [.v2]] {
+                    let (proxy, _) = try await Self.proxy(
+                        [try ProxyRoute(prefix: "/", upstream: serve.baseURL)], signer: try Self.signer(versions),
+                        maxBodySize: 8 << 20)
+                    for transport in Self.transports {
+                        let digest = try await Self.curl(
+                            transport + [
+                                "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(file.path)",
+                                proxy.baseURL + "/digest",
+                            ])
+                        #expect(digest.status == 200, "\(versions) \(transport): \(digest.body)")
+                        #expect(
+                            digest.body
+                                == #"{"length":3000000,"sha256":"d781aa722f790c57bfd4fc25860267cfeb4ed410f07230aa41809a4c6c6246f1"}"#
+                        )
+                    }
+                    try await proxy.stop()
+                }
+                #expect(await serve.stop() == 0)
+            }
+        }
+    }
+
     @Test("hop-by-hop fields and foreign signatures are dropped, X-Forwarded fields added, one log line each")
     func forwardedHeaders() async throws {
         let upstream = try await RunningServer(InspectingUpstream.router)
