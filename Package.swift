@@ -199,6 +199,7 @@ let package = Package(
         .target(
             name: "MAuthHummingbird",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 "MAuthMiddleware",
                 product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
@@ -219,10 +220,12 @@ let package = Package(
         .target(
             name: "MAuthOpenAPI",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 "MAuthMiddleware",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
             ],
             swiftSettings: strictSwift

@@ -8,11 +8,17 @@ public import NIOCore
 ///
 /// One task appends, then any number read; appending and reading at once is not supported.
 public final class SpooledBody: @unchecked Sendable {
+    /// How many bytes are gathered before they are written to the file: parts often arrive in
+    /// 16 KiB slices, and a write each would cost a system call each.
+    static let writeSize = 256 * 1024
+
     private let spool: BodySpool
     private var memory: [ByteBuffer] = []
     /// Bytes of the spool's memory budget held by `memory`.
     private var reserved = 0
     private var file: SpoolFile?
+    /// Bytes appended after the move to a file and not written to it yet.
+    private var unwritten = ByteBuffer()
     /// How many bytes have been appended.
     public private(set) var byteCount = 0
 
@@ -44,7 +50,19 @@ public final class SpooledBody: @unchecked Sendable {
             }
             try moveToFile()
         }
-        try file!.write(buffer)
+        if unwritten.readableBytes == 0, count >= Self.writeSize {
+            try file!.write(buffer)
+            return
+        }
+        unwritten.writeImmutableBuffer(buffer)
+        if unwritten.readableBytes >= Self.writeSize { try flush() }
+    }
+
+    /// Writes what has been gathered to the file.
+    private func flush() throws(BodySpoolError) {
+        guard let file, unwritten.readableBytes > 0 else { return }
+        try file.write(unwritten)
+        unwritten.clear()
     }
 
     /// The whole body as one buffer when it is in memory; `nil` once it has gone to a file.
@@ -67,6 +85,7 @@ public final class SpooledBody: @unchecked Sendable {
         for part in memory {
             try file.write(part)
         }
+        unwritten.reserveCapacity(Self.writeSize)
         self.file = file
         memory = []
         spool.release(reserved)
@@ -79,6 +98,7 @@ public final class SpooledBody: @unchecked Sendable {
     }
 
     fileprivate func read(at position: Int, upTo count: Int) throws(BodySpoolError) -> ByteBuffer? {
+        try flush()
         guard let file, position < file.size else { return nil }
         var buffer = ByteBufferAllocator().buffer(capacity: min(count, file.size - position))
         let wanted = min(count, file.size - position)

@@ -47,7 +47,7 @@ extension MAuthSigner {
     ) throws {
         let digester = try bodyDigester(for: &request, versions: versions)
         var parts = spooledBody.chunks().makeAsyncIterator()
-        while let part = try parts.nextPart() { digester.update(part.readableBytesView) }
+        while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
         try sign(&request, bodyDigester: digester, body: .spooled(spooledBody))
     }
 }

@@ -1,4 +1,5 @@
 #if HummingbirdSupport
+    public import BodySpool
     public import Hummingbird
     public import MAuth
     public import MAuthMiddleware
@@ -17,9 +18,12 @@
     /// idiomatic way to leave status routes unauthenticated. `exemptPaths` does the same by path.
     ///
     /// The request is authenticated against its raw path and query (Hummingbird does not decode
-    /// them), with the body read up to `maxBodySize` bytes and handed back, so the route reads it
-    /// again. A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
-    /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit (see ``/MAuthMiddleware/MAuthGate``).
+    /// them), with the body read as it streams, up to `maxBodySize` bytes, into the spool (memory up
+    /// to its threshold, then a file without a name) while its signature's digests are computed;
+    /// the route then reads the body from there, and only once the signature holds. A failure
+    /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit, 503 when the spool cannot store
+    /// it (see ``/MAuthMiddleware/MAuthGate``).
     public struct MAuthHummingbirdMiddleware<Context: MAuthRequestContext>: RouterMiddleware {
         /// The decisions the middleware applies.
         public let gate: MAuthGate
@@ -31,28 +35,31 @@
         ///   - exemptPaths: raw paths that skip authentication, such as `/app_status`.
         ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
         ///   - errorMessages: how failures are worded.
+        ///   - spool: where bodies wait while they are authenticated.
         public init(
             authenticator: MAuthAuthenticator,
             exemptPaths: ExemptPaths = [],
             maxBodySize: Int = MAuthGate.defaultMaxBodySize,
-            errorMessages: MAuthGate.ErrorMessages = .detailed
+            errorMessages: MAuthGate.ErrorMessages = .detailed,
+            spool: BodySpool = .standard
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-                errorMessages: errorMessages)
+                errorMessages: errorMessages, spool: spool)
         }
 
         /// Authenticates `request` and passes it to `next` with the caller in
         /// `context.mauthIdentity`, or answers the failure itself.
         ///
-        /// An exempt path goes to `next` untouched. Otherwise the body is collected, up to
-        /// ``gate``'s `maxBodySize`, and stored back in the request for the route to read.
+        /// An exempt path goes to `next` untouched. Otherwise the body is read into the spool, up to
+        /// ``gate``'s `maxBodySize`, and the request's body replaced by the spooled one for the
+        /// route to read.
         ///
         /// - Parameters:
         ///   - request: the request as Hummingbird received it; its raw path and query are signed.
         ///   - context: the request's context; the identity is set on a copy handed to `next`.
         ///   - next: the rest of the router.
-        /// - Returns: the route's response, or a 401, 413 or 500 with a JSON body.
+        /// - Returns: the route's response, or a 401, 413, 500 or 503 with a JSON body.
         /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
         public func handle(
             _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
@@ -64,25 +71,19 @@
             if let rejection = gate.rejectionOfDeclaredLength(in: request.headers) {
                 return Self.response(rejection)
             }
-            var request = request
-            let body: ByteBuffer
-            do {
-                // Stored back in the request, for the route to read.
-                body = try await request.collectBody(upTo: gate.maxBodySize)
-            } catch is NIOTooManyBytesError {
-                return Self.response(gate.bodyTooLarge)
-            }
-            let outcome = await gate.authenticate(
+            let outcome = try await gate.authenticate(
                 method: request.method.rawValue,
                 target: MAuthRequestTarget(path: path, query: request.uri.query ?? ""),
                 headers: request.headers,
-                body: body.readableBytesView,
+                streamedBody: request.body,
                 logger: context.logger
             )
             switch outcome {
-            case .success(let identity):
+            case .success(let (identity, body)):
                 var context = context
                 context.mauthIdentity = identity
+                var request = request
+                request.body = body.memoryBuffer.map(RequestBody.init(buffer:)) ?? RequestBody(asyncSequence: body.chunks())
                 return try await next(request, context)
             case .failure(let rejection):
                 return Self.response(rejection)

@@ -35,7 +35,7 @@ extension MAuthGate {
                 guard part.readableBytes <= maxBodySize - spooled.byteCount else { return .failure(bodyTooLarge) }
                 try spooled.append(part)
                 if let digester {
-                    digester.update(part.readableBytesView)
+                    part.withUnsafeReadableBytes { digester.update($0) }
                 } else if spooled.isSpooled, authenticator.verifiesBodyDigests {
                     digester = try Self.digester(catchingUp: spooled, method: method, target: target, headers: headers)
                 }
@@ -88,7 +88,7 @@ extension MAuthGate {
     ) throws(BodySpoolError) -> MAuthBodyDigester {
         let digester = MAuthBodyDigester(method: method, target: target, headers: headers)
         var parts = body.chunks().makeAsyncIterator()
-        while let part = try parts.nextPart() { digester.update(part.readableBytesView) }
+        while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
         return digester
     }
 }

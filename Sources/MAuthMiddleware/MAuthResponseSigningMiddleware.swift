@@ -91,6 +91,6 @@ private final class SpoolingWriter: ResponseBodyWriter, @unchecked Sendable {
 
     func write(_ buffer: ByteBuffer) async throws {
         try body.append(buffer)
-        digester.update(buffer.readableBytesView)
+        buffer.withUnsafeReadableBytes { digester.update($0) }
     }
 }

@@ -1,8 +1,10 @@
 #if OpenAPISupport
+    public import BodySpool
     public import HTTPTypes
     public import Logging
     public import MAuth
     public import MAuthMiddleware
+    import NIOCore
     public import OpenAPIRuntime
 
     /// Authenticates every request that reaches a generated OpenAPI server, on any transport.
@@ -43,11 +45,12 @@
             exemptPaths: ExemptPaths = [],
             maxBodySize: Int = MAuthGate.defaultMaxBodySize,
             errorMessages: MAuthGate.ErrorMessages = .detailed,
-            logger: Logger = Logger(label: "mauth.openapi")
+            logger: Logger = Logger(label: "mauth.openapi"),
+            spool: BodySpool = .standard
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-                errorMessages: errorMessages)
+                errorMessages: errorMessages, spool: spool)
             self.exemptOperationIDs = exemptOperationIDs
             self.logger = logger
         }
@@ -84,20 +87,22 @@
             if let rejection = gate.rejectionOfDeclaredLength(in: request.headerFields) {
                 return Self.answer(rejection)
             }
-            var bytes: [UInt8] = []
-            if let body {
-                guard let collected = try await body.collected(upTo: gate.maxBodySize) else {
-                    return Self.answer(gate.bodyTooLarge)
-                }
-                bytes = collected
+            if let body, case .known(let length) = body.length, length > gate.maxBodySize {
+                return Self.answer(gate.bodyTooLarge)
             }
-            let outcome = await gate.authenticate(
-                method: request.method.rawValue, target: target, headers: request.headerFields, body: bytes,
-                logger: logger)
+            let streamed = (body ?? HTTPBody()).map { ByteBuffer(bytes: $0) }
+            let outcome = try await gate.authenticate(
+                method: request.method.rawValue, target: target, headers: request.headerFields,
+                streamedBody: streamed, logger: logger)
             switch outcome {
-            case .success(let identity):
+            case .success(let (identity, spooled)):
+                let forwarded = body.map { _ in
+                    HTTPBody(
+                        spooled.chunks().map { ArraySlice($0.readableBytesView) },
+                        length: .known(Int64(spooled.byteCount)), iterationBehavior: .multiple)
+                }
                 return try await MAuthIdentity.$current.withValue(identity) {
-                    try await next(request, body == nil ? nil : HTTPBody(bytes), metadata)
+                    try await next(request, forwarded, metadata)
                 }
             case .failure(let rejection):
                 return Self.answer(rejection)

@@ -148,7 +148,7 @@ public struct SigningProxy: Handler {
                     return exchange.finish(HTTPError.contentTooLarge(limit: maxBodySize).response)
                 }
                 try body.append(part)
-                digester.update(part.readableBytesView)
+                part.withUnsafeReadableBytes { digester.update($0) }
             }
             let sent = body.byteCount > 0 || request.head.headerFields[.contentLength] != nil
             try signer.sign(&outgoing, bodyDigester: digester, body: sent ? .spooled(body) : nil)
@@ -211,7 +211,7 @@ public struct SigningProxy: Handler {
                         ).response)
                 }
                 try responseBody.append(part)
-                digester.update(part.readableBytesView)
+                part.withUnsafeReadableBytes { digester.update($0) }
             }
         } catch let error as BodySpoolError {
             logger.error("Could not spool a response body", metadata: ["reason": "\(error.message)"])

@@ -5,7 +5,7 @@ public import HTTPTypes
 ///
 /// ```swift
 /// let digester = MAuthBodyDigester(method: "POST", target: target, headers: headers)
-/// for try await chunk in body { digester.update(chunk.readableBytesView) }
+/// for try await chunk in body { chunk.withUnsafeReadableBytes { digester.update($0) } }
 /// let identity = try await authenticator.authenticate(
 ///     method: "POST", target: target, headers: headers, bodyDigest: digester.finish())
 /// ```
