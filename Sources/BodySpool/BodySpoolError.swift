@@ -10,6 +10,7 @@ public struct BodySpoolError: Error, Sendable, Equatable, CustomStringConvertibl
         /// The spool directory cannot be written, or a spool file could not be read back.
         public static let storageUnavailable = Code(name: "storageUnavailable")
 
+        /// The code's name.
         public var description: String { name }
     }
 
@@ -23,5 +24,6 @@ public struct BodySpoolError: Error, Sendable, Equatable, CustomStringConvertibl
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

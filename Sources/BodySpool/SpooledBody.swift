@@ -120,10 +120,12 @@ public final class SpooledBody: @unchecked Sendable {
 
     /// A spooled body's bytes, from its start.
     public struct Chunks: AsyncSequence, Sendable {
+        /// A part of the body.
         public typealias Element = ByteBuffer
         let body: SpooledBody
         let chunkSize: Int
 
+        /// An iterator from the body's start.
         public func makeAsyncIterator() -> Iterator {
             Iterator(body: body, chunkSize: chunkSize)
         }

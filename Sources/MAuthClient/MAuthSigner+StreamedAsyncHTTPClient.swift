@@ -21,6 +21,7 @@ extension MAuthSigner {
     /// Signs `request` over the body `digester` was fed, and sets `body` as the body it sends.
     ///
     /// - Parameters:
+    ///   - request: the request; its `url` is the one the digester was made for.
     ///   - digester: made by ``bodyDigester(for:versions:)`` for this request, and fed its body.
     ///   - body: the same bytes, to send; `nil` for none.
     public func sign(

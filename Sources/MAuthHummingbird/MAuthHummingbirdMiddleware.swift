@@ -83,7 +83,8 @@
                 var context = context
                 context.mauthIdentity = identity
                 var request = request
-                request.body = body.memoryBuffer.map(RequestBody.init(buffer:)) ?? RequestBody(asyncSequence: body.chunks())
+                request.body =
+                    body.memoryBuffer.map(RequestBody.init(buffer:)) ?? RequestBody(asyncSequence: body.chunks())
                 return try await next(request, context)
             case .failure(let rejection):
                 return Self.response(rejection)

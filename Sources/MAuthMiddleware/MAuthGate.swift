@@ -52,9 +52,12 @@ public struct MAuthGate: Sendable {
     /// Creates a gate.
     ///
     /// - Parameters:
+    ///   - authenticator: checks the signatures.
+    ///   - exemptPaths: paths that skip authentication.
     ///   - maxBodySize: the largest body read; larger ones answer 413. `Int.max` turns the limit
     ///     off: a streamed body is authenticated as it arrives and kept in `spool`, so memory does
     ///     not grow with it.
+    ///   - errorMessages: how failures are worded.
     ///   - spool: where bodies wait while they are authenticated; ``/BodySpool/BodySpool/standard``
     ///     unless given.
     public init(

@@ -24,7 +24,9 @@ public struct MAuthResponseSigningMiddleware: Middleware {
 
     /// Creates the middleware with the service's signer.
     ///
-    /// - Parameter spool: where streamed bodies wait while they are signed.
+    /// - Parameters:
+    ///   - signer: signs every response with the service's identity.
+    ///   - spool: where streamed bodies wait while they are signed.
     public init(signer: MAuthSigner, spool: BodySpool = .standard) {
         self.signer = signer
         self.spool = spool

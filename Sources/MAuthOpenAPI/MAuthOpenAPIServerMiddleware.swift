@@ -39,6 +39,7 @@
         ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
         ///   - errorMessages: how failures are worded.
         ///   - logger: where failures are logged.
+        ///   - spool: where bodies wait while they are authenticated.
         public init(
             authenticator: MAuthAuthenticator,
             exemptOperationIDs: Set<String> = [],
@@ -58,8 +59,9 @@
         /// Authenticates `request` and runs the handler with the caller in
         /// ``MAuth/MAuthIdentity/current``, or answers the failure itself.
         ///
-        /// An exempt operation or path goes to `next` untouched. Otherwise the body is read, up to
-        /// the gate's `maxBodySize`, and handed on as bytes.
+        /// An exempt operation or path goes to `next` untouched. Otherwise the body is read as it
+        /// streams, up to the gate's `maxBodySize`, into the spool while its signature's digests are
+        /// computed, and handed on, read back from the spool, once the signature holds.
         ///
         /// - Parameters:
         ///   - request: the request; its raw path and query are signed.
@@ -67,7 +69,7 @@
         ///   - metadata: the path parameters, passed on unchanged.
         ///   - operationID: the operation, checked against ``exemptOperationIDs``.
         ///   - next: the middlewares after this one and the handler.
-        /// - Returns: `next`'s response, or a 401, 413 or 500 with a JSON body.
+        /// - Returns: `next`'s response, or a 401, 413, 500 or 503 with a JSON body.
         /// - Throws: whatever reading the body or `next` throws; authentication failures are
         ///   answered, not thrown.
         public func intercept(

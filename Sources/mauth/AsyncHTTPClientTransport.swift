@@ -17,7 +17,12 @@ struct AsyncHTTPClientTransport: RequestTransport {
         for field in request.head.headerFields {
             outgoing.headers.add(name: field.name.rawName, value: field.value)
         }
-        outgoing.body = request.body.map { .bytes(ByteBuffer(bytes: $0)) }
+        outgoing.body = request.body.map { body in
+            switch body {
+            case .bytes(let bytes): .bytes(ByteBuffer(bytes: bytes))
+            case .file(_, let size): .stream(body.pieces, length: .known(Int64(size)))
+            }
+        }
         let response = try await httpClient.execute(outgoing, deadline: .distantFuture)
         let body: ByteBuffer
         do {

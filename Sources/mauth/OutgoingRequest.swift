@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import MAuth
 import MAuthClient
+import NIOCore
 
 /// The request `mauth request` sends, built and signed once, whichever transport carries it.
 struct OutgoingRequest: Sendable {
@@ -15,7 +16,7 @@ struct OutgoingRequest: Sendable {
     /// The signed head: method, scheme, authority, the target as sent, and every header field.
     let head: HTTPRequest
     /// The body; `nil` when there is none.
-    let body: [UInt8]?
+    let body: OutgoingBody?
 
     /// Builds the request and signs it with `signer`.
     ///
@@ -25,13 +26,14 @@ struct OutgoingRequest: Sendable {
     ///   - headers: extra header fields, sent as given.
     ///   - contentType: the body's content type; `application/json` when there is a body and
     ///     neither this nor `headers` names one.
-    ///   - body: the body's bytes; `nil` for none.
+    ///   - body: the body; `nil` for none. A file is read once here, in pieces, to sign it.
     ///   - signer: signs the method, the target as sent and the body.
     /// - Throws: ``CommandFailure`` when the method or URL cannot be sent, or the request cannot
     ///   be signed.
     init(
-        method: String, url: String, headers: [HTTPField], contentType: String?, body: [UInt8]?, signer: MAuthSigner
-    ) throws {
+        method: String, url: String, headers: [HTTPField], contentType: String?, body: OutgoingBody?,
+        signer: MAuthSigner
+    ) async throws {
         let sentURL = SendableURL.asSentByAsyncHTTPClient(url)
         guard let requestMethod = HTTPRequest.Method(method.uppercased()),
             let components = URLComponents(string: sentURL), let scheme = components.scheme?.lowercased(),
@@ -50,8 +52,13 @@ struct OutgoingRequest: Sendable {
             head.headerFields[.contentType] = contentType ?? "application/json"
         }
         do {
-            try signer.sign(&head, body: body ?? [])
-        } catch {
+            let digester = try signer.bodyDigester(
+                method: head.method.rawValue, target: MAuthRequestTarget(head.path ?? "/"))
+            for try await piece in body?.pieces ?? OutgoingBody.bytes([]).pieces {
+                piece.withUnsafeReadableBytes { digester.update($0) }
+            }
+            head.headerFields.replaceMAuthFields(with: try signer.headers(for: digester))
+        } catch let error as MAuthError {
             throw CommandFailure(error.message)
         }
         self.url = sentURL

@@ -33,7 +33,9 @@ struct PriorKnowledgeTransport: RequestTransport {
         let maxResponseSize = self.maxResponseSize
         return try await stream.executeThenClose { inbound, outbound in
             try await outbound.write(.head(request.head))
-            if let body = request.body { try await outbound.write(.body(ByteBuffer(bytes: body))) }
+            for try await piece in request.body?.pieces ?? OutgoingBody.bytes([]).pieces {
+                try await outbound.write(.body(piece))
+            }
             try await outbound.write(.end(nil))
             var head: HTTPResponse?
             var responseBody = ByteBuffer()

@@ -61,7 +61,7 @@ struct RequestCommand: AsyncParsableCommand {
     @Argument(help: "The URL, such as http://127.0.0.1:8080/.")
     var url: String
 
-    @Argument(help: "The body, or @FILE to send a file's bytes.")
+    @Argument(help: "The body, or @FILE to send a file's bytes (read in pieces: a file of any size costs 1 MiB).")
     var body: String?
 
     func validate() throws {
@@ -84,12 +84,15 @@ struct RequestCommand: AsyncParsableCommand {
     /// The largest response body the command reads.
     static let maxResponseSize = 32 << 20
 
+    /// The largest body whose strings to sign `--explain` prints.
+    static let largestBodyExplained = 1 << 20
+
     func run() async throws {
         let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
-        let request = try OutgoingRequest(
+        let request = try await OutgoingRequest(
             method: method, url: url, headers: try headers.map { try HeaderArgument.parse($0, option: "-H") },
-            contentType: contentType, body: try readBody(), signer: signer)
+            contentType: contentType, body: try body.map(OutgoingBody.init(argument:)), signer: signer)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic
         // Like curl, a connection that cannot be made is reported at once rather than retried
@@ -167,7 +170,7 @@ struct RequestCommand: AsyncParsableCommand {
         transcript.request(request, protocolName: response.protocolName)
         transcript.response(response, responder: responder)
         if explain {
-            printStringsToSign(of: request, signer: signer)
+            try printStringsToSign(of: request, signer: signer)
         }
         Terminal.write(Array(response.body.readableBytesView))
         if response.head.status.code >= 400 {
@@ -177,12 +180,21 @@ struct RequestCommand: AsyncParsableCommand {
 
     /// Rebuilds what the signer signed from what was sent: the method, the target, the body, and
     /// each version's time header.
-    private func printStringsToSign(of request: OutgoingRequest, signer: MAuthSigner) {
+    private func printStringsToSign(of request: OutgoingRequest, signer: MAuthSigner) throws {
+        var body: [UInt8] = []
+        if let outgoing = request.body {
+            guard let bytes = try outgoing.bytes(upTo: Self.largestBodyExplained) else {
+                Terminal.writeLine(
+                    "* the strings to sign are not shown for a body over \(Self.largestBodyExplained) bytes")
+                return
+            }
+            body = bytes
+        }
         for version in signer.versions.reversed() {
             guard let time = request.head.headerFields[version.timeHeader] else { continue }
             let stringToSign = MAuthStringToSign.request(
                 version: version, method: request.head.method.rawValue,
-                target: MAuthRequestTarget(request.head.path ?? "/"), body: request.body ?? [],
+                target: MAuthRequestTarget(request.head.path ?? "/"), body: body,
                 appUUID: signer.appUUID, time: time)
             Terminal.writeLine(
                 "* signed \(version) (\(version.authenticationHeader.rawName)) as app \(signer.appUUID):")
@@ -192,11 +204,4 @@ struct RequestCommand: AsyncParsableCommand {
         }
     }
 
-    private func readBody() throws -> [UInt8]? {
-        guard let body else { return nil }
-        if body.hasPrefix("@") {
-            return try Terminal.readFile(String(body.dropFirst()), purpose: "body file")
-        }
-        return Array(body.utf8)
-    }
 }

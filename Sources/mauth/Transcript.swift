@@ -19,7 +19,7 @@ struct Transcript {
         lines += request.head.headerFields.map { "\($0.name.rawName): \($0.value)" }
         for line in lines { write("> " + line, code: "36") }
         write(">", code: "36")
-        if let body = request.body, !body.isEmpty { write("> [\(body.count) bytes of body]", code: "36") }
+        if let body = request.body, body.byteCount > 0 { write("> [\(body.byteCount) bytes of body]", code: "36") }
     }
 
     /// The response's head, and who signed it when it was authenticated.

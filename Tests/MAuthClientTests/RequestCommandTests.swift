@@ -89,6 +89,37 @@ struct RequestCommandTests {
         }
     }
 
+    @Test("a body file is signed and sent in pieces, over both transports, with V1 and V2")
+    func bodyFile() async throws {
+        try await withTemporaryDirectory("mauth-request-file") { directory in
+            let file = directory.appendingPathComponent("upload.bin")
+            try Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: file)
+            let serve = try await RunningMAuth(serve: ["--sign-responses"], directory: directory)
+            for transport in [[String](), ["--http2-prior-knowledge"]] {
+                for versions in ["v1", "v2"] {
+                    let answer = try await Self.request(
+                        transport + [
+                            "-q", "--sign-versions", versions, "--authenticate-response", "-t",
+                            "application/octet-stream", "POST", serve.baseURL + "/digest", "@\(file.path)",
+                        ], in: directory)
+                    #expect(answer.status == 0, "\(transport) \(versions): \(answer.errorText)")
+                    #expect(
+                        answer.text
+                            == #"{"length":3000000,"sha256":"d781aa722f790c57bfd4fc25860267cfeb4ed410f07230aa41809a4c6c6246f1"}"#
+                    )
+                }
+            }
+            let explained = try await Self.request(
+                ["--explain", "POST", serve.baseURL + "/digest", "@\(file.path)"], in: directory)
+            #expect(explained.text.contains("* the strings to sign are not shown for a body over 1048576 bytes"))
+            let missing = try await Self.request(
+                ["POST", serve.baseURL + "/digest", "@/nonexistent/body"], in: directory)
+            #expect(missing.status == 2)
+            #expect(missing.errorText == "mauth: cannot read the body file '/nonexistent/body'\n")
+            #expect(await serve.stop() == 0)
+        }
+    }
+
     @Test("HTTP/2 when the server offers it over TLS")
     func http2OverTLS() async throws {
         try await withTemporaryDirectory("mauth-request-tls") { directory in

@@ -185,5 +185,39 @@
                 }
             }
         }
+
+        @Test(
+            "a body past the spool's memory threshold is authenticated as it streams and reaches the route whole",
+            arguments: [MAuthProtocolVersion.v1, .v2])
+        func largeBody(version: MAuthProtocolVersion) async throws {
+            let body = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let router = Router(context: BasicMAuthRequestContext.self)
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: Fixtures.authenticator(now: IntegrationRequests.time), maxBodySize: 8 << 20))
+            router.post("/upload") { request, context in
+                let received = try await request.body.collect(upTo: .max)
+                return
+                    "v\(context.mauthIdentity?.version.number ?? 0) \(received.readableBytes) \(Array(buffer: received) == body)"
+            }
+            let fields = try Fixtures.signer(versions: [version], time: IntegrationRequests.time).headers(
+                method: "POST", target: MAuthRequestTarget("/upload"), body: body)
+            let tampered = fields
+            try await Application(router: router).test(.live) { client in
+                try await client.execute(
+                    uri: "/upload", method: .post, headers: fields, body: ByteBuffer(bytes: body)
+                ) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "v\(version.number) 3000000 true")
+                }
+                var other = body
+                other[2_999_999] ^= 1
+                try await client.execute(
+                    uri: "/upload", method: .post, headers: tampered, body: ByteBuffer(bytes: other)
+                ) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
     }
 #endif

@@ -149,7 +149,9 @@ public struct MAuthAuthenticator: Sendable {
     /// exactly as ``authenticate(method:target:headers:body:)`` would with the body's bytes.
     ///
     /// - Parameters:
-    ///   - target: the target the digester was made with.
+    ///   - method: the HTTP method as received.
+    ///   - target: the raw target the digester was made with.
+    ///   - headers: the request's header fields.
     ///   - bodyDigest: the digester's result.
     /// - Throws: ``MAuthError``; unable-to-authenticate when the verifier needs the body's bytes
     ///   (``verifiesBodyDigests`` is `false`).
