@@ -16,6 +16,7 @@ func product(_ name: String, _ package: String, trait: String) -> Target.Depende
 
 /// What the tests that run servers and clients over real sockets share.
 let socketTestDependencies: [Target.Dependency] = [
+    "BodySpool",
     "HTTPPipeline",
     "Locking",
     "HTTPPipelineServer",

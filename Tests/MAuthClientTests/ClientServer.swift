@@ -18,6 +18,9 @@ final class ClientServer: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
+    /// The body of `GET /big`, streamed: past a spool's memory threshold.
+    static let bigBody = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+
     /// Changes the body of `/tampered` after the response was signed.
     struct Tamper: Middleware {
         func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
@@ -40,6 +43,16 @@ final class ClientServer: Sendable {
         router.post("/echo") { request, _ in
             Response(status: .ok, body: ResponseBody(buffer: try await request.body.collect(upTo: 1 << 20)))
         }
+        router.get("/big") { _, _ in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    let body = Self.bigBody
+                    for start in stride(from: 0, to: body.count, by: 65_536) {
+                        try await writer.write(ByteBuffer(bytes: body[start..<min(start + 65_536, body.count)]))
+                    }
+                })
+        }
         for path in ["/files/%E2%82%AC/", "/files/a%20b", "/tampered"] {
             router.get(path) { request, _ in .text(String(request.target)) }
         }
@@ -58,7 +71,7 @@ final class ClientServer: Sendable {
             response.head.headerFields[.location] = "http://127.0.0.1:9/collect-signatures"
             return response
         }
-        for path in ["/", "/echo", "/files/%E2%82%AC/", "/files/a%20b", "/tampered"] {
+        for path in ["/", "/echo", "/big", "/files/%E2%82%AC/", "/files/a%20b", "/tampered"] {
             for method in [HTTPRequest.Method.get, .post] {
                 outer.on(method, path, use: signed)
             }

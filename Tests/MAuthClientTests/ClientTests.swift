@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BodySpool
 import Foundation
 import MAuth
 import MAuthClient
@@ -71,6 +72,34 @@ struct ClientTests {
         var streamed = URLRequest(url: URL(string: server.baseURL + "/echo")!)
         streamed.httpBodyStream = InputStream(data: Data("x".utf8))
         #expect(throws: MAuthError.self) { try ClientServer.signer.sign(&streamed) }
+        try await server.stop()
+    }
+
+    @Test("a response read into a spool is authenticated from its digest as it arrives")
+    func spooledResponse() async throws {
+        let server = try await ClientServer()
+        try await withTemporaryDirectory("client-spool") { directory in
+            let spool = try BodySpool(configuration: .init(directory: directory.path, memoryThreshold: 65_536))
+            let client = MAuthHTTPClient(
+                signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator)
+            let big = try await client.execute(HTTPClientRequest(url: server.baseURL + "/big"), spool: spool)
+            #expect(big.status == .ok)
+            #expect(big.responder?.appUUID == ClientServer.responderUUID)
+            #expect(big.body.isSpooled)
+            #expect(Array(buffer: try big.body.readAll()) == ClientServer.bigBody)
+
+            let tampered = await #expect(throws: MAuthError.self) {
+                try await client.execute(HTTPClientRequest(url: server.baseURL + "/tampered"), spool: spool)
+            }
+            #expect(tampered?.message == "Signature verification failed for response.")
+            let small = MAuthHTTPClient(
+                signer: ClientServer.signer, responseAuthenticator: ClientServer.responseAuthenticator,
+                maxResponseSize: 1_000_000)
+            let tooLarge = await #expect(throws: MAuthError.self) {
+                try await small.execute(HTTPClientRequest(url: server.baseURL + "/big"), spool: spool)
+            }
+            #expect(tooLarge?.message == "the response body is larger than 1000000 bytes, the most read")
+        }
         try await server.stop()
     }
 
