@@ -12,13 +12,16 @@ public final class SpooledBody: @unchecked Sendable {
     /// 16 KiB slices, and a write each would cost a system call each.
     static let writeSize = 256 * 1024
 
+    /// An empty buffer, shared: most bodies are empty.
+    private static let noBytes = ByteBuffer()
+
     private let spool: BodySpool
     private var memory: [ByteBuffer] = []
     /// Bytes of the spool's memory budget held by `memory`.
     private var reserved = 0
     private var file: SpoolFile?
     /// Bytes appended after the move to a file and not written to it yet.
-    private var unwritten = ByteBuffer()
+    private var unwritten = SpooledBody.noBytes
     /// How many bytes have been appended.
     public private(set) var byteCount = 0
 
@@ -69,6 +72,7 @@ public final class SpooledBody: @unchecked Sendable {
     public var memoryBuffer: ByteBuffer? {
         guard file == nil else { return nil }
         if memory.count == 1 { return memory[0] }
+        if memory.isEmpty { return Self.noBytes }
         var joined = ByteBuffer()
         joined.reserveCapacity(byteCount)
         for part in memory { joined.writeImmutableBuffer(part) }

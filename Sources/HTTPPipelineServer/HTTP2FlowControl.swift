@@ -41,7 +41,7 @@ struct HTTP2FlowControl {
         var inboundEnded = false
         var outboundWindow: Int
         /// Frames that the windows hold back, in the order they go out.
-        var held = CircularBuffer<HTTP2Frame.FramePayload>()
+        var held: [HTTP2Frame.FramePayload] = []
         /// Whether the stream is in ``HTTP2FlowControl/waiting``.
         var isWaiting = false
     }
