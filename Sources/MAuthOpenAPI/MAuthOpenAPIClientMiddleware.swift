@@ -1,7 +1,9 @@
 #if OpenAPISupport
+    public import BodySpool
     public import Foundation
     public import HTTPTypes
     public import MAuth
+    import NIOCore
     public import OpenAPIRuntime
 
     /// Signs every request of a generated OpenAPI client over the URL the transport will send.
@@ -19,7 +21,9 @@
     ///
     /// The signed target is what the AsyncHTTPClient and URLSession transports send: the server URL's
     /// path followed by the operation's path, and the operation's query (the server URL's own query is
-    /// dropped). The body is read, up to `maxBodySize` bytes, signed, and passed on. A path parameter
+    /// dropped). The body is read, up to `maxBodySize` bytes, into the spool while its digest is
+    /// computed (so a large body costs the spool's memory threshold), signed, and passed on from the
+    /// spool with its length. A path parameter
     /// of `.` or `..` makes a dot segment, which AsyncHTTPClient sends as it is but URLSession on Linux
     /// may resolve before sending; such a request then fails authentication.
     public struct MAuthOpenAPIClientMiddleware: ClientMiddleware {
@@ -27,18 +31,26 @@
         public let signer: MAuthSigner
         /// The largest body signed; a larger one fails the request with `unableToSign`.
         public let maxBodySize: Int
+        /// Where bodies wait while they are signed.
+        public let spool: BodySpool
 
         /// Creates the middleware.
-        public init(signer: MAuthSigner, maxBodySize: Int = 10 * 1024 * 1024) {
+        ///
+        /// - Parameters:
+        ///   - signer: signs the requests.
+        ///   - maxBodySize: the largest body signed.
+        ///   - spool: where bodies wait while they are signed.
+        public init(signer: MAuthSigner, maxBodySize: Int = 10 * 1024 * 1024, spool: BodySpool = .standard) {
             self.signer = signer
             self.maxBodySize = maxBodySize
+            self.spool = spool
         }
 
         /// Signs `request` over the target the transport will send and its body, then sends it.
         ///
         /// - Parameters:
         ///   - request: the operation's request; its MAuth headers are replaced.
-        ///   - body: the body, read up to ``maxBodySize`` bytes and passed on as bytes.
+        ///   - body: the body, read up to ``maxBodySize`` bytes into the spool and passed on from there.
         ///   - baseURL: the server URL, whose path goes in front of the operation's.
         ///   - operationID: the operation, named in the error for a body over the limit.
         ///   - next: the middlewares after this one and the transport.
@@ -52,20 +64,27 @@
             operationID: String,
             next: @concurrent @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
         ) async throws -> (HTTPResponse, HTTPBody?) {
-            var bytes: [UInt8] = []
-            if let body {
-                guard let collected = try await body.collected(upTo: maxBodySize) else {
-                    throw MAuthError(
-                        .unableToSign, "the body of \(operationID) is larger than \(maxBodySize) bytes, the most signed"
-                    )
-                }
-                bytes = collected
-            }
+            let tooLarge = MAuthError(
+                .unableToSign, "the body of \(operationID) is larger than \(maxBodySize) bytes, the most signed")
+            if let body, case .known(let length) = body.length, length > maxBodySize { throw tooLarge }
             var request = request
-            let fields = try signer.headers(
-                method: request.method.rawValue, target: Self.sentTarget(of: request, baseURL: baseURL), body: bytes)
-            request.headerFields.replaceMAuthFields(with: fields)
-            return try await next(request, body == nil ? nil : HTTPBody(bytes), baseURL)
+            let digester = try signer.bodyDigester(
+                method: request.method.rawValue, target: Self.sentTarget(of: request, baseURL: baseURL))
+            let spooled = spool.makeBody()
+            for try await chunk in body ?? HTTPBody() {
+                guard chunk.count <= maxBodySize - spooled.byteCount else { throw tooLarge }
+                digester.update(chunk)
+                try spooled.append(ByteBuffer(bytes: chunk))
+            }
+            request.headerFields.replaceMAuthFields(with: try signer.headers(for: digester))
+            let sent = body.map { _ in
+                HTTPBody(
+                    spooled.chunks().map {
+                        ArraySlice($0.getBytes(at: $0.readerIndex, length: $0.readableBytes) ?? [])
+                    },
+                    length: .known(Int64(spooled.byteCount)), iterationBehavior: .multiple)
+            }
+            return try await next(request, sent, baseURL)
         }
 
         /// The path and query the transports send: they join the server URL and the operation's

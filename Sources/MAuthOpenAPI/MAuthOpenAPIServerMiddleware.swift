@@ -100,7 +100,9 @@
             case .success(let (identity, spooled)):
                 let forwarded = body.map { _ in
                     HTTPBody(
-                        spooled.chunks().map { ArraySlice($0.readableBytesView) },
+                        spooled.chunks().map {
+                            ArraySlice($0.getBytes(at: $0.readerIndex, length: $0.readableBytes) ?? [])
+                        },
                         length: .known(Int64(spooled.byteCount)), iterationBehavior: .multiple)
                 }
                 return try await MAuthIdentity.$current.withValue(identity) {

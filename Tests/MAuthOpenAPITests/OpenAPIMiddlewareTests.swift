@@ -57,6 +57,10 @@
                         #expect(caller.protocol_version == versions.max()!.number)
                         let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
                         #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                        // Past the spool's 1 MiB: signed from its digest, sent from the spool.
+                        let large = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+                        let echoedLarge = try await client.echo(body: .binary(HTTPBody(large))).ok.body.binary
+                        #expect(try await [UInt8](collecting: echoedLarge, upTo: 4_000_000) == large, "\(name)")
                         // Under a server URL with a path, the demo has no such route: authenticated, then 404.
                         let prefixed = try Self.client(serve.baseURL + "/api", transport: transport, signer: signer)
                         guard case .undocumented(statusCode: 404, _) = try await prefixed.getCaller() else {
@@ -86,6 +90,10 @@
                         #expect(caller.protocol_version == versions.max()!.number)
                         let echoed = try await client.echo(body: .binary(HTTPBody("ü payload"))).ok.body.binary
                         #expect(try await String(collecting: echoed, upTo: 1024) == "ü payload")
+                        // Past the spool's 1 MiB: signed from its digest, sent from the spool.
+                        let large = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+                        let echoedLarge = try await client.echo(body: .binary(HTTPBody(large))).ok.body.binary
+                        #expect(try await [UInt8](collecting: echoedLarge, upTo: 4_000_000) == large, "\(name)")
                     }
                 }
                 _ = await python.stop()
