@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BodySpool
 import HTTPTypes
 import MAuthClient
 import NIOCore
@@ -24,11 +25,12 @@ struct AsyncHTTPClientTransport: RequestTransport {
             }
         }
         let response = try await httpClient.execute(outgoing, deadline: .distantFuture)
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: maxResponseSize)
-        } catch is NIOTooManyBytesError {
-            throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
+        let body = BodySpool.standard.makeBody()
+        for try await part in response.body {
+            guard part.readableBytes <= maxResponseSize - body.byteCount else {
+                throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
+            }
+            try body.append(part)
         }
         guard let head = response.httpTypesHead else {
             throw CommandFailure("the server answered with an invalid status \(response.status.code)")

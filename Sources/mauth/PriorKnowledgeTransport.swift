@@ -1,3 +1,4 @@
+import BodySpool
 import HTTPTypes
 import NIOCore
 import NIOHTTP2
@@ -38,7 +39,7 @@ struct PriorKnowledgeTransport: RequestTransport {
             }
             try await outbound.write(.end(nil))
             var head: HTTPResponse?
-            var responseBody = ByteBuffer()
+            let responseBody = BodySpool.standard.makeBody()
             for try await part in inbound {
                 switch part {
                 case .head(let response) where response.status.kind != .informational:
@@ -46,10 +47,10 @@ struct PriorKnowledgeTransport: RequestTransport {
                 case .head:
                     continue
                 case .body(let buffer):
-                    guard responseBody.readableBytes + buffer.readableBytes <= maxResponseSize else {
+                    guard buffer.readableBytes <= maxResponseSize - responseBody.byteCount else {
                         throw CommandFailure("the response body is larger than \(maxResponseSize) bytes")
                     }
-                    responseBody.writeImmutableBuffer(buffer)
+                    try responseBody.append(buffer)
                 case .end:
                     break
                 }

@@ -1,3 +1,4 @@
+import BodySpool
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -8,8 +9,8 @@ struct ReceivedResponse: Sendable {
     let protocolName: String
     /// The status and header fields.
     let head: HTTPResponse
-    /// The whole body.
-    let body: ByteBuffer
+    /// The whole body, in the spool: a large one waits in a file, not in memory.
+    let body: SpooledBody
 
     /// The reason phrase the server sent, else the status code's usual one (HTTP/2 sends none).
     var reasonPhrase: String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import BodySpool
 import Foundation
 import HTTPTypes
 import MAuth
@@ -159,7 +160,7 @@ struct RequestCommand: AsyncParsableCommand {
         var responder: MAuthIdentity?
         if let authenticator {
             do {
-                responder = try await authenticator.authenticate(response.head, body: response.body.readableBytesView)
+                responder = try await Self.authenticate(response, with: authenticator)
             } catch  where error.code == .inauthentic {
                 throw CommandFailure("the response is inauthentic: \(error.message)")
             } catch {
@@ -172,9 +173,32 @@ struct RequestCommand: AsyncParsableCommand {
         if explain {
             try printStringsToSign(of: request, signer: signer)
         }
-        Terminal.write(Array(response.body.readableBytesView))
+        var parts = response.body.chunks().makeAsyncIterator()
+        while let part = try parts.nextPart() { Terminal.write(Array(part.readableBytesView)) }
         if response.head.status.code >= 400 {
             throw CommandFailure("the server answered \(response.head.status.code) \(response.reasonPhrase)")
+        }
+    }
+
+    /// Authenticates a response from its spooled body: from its digest when the authenticator
+    /// checks signatures itself, else from its bytes read back.
+    private static func authenticate(_ response: ReceivedResponse, with authenticator: MAuthAuthenticator)
+        async throws(MAuthError) -> MAuthIdentity
+    {
+        do {
+            guard authenticator.verifiesBodyDigests else {
+                return try await authenticator.authenticate(
+                    response.head, body: try response.body.readAll().readableBytesView)
+            }
+            let digester = MAuthBodyDigester(
+                responseStatus: response.head.status.code, headers: response.head.headerFields)
+            var parts = response.body.chunks().makeAsyncIterator()
+            while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
+            return try await authenticator.authenticate(response.head, bodyDigest: digester.finish())
+        } catch let error as MAuthError {
+            throw error
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "the response could not be read back: \(error)")
         }
     }
 

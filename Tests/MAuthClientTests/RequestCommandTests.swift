@@ -109,6 +109,11 @@ struct RequestCommandTests {
                     )
                 }
             }
+            // A signed 3 MB response waits in the spool and is authenticated from its digest.
+            let echoed = try await Self.request(
+                ["-q", "--authenticate-response", "POST", serve.baseURL + "/echo", "@\(file.path)"], in: directory)
+            #expect(echoed.status == 0, "\(echoed.errorText)")
+            #expect(echoed.output == (try Data(contentsOf: file)))
             let explained = try await Self.request(
                 ["--explain", "POST", serve.baseURL + "/digest", "@\(file.path)"], in: directory)
             #expect(explained.text.contains("* the strings to sign are not shown for a body over 1048576 bytes"))
