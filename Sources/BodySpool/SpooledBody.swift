@@ -69,14 +69,18 @@ public final class SpooledBody: @unchecked Sendable {
     }
 
     /// The whole body as one buffer when it is in memory; `nil` once it has gone to a file.
+    ///
+    /// Parts that arrived separately are joined once, and kept joined.
     public var memoryBuffer: ByteBuffer? {
         guard file == nil else { return nil }
-        if memory.count == 1 { return memory[0] }
         if memory.isEmpty { return Self.noBytes }
-        var joined = ByteBuffer()
-        joined.reserveCapacity(byteCount)
-        for part in memory { joined.writeImmutableBuffer(part) }
-        return joined
+        if memory.count > 1 {
+            var joined = ByteBuffer()
+            joined.reserveCapacity(byteCount)
+            for part in memory { joined.writeImmutableBuffer(part) }
+            memory = [joined]
+        }
+        return memory[0]
     }
 
     /// The body from its start, in order, in buffers of at most `chunkSize` bytes from the file.
@@ -96,11 +100,10 @@ public final class SpooledBody: @unchecked Sendable {
         reserved = 0
     }
 
-    /// The parts in memory, or the bytes at `position` in the file.
-    fileprivate func part(at index: Int) -> ByteBuffer? {
-        index < memory.count ? memory[index] : nil
-    }
+    /// The parts in memory: none once the body has gone to a file.
+    fileprivate var memoryParts: [ByteBuffer] { memory }
 
+    /// The bytes at `position` in the file.
     fileprivate func read(at position: Int, upTo count: Int) throws(BodySpoolError) -> ByteBuffer? {
         try flush()
         guard let file, position < file.size else { return nil }
@@ -131,13 +134,16 @@ public final class SpooledBody: @unchecked Sendable {
 
         /// An iterator from the body's start.
         public func makeAsyncIterator() -> Iterator {
-            Iterator(body: body, chunkSize: chunkSize)
+            Iterator(body: body, chunkSize: chunkSize, memoryParts: body.memoryParts)
         }
 
         /// Reads the body part by part.
         public struct Iterator: AsyncIteratorProtocol {
             let body: SpooledBody
             let chunkSize: Int
+            /// The parts in memory when reading began, so that joining them (``memoryBuffer``)
+            /// cannot move a read under way.
+            let memoryParts: [ByteBuffer]
             var partIndex = 0
             var position = 0
 
@@ -148,9 +154,9 @@ public final class SpooledBody: @unchecked Sendable {
 
             /// The next part, or `nil` at the end; without suspending.
             public mutating func nextPart() throws(BodySpoolError) -> ByteBuffer? {
-                if let part = body.part(at: partIndex) {
+                if partIndex < memoryParts.count {
                     partIndex += 1
-                    return part
+                    return memoryParts[partIndex - 1]
                 }
                 guard let buffer = try body.read(at: position, upTo: chunkSize) else { return nil }
                 position += buffer.readableBytes
@@ -166,8 +172,13 @@ extension SpooledBody {
         if let memoryBuffer { return memoryBuffer }
         var all = ByteBuffer()
         all.reserveCapacity(byteCount)
-        var parts = chunks(chunkSize: 1024 * 1024).makeAsyncIterator()
-        while var part = try parts.nextPart() { all.writeBuffer(&part) }
+        try forEachPart(chunkSize: 1024 * 1024) { all.writeImmutableBuffer($0) }
         return all
+    }
+
+    /// Calls `body` with each part of the body in order, from its start, without suspending.
+    public func forEachPart(chunkSize: Int = 64 * 1024, _ body: (ByteBuffer) -> Void) throws(BodySpoolError) {
+        var parts = chunks(chunkSize: chunkSize).makeAsyncIterator()
+        while let part = try parts.nextPart() { body(part) }
     }
 }

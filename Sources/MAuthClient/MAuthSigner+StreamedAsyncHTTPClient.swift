@@ -47,8 +47,7 @@ extension MAuthSigner {
         _ request: inout HTTPClientRequest, spooledBody: SpooledBody, versions: [MAuthProtocolVersion]? = nil
     ) throws {
         let digester = try bodyDigester(for: &request, versions: versions)
-        var parts = spooledBody.chunks().makeAsyncIterator()
-        while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
+        try spooledBody.forEachPart { part in part.withUnsafeReadableBytes { digester.update($0) } }
         try sign(&request, bodyDigester: digester, body: .spooled(spooledBody))
     }
 }

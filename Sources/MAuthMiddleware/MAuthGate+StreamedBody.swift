@@ -87,8 +87,7 @@ extension MAuthGate {
         catchingUp body: SpooledBody, method: String, target: MAuthRequestTarget, headers: HTTPFields
     ) throws(BodySpoolError) -> MAuthBodyDigester {
         let digester = MAuthBodyDigester(method: method, target: target, headers: headers)
-        var parts = body.chunks().makeAsyncIterator()
-        while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
+        try body.forEachPart { part in part.withUnsafeReadableBytes { digester.update($0) } }
         return digester
     }
 }

@@ -173,8 +173,7 @@ struct RequestCommand: AsyncParsableCommand {
         if explain {
             try printStringsToSign(of: request, signer: signer)
         }
-        var parts = response.body.chunks().makeAsyncIterator()
-        while let part = try parts.nextPart() { Terminal.write(Array(part.readableBytesView)) }
+        try response.body.forEachPart { Terminal.write(Array($0.readableBytesView)) }
         if response.head.status.code >= 400 {
             throw CommandFailure("the server answered \(response.head.status.code) \(response.reasonPhrase)")
         }
@@ -192,8 +191,7 @@ struct RequestCommand: AsyncParsableCommand {
             }
             let digester = MAuthBodyDigester(
                 responseStatus: response.head.status.code, headers: response.head.headerFields)
-            var parts = response.body.chunks().makeAsyncIterator()
-            while let part = try parts.nextPart() { part.withUnsafeReadableBytes { digester.update($0) } }
+            try response.body.forEachPart { part in part.withUnsafeReadableBytes { digester.update($0) } }
             return try await authenticator.authenticate(response.head, bodyDigest: digester.finish())
         } catch let error as MAuthError {
             throw error
