@@ -210,6 +210,7 @@ let package = Package(
         .target(
             name: "MAuthVapor",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 "MAuthMiddleware",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -483,6 +484,7 @@ let package = Package(
         .testTarget(
             name: "MAuthVaporTests",
             dependencies: [
+                "BodySpool",
                 "MAuth",
                 "MAuthVapor",
                 "MAuthMiddleware",

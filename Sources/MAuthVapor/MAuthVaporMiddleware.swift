@@ -1,4 +1,5 @@
 #if VaporSupport
+    public import BodySpool
     import HTTPTypes
     public import MAuth
     public import MAuthMiddleware
@@ -13,9 +14,13 @@
     /// signed.get { req in try req.auth.require(MAuthIdentity.self).appUUID }
     /// ```
     ///
-    /// The body is collected up to the limit (413 beyond) and stays on the request, so the route reads
-    /// it as usual. A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500
-    /// with `{"errors":{"mauth":[…]}}` (see ``/MAuthMiddleware/MAuthGate``).
+    /// The body is authenticated as it streams in: it stays in memory up to the spool's threshold and
+    /// goes to a temporary file beyond it, so a request whose signature fails costs no more memory
+    /// than that, whatever its size. Bodies over the limit answer 413. Once the signature holds, the
+    /// body reaches the route as ``RouteBody`` says: in `req.body` as usual (read back into memory),
+    /// or, for bodies of any size at constant memory, in ``Vapor/Request/mauthBody``. A failure
+    /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401, 500 or 503 with
+    /// `{"errors":{"mauth":[…]}}` (see ``/MAuthMiddleware/MAuthGate``).
     ///
     /// Vapor rebuilds the request target before any middleware sees it: a leading `//` becomes `/`,
     /// `%3B` in the path becomes `;`, raw non-ASCII bytes and invalid escapes are percent-encoded. The
@@ -27,6 +32,22 @@
         /// The largest body read for authentication; `nil` for the application's
         /// `routes.defaultMaxBodySize`.
         public let maxBodySize: Int?
+        /// Where the route finds an authenticated body.
+        public let routeBody: RouteBody
+
+        /// Where the route finds a body the middleware authenticated.
+        ///
+        /// Vapor offers no public way to hand a route a streamed body other than its own, which the
+        /// middleware has read; the choice is between Vapor's usual place and the spool.
+        public enum RouteBody: Sendable {
+            /// In `req.body`, collected, as Vapor hands it over: the route reads it as usual. A body
+            /// that went to the spool's file is read back into memory once its signature holds.
+            case inRequest
+            /// In ``Vapor/Request/mauthBody``, read from the spool as the route asks for it, so memory
+            /// stays bounded whatever the body's size; `req.body` is left empty. Use it with a
+            /// `maxBodySize` of any size, up to `Int.max`, for uploads.
+            case spooled
+        }
 
         /// Creates the middleware.
         ///
@@ -38,30 +59,37 @@
         ///     default, the application's `routes.defaultMaxBodySize`. Once the middleware has read a
         ///     body, a route's own `body: .collect(maxSize:)` no longer applies, so give here the
         ///     largest body any route of the group takes.
+        ///   - routeBody: where the route finds the authenticated body; in `req.body` unless given.
+        ///   - spool: where bodies wait while they are authenticated; ``/BodySpool/BodySpool/standard``
+        ///     unless given.
         ///   - errorMessages: how failures are worded.
         public init(
             authenticator: MAuthAuthenticator,
             exemptPaths: ExemptPaths = [],
             maxBodySize: Int? = nil,
+            routeBody: RouteBody = .inRequest,
+            spool: BodySpool = .standard,
             errorMessages: MAuthGate.ErrorMessages = .detailed
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths,
-                maxBodySize: maxBodySize ?? MAuthGate.defaultMaxBodySize, errorMessages: errorMessages)
+                maxBodySize: maxBodySize ?? MAuthGate.defaultMaxBodySize, errorMessages: errorMessages, spool: spool)
             self.maxBodySize = maxBodySize
+            self.routeBody = routeBody
         }
 
         /// Authenticates `request` and passes it on with the caller logged in as a
         /// `MAuthIdentity` (`request.auth`), or answers the failure itself.
         ///
-        /// An exempt path goes to `next` untouched. Otherwise the body is collected, up to the
-        /// body limit, and stays on the request for the route.
+        /// An exempt path goes to `next` untouched. Otherwise the body is read as it streams, up to
+        /// the body limit, and handed to the route as ``routeBody`` says once the signature holds.
         ///
         /// - Parameters:
         ///   - request: the request as Vapor rebuilt it (see the type's note on rewritten targets).
         ///   - next: the rest of the responder chain.
-        /// - Returns: the route's response, or a 401, 413 or 500 with a JSON body.
-        /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
+        /// - Returns: the route's response, or a 401, 413, 500 or 503 with a JSON body.
+        /// - Throws: whatever `next` throws, and what reading the body throws (a client gone);
+        ///   authentication failures are answered, not thrown.
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             let path = request.url.path
             if gate.isExempt(rawPath: path) {
@@ -70,35 +98,24 @@
             let gate = MAuthGate(
                 authenticator: self.gate.authenticator, exemptPaths: self.gate.exemptPaths,
                 maxBodySize: maxBodySize ?? request.application.routes.defaultMaxBodySize.value,
-                errorMessages: self.gate.errorMessages)
+                errorMessages: self.gate.errorMessages, spool: self.gate.spool)
             let headers = HTTPFields(request.headers, splitCookie: false)
             if let rejection = gate.rejectionOfDeclaredLength(in: headers) {
                 return Self.response(rejection)
             }
-            let body: ByteBuffer
-            do {
-                // Vapor refuses a body of exactly `max` bytes, hence the one more. A body collected
-                // before (as Vapor's in-memory tester does) comes back unchecked, so the size is
-                // checked here as well.
-                let vaporLimit = gate.maxBodySize == .max ? nil : gate.maxBodySize + 1
-                body = try await request.body.collect(max: vaporLimit).get() ?? ByteBuffer()
-            } catch let error as any AbortError where error.status == .payloadTooLarge {
-                return Self.response(gate.bodyTooLarge)
-            }
-            guard body.readableBytes <= gate.maxBodySize else {
-                return Self.response(gate.bodyTooLarge)
-            }
-            let query = request.url.query ?? ""
-            let outcome = await gate.authenticate(
+            let outcome = try await gate.authenticate(
                 method: request.method.rawValue,
-                target: MAuthRequestTarget(path: path, query: query),
+                target: MAuthRequestTarget(path: path, query: request.url.query ?? ""),
                 headers: headers,
-                body: body.readableBytesView,
+                streamedBody: request.body,
                 logger: request.logger
             )
             switch outcome {
-            case .success(let identity):
+            case .success(let (identity, body)):
                 request.auth.login(identity)
+                if let rejection = hand(body, to: request) {
+                    return Self.response(rejection)
+                }
                 return try await next.respond(to: request)
             case .failure(let rejection):
                 if rejection.status == .unauthorized, Self.mayHaveBeenRewritten(path) {
@@ -110,6 +127,25 @@
                         metadata: ["http.path": "\(path)"])
                 }
                 return Self.response(rejection)
+            }
+        }
+
+        /// Puts an authenticated body where ``routeBody`` says the route finds it; the rejection to
+        /// answer if the spool cannot be read back.
+        private func hand(_ body: SpooledBody, to request: Request) -> MAuthRejection? {
+            do {
+                switch routeBody {
+                case .inRequest:
+                    try request.replaceBody(with: body.memoryBuffer ?? body.readAll())
+                case .spooled:
+                    request.mauthBody = body
+                    try request.replaceBody(with: ByteBuffer())
+                }
+                return nil
+            } catch {
+                request.logger.error(
+                    "MAuth could not hand an authenticated body to the route", metadata: ["reason": "\(error)"])
+                return .storageUnavailable
             }
         }
 

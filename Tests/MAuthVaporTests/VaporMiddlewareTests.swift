@@ -1,4 +1,5 @@
 #if VaporSupport
+    import BodySpool
     import Foundation
     import HTTPTypes
     import MAuth
@@ -136,6 +137,46 @@
                 let port = try #require(app.http.server.shared.localAddress?.port)
                 #expect(try await StreamedUpload.post(to: "http://127.0.0.1:\(port)/echo", chunks: 3) == 413)
                 await app.server.shutdown()
+            }
+        }
+
+        static let largeBody = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+
+        @Test(
+            "a body past the spool's memory threshold is authenticated as it streams and reaches the route, in req.body or in the spool",
+            arguments: [MAuthProtocolVersion.v1, .v2], [MAuthVaporMiddleware.RouteBody.inRequest, .spooled])
+        func largeBody(version: MAuthProtocolVersion, routeBody: MAuthVaporMiddleware.RouteBody) async throws {
+            let body = Self.largeBody
+            try await withApp { app in
+                app.logger.logLevel = .warning
+                let signed = app.grouped(
+                    MAuthVaporMiddleware(
+                        authenticator: Fixtures.authenticator(now: IntegrationRequests.time), maxBodySize: 8 << 20,
+                        routeBody: routeBody))
+                signed.on(.POST, "upload", body: .stream) { request async throws -> String in
+                    var received = [UInt8]()
+                    if let spooled = request.mauthBody {
+                        for try await part in spooled.chunks() { received += part.readableBytesView }
+                    }
+                    for try await part in request.body { received += part.readableBytesView }
+                    let place = request.mauthBody == nil ? "request" : "spool"
+                    return "\(place) \(received.count) \(received == body)"
+                }
+                let signer = Fixtures.signer(versions: [version], time: IntegrationRequests.time)
+                let fields = try signer.headers(method: "POST", target: MAuthRequestTarget("/upload"), body: body)
+                let headers = HTTPHeaders(fields.map { ($0.name.rawName, $0.value) })
+                let tester = try app.testing(method: .running(port: 0))
+                try await tester.test(.POST, "/upload", headers: headers, body: ByteBuffer(bytes: body)) { response in
+                    #expect(response.status == .ok)
+                    let place = routeBody == .inRequest ? "request" : "spool"
+                    #expect(response.body.string == "\(place) 3000000 true")
+                }
+                var tampered = body
+                tampered[2_999_999] ^= 1
+                try await tester.test(.POST, "/upload", headers: headers, body: ByteBuffer(bytes: tampered)) {
+                    response in
+                    #expect(response.status == .unauthorized)
+                }
             }
         }
 
