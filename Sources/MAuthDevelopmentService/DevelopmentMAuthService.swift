@@ -33,7 +33,7 @@ public struct DevelopmentMAuthService: Handler {
         self.keysDirectory = keysDirectory
         self.maxAge = maxAge
         self.maxTicketSize = maxTicketSize
-        self.keys = DirectoryPublicKeyProvider(directory: keysDirectory)
+        self.keys = DirectoryPublicKeyProvider(directory: keysDirectory, recheckInterval: .zero)
         self.ticketAuthenticator = MAuthAuthenticator(keyProvider: keys, options: .init(clock: clock))
     }
 

@@ -17,6 +17,10 @@ import NIOHTTP1
 /// - At most ``CachePolicy/maximumConcurrentLookups`` different apps are looked up at once; past
 ///   that, a lookup fails at once rather than queue, so that requests forged with made-up app
 ///   UUIDs cannot flood the service or starve lookups for real callers.
+/// - When a signature fails with a cached key, the app's key is fetched again
+///   (``refreshedPublicKey(forAppUUID:replacing:)``), so a rotated key is accepted at once rather
+///   than after the old one expires; at most once per app per ``CachePolicy/refetchInterval``,
+///   shared by concurrent requests, so forged requests cannot make it hammer the service.
 ///
 /// An unknown app (404) is reported as `nil`, so the request is inauthentic (401). Any other
 /// status, a timeout, an unreachable service, a malformed document or an unusable key throws
@@ -35,6 +39,9 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         public var maximumTimeToLive: Duration
         /// How many different apps may be looked up at the same time; 64 by default.
         public var maximumConcurrentLookups: Int
+        /// The shortest time between two fetches of one app's key after a signature failed to
+        /// verify with the cached one; 30 s by default.
+        public var refetchInterval: Duration
 
         /// Creates a policy.
         public init(
@@ -42,13 +49,15 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             maximumEntries: Int = 1024,
             staleIfErrorGracePeriod: Duration? = nil,
             maximumTimeToLive: Duration = .seconds(86_400),
-            maximumConcurrentLookups: Int = 64
+            maximumConcurrentLookups: Int = 64,
+            refetchInterval: Duration = .seconds(30)
         ) {
             self.defaultTimeToLive = defaultTimeToLive
             self.maximumEntries = max(1, maximumEntries)
             self.staleIfErrorGracePeriod = staleIfErrorGracePeriod
             self.maximumTimeToLive = maximumTimeToLive
             self.maximumConcurrentLookups = max(1, maximumConcurrentLookups)
+            self.refetchInterval = refetchInterval
         }
     }
 
@@ -69,6 +78,8 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         var entries: [String: Entry] = [:]
         var inFlight: [String: Task<Lookup, Never>] = [:]
         var useCounter: UInt64 = 0
+        /// When each app's key was last fetched again after a failed verification.
+        var refetched: [String: ContinuousClock.Instant] = [:]
     }
 
     /// The client that talks to the service.
@@ -152,6 +163,58 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             }
             throw error
         }
+    }
+
+    /// The app's key fetched again from the service, when it is not `rejectedKey`: the app's key
+    /// was rotated since it was cached.
+    ///
+    /// A fetch already under way for the app is shared. Otherwise the service is asked at most
+    /// once per ``CachePolicy/refetchInterval`` for each app; asked sooner, or when the service
+    /// fails, this returns `nil` and the signature stays refused.
+    ///
+    /// - Parameters:
+    ///   - appUUID: the app whose signature failed to verify.
+    ///   - rejectedKey: the key it failed with.
+    /// - Returns: the app's new key, or `nil`.
+    public func refreshedPublicKey(forAppUUID appUUID: String, replacing rejectedKey: MAuthPublicKey) async
+        -> MAuthPublicKey?
+    {
+        let now = clock.instant()
+        let refresh = state.withLock { state -> Refresh in
+            if let entry = state.entries[appUUID], entry.key != rejectedKey, entry.expires > now {
+                return .cached(entry.key)
+            }
+            if let running = state.inFlight[appUUID] { return .fetching(running) }
+            if let last = state.refetched[appUUID], last.duration(to: now) < cachePolicy.refetchInterval {
+                return .tooSoon
+            }
+            guard state.inFlight.count < cachePolicy.maximumConcurrentLookups else { return .tooSoon }
+            state.refetched = state.refetched.filter { $0.value.duration(to: now) < cachePolicy.refetchInterval }
+            state.refetched[appUUID] = now
+            let task = Task { await self.fetch(appUUID) }
+            state.inFlight[appUUID] = task
+            return .fetching(task)
+        }
+        switch refresh {
+        case .cached(let key):
+            return key
+        case .fetching(let task):
+            guard case .key(let key) = await task.value, key != rejectedKey else { return nil }
+            logger.info(
+                "A signature failed with the cached public key; the MAuth service has a new one",
+                metadata: ["app_uuid": "\(appUUID)"])
+            return key
+        case .tooSoon:
+            return nil
+        }
+    }
+
+    private enum Refresh {
+        /// Another request already cached a newer key.
+        case cached(MAuthPublicKey)
+        case fetching(Task<Lookup, Never>)
+        /// The app's key was fetched again too recently, or too many lookups are under way.
+        case tooSoon
     }
 
     /// How many keys are cached now.

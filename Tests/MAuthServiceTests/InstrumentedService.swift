@@ -62,6 +62,14 @@ final class InstrumentedService: Sendable {
         return (appUUID, key)
     }
 
+    /// Gives a registered app a new key, as a rotation does, and returns it.
+    func rotateKey(of appUUID: String) throws -> MAuthPrivateKey {
+        let key = try MAuthPrivateKey.generate()
+        try key.publicKey.pem.write(
+            to: keysDirectory.appendingPathComponent("\(appUUID).pub"), atomically: true, encoding: .utf8)
+        return key
+    }
+
     /// A client that signs as the registered caller.
     func client(baseURL: String? = nil, timeout: Duration = .seconds(3)) -> MAuthServiceClient {
         MAuthServiceClient(

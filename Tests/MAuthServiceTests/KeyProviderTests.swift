@@ -48,6 +48,63 @@ struct KeyProviderTests {
         try await service.stop()
     }
 
+    @Test("a rotated key authenticates at once although the old one is cached for an hour")
+    func rotation() async throws {
+        let service = try await InstrumentedService(maxAge: 3600)
+        let app = try service.registerApp()
+        let provider = service.keyProvider(clock: ManualClock().clock)
+        let authenticator = MAuthAuthenticator(keyProvider: provider)
+        let target = MAuthRequestTarget("/items?a=1")
+        _ = try await authenticator.authenticate(
+            method: "GET", target: target, headers: Self.signedHeaders(app), body: [UInt8]())
+        let rotated = try service.rotateKey(of: app.appUUID)
+        for versions in [[MAuthProtocolVersion.v2], [.v1]] {
+            let identity = try await authenticator.authenticate(
+                method: "GET", target: target, headers: Self.signedHeaders((app.appUUID, rotated), versions: versions),
+                body: [UInt8]())
+            #expect(identity == MAuthIdentity(appUUID: app.appUUID, version: versions[0]))
+        }
+        #expect(service.switchboard.securityTokenRequests == 2, "one fetch to cache, one after the rotation")
+        await #expect(throws: MAuthError.self, "the old key no longer signs for the app") {
+            try await authenticator.authenticate(
+                method: "GET", target: target, headers: Self.signedHeaders(app), body: [UInt8]())
+        }
+        try await service.stop()
+    }
+
+    @Test("a burst of forged signatures fetches an app's key again at most once per interval")
+    func forgedBurst() async throws {
+        let service = try await InstrumentedService(maxAge: 3600)
+        let app = try service.registerApp()
+        let time = ManualClock()
+        let provider = service.keyProvider(.init(refetchInterval: .seconds(30)), clock: time.clock)
+        let authenticator = MAuthAuthenticator(keyProvider: provider)
+        let target = MAuthRequestTarget("/items?a=1")
+        _ = try await authenticator.authenticate(
+            method: "GET", target: target, headers: Self.signedHeaders(app), body: [UInt8]())
+        let forged = try Self.signedHeaders((app.appUUID, try MAuthPrivateKey.generate()), versions: [.v1, .v2])
+        func burst() async -> Int {
+            await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<1000 {
+                    group.addTask {
+                        (try? await authenticator.authenticate(
+                            method: "GET", target: target, headers: forged, body: [UInt8]())) == nil
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+        }
+        #expect(await burst() == 1000)
+        #expect(service.switchboard.securityTokenRequests == 2, "the first forged request fetched once")
+        time.advance(by: .seconds(29))
+        #expect(await burst() == 1000)
+        #expect(service.switchboard.securityTokenRequests == 2, "within the interval: no fetch")
+        time.advance(by: .seconds(2))
+        #expect(await burst() == 1000)
+        #expect(service.switchboard.securityTokenRequests == 3, "past the interval: one more")
+        try await service.stop()
+    }
+
     @Test("max-age is read in its quoted form, and no key outlives the maximum time to live")
     func cacheControlForms() async throws {
         let service = try await InstrumentedService()

@@ -48,6 +48,33 @@ struct DirectoryPublicKeyProviderTests {
         #expect(try await provider.publicKey(forAppUUID: "app") == nil)
     }
 
+    @Test("a key file replaced within the recheck interval is read at once when a signature fails with the old key")
+    func rotatedKeyFile() async throws {
+        try write(Fixtures.publicKeyPEM, as: "\(Fixtures.appUUID).pub")
+        let time = ManualClock()
+        let provider = DirectoryPublicKeyProvider(
+            directory: directory.path, recheckInterval: .seconds(3600), clock: time.clock)
+        let authenticator = MAuthAuthenticator(keyProvider: provider)
+        let target = MAuthRequestTarget("/rotated")
+        func headers(_ key: MAuthPrivateKey) throws -> HTTPFields {
+            try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: key).headers(
+                method: "GET", target: target, body: [UInt8]())
+        }
+        _ = try await authenticator.authenticate(
+            method: "GET", target: target, headers: headers(Fixtures.privateKey), body: [UInt8]())
+        #expect(
+            await provider.refreshedPublicKey(forAppUUID: Fixtures.appUUID, replacing: Fixtures.publicKey) == nil,
+            "the file still holds the rejected key")
+        try write(Fixtures.otherPrivateKey.publicKey.pem, as: "\(Fixtures.appUUID).pub")
+        let identity = try await authenticator.authenticate(
+            method: "GET", target: target, headers: headers(Fixtures.otherPrivateKey), body: [UInt8]())
+        #expect(identity.appUUID == Fixtures.appUUID)
+        await #expect(throws: MAuthError.self) {
+            try await authenticator.authenticate(
+                method: "GET", target: target, headers: headers(Fixtures.privateKey), body: [UInt8]())
+        }
+    }
+
     @Test("PKCS#1 public key files are read too")
     func pkcs1() async throws {
         let pkcs1 = try String(

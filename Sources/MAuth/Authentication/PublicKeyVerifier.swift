@@ -4,9 +4,21 @@ struct PublicKeyVerifier: MAuthSignatureVerifier {
 
     var verifiesBodyDigests: Bool { true }
 
+    /// Checks the signature with the app's key; if it fails, with the newer key the provider may
+    /// have for the app (a key rotated since it was cached).
     func verify(_ check: MAuthSignatureCheck) async throws(MAuthError) {
         let key = try await Self.publicKey(forAppUUID: check.appUUID, from: keyProvider)
-        let verified = check.message.verify(
+        if Self.verifies(check, with: key) { return }
+        if let newer = await keyProvider.refreshedPublicKey(forAppUUID: check.appUUID, replacing: key),
+            Self.verifies(check, with: newer)
+        {
+            return
+        }
+        throw MAuthError(.inauthentic, "Signature verification failed for \(check.message.kind).")
+    }
+
+    private static func verifies(_ check: MAuthSignatureCheck, with key: MAuthPublicKey) -> Bool {
+        check.message.verify(
             check.signature,
             version: check.version,
             key: key,
@@ -14,9 +26,6 @@ struct PublicKeyVerifier: MAuthSignatureVerifier {
             time: check.time,
             variants: check.acceptsClientVariants
         )
-        guard verified else {
-            throw MAuthError(.inauthentic, "Signature verification failed for \(check.message.kind).")
-        }
     }
 
     /// The app's key, or the inauthentic error for an app with none, or the error that says why

@@ -65,9 +65,22 @@ public final class DirectoryPublicKeyProvider: PublicKeyProvider {
     }
 
     public func publicKey(forAppUUID appUUID: String) async throws -> MAuthPublicKey? {
+        try lookUp(appUUID, recheck: false)
+    }
+
+    /// The key in the app's file now, looked at whatever the recheck interval, when it is not
+    /// `rejectedKey`: a file replaced since it was last read is seen at once.
+    public func refreshedPublicKey(forAppUUID appUUID: String, replacing rejectedKey: MAuthPublicKey) async
+        -> MAuthPublicKey?
+    {
+        guard let key = try? lookUp(appUUID, recheck: true), key != rejectedKey else { return nil }
+        return key
+    }
+
+    private func lookUp(_ appUUID: String, recheck: Bool) throws -> MAuthPublicKey? {
         let now = clock.instant()
         let cached = cache.withLock { $0[appUUID] }
-        if let cached, cached.checked.duration(to: now) < recheckInterval {
+        if !recheck, let cached, cached.checked.duration(to: now) < recheckInterval {
             return cached.key
         }
         // Only a name that passed this check is ever cached, so a hit above needs no check.

@@ -1,8 +1,11 @@
+import COpenSSL
+
 /// An RSA public key that checks MAuth signatures.
 ///
 /// Reads PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`, what the MAuth service returns)
-/// and PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`). Immutable and safe to share between tasks.
-public struct MAuthPublicKey: Sendable {
+/// and PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`). Immutable and safe to share between tasks. Two
+/// keys are equal when they hold the same key, whatever PEM form each was read from.
+public struct MAuthPublicKey: Sendable, Equatable {
     let key: EVPKey
 
     init(key: EVPKey) {
@@ -50,4 +53,9 @@ public struct MAuthPublicKey: Sendable {
 
     /// The key as SubjectPublicKeyInfo PEM text (`-----BEGIN PUBLIC KEY-----`).
     public var pem: String { key.pem(privateKey: false) }
+
+    /// Whether both hold the same key.
+    public static func == (lhs: MAuthPublicKey, rhs: MAuthPublicKey) -> Bool {
+        lhs.key === rhs.key || EVP_PKEY_eq(lhs.key.pointer, rhs.key.pointer) == 1
+    }
 }
