@@ -162,6 +162,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -454,7 +455,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MAuthServiceTests",
-            dependencies: socketTestDependencies + ["MAuthDevelopmentService", "MAuthService"],
+            dependencies: socketTestDependencies + [
+                "MAuthDevelopmentService", "MAuthService",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

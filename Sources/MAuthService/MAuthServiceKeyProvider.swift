@@ -2,6 +2,7 @@ import Foundation
 import Locking
 public import Logging
 public import MAuth
+public import Metrics
 import NIOHTTP1
 
 /// Public keys fetched from a MAuth service (local mode, PROTOCOL.md §7.1), cached.
@@ -17,6 +18,8 @@ import NIOHTTP1
 /// - At most ``CachePolicy/maximumConcurrentLookups`` different apps are looked up at once; past
 ///   that, a lookup fails at once rather than queue, so that requests forged with made-up app
 ///   UUIDs cannot flood the service or starve lookups for real callers.
+/// - A key looked up in the last ``CachePolicy/refreshAhead`` part of its life is fetched again in
+///   the background while the cached one is served, so a key in use never expires under a request.
 /// - When a signature fails with a cached key, the app's key is fetched again
 ///   (``refreshedPublicKey(forAppUUID:replacing:)``), so a rotated key is accepted at once rather
 ///   than after the old one expires; at most once per app per ``CachePolicy/refetchInterval``,
@@ -42,6 +45,9 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         /// The shortest time between two fetches of one app's key after a signature failed to
         /// verify with the cached one; 30 s by default.
         public var refetchInterval: Duration
+        /// The last part of a key's time to live, from 0 to 1, in which a lookup also fetches the
+        /// key again in the background; 0.1 by default, 0 never refreshes ahead of expiry.
+        public var refreshAhead: Double
 
         /// Creates a policy.
         public init(
@@ -50,7 +56,8 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             staleIfErrorGracePeriod: Duration? = nil,
             maximumTimeToLive: Duration = .seconds(86_400),
             maximumConcurrentLookups: Int = 64,
-            refetchInterval: Duration = .seconds(30)
+            refetchInterval: Duration = .seconds(30),
+            refreshAhead: Double = 0.1
         ) {
             self.defaultTimeToLive = defaultTimeToLive
             self.maximumEntries = max(1, maximumEntries)
@@ -58,6 +65,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             self.maximumTimeToLive = maximumTimeToLive
             self.maximumConcurrentLookups = max(1, maximumConcurrentLookups)
             self.refetchInterval = refetchInterval
+            self.refreshAhead = min(max(refreshAhead, 0), 1)
         }
     }
 
@@ -71,6 +79,8 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     private struct Entry: Sendable {
         var key: MAuthPublicKey
         var expires: ContinuousClock.Instant
+        /// From when a lookup fetches the key again in the background; `nil` once it has.
+        var refreshFrom: ContinuousClock.Instant?
         var lastUse: UInt64
     }
 
@@ -88,6 +98,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     public let cachePolicy: CachePolicy
     private let logger: Logger
     private let clock: MAuthClock
+    private let metrics: KeyCacheMetrics
     private let state = Locked(State())
 
     /// Creates a provider that asks the service behind `client`.
@@ -97,14 +108,21 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     ///   - cachePolicy: how long keys are kept, how many, and how many apps are looked up at once.
     ///   - logger: where a stale key served during an outage is reported.
     ///   - clock: measures how long keys live and the grace period (its monotonic instant).
+    ///   - metricsFactory: where the cache's counters and the fetch timer go:
+    ///     `mauth_key_cache_hits_total`, `mauth_key_cache_misses_total`, `mauth_key_refreshes_total`
+    ///     (ahead of expiry), `mauth_key_refetches_total` (after a failed verification),
+    ///     `mauth_key_stale_served_total`, `mauth_key_fetch_failures_total` and
+    ///     `mauth_key_fetch_duration_seconds`.
     public init(
         client: MAuthServiceClient, cachePolicy: CachePolicy = CachePolicy(),
-        logger: Logger = Logger(label: "mauth.service"), clock: MAuthClock = .system
+        logger: Logger = Logger(label: "mauth.service"), clock: MAuthClock = .system,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.client = client
         self.cachePolicy = cachePolicy
         self.logger = logger
         self.clock = clock
+        self.metrics = KeyCacheMetrics(factory: metricsFactory)
     }
 
     private enum Cached {
@@ -132,6 +150,13 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             if var entry = state.entries[appUUID], entry.expires > needed {
                 state.useCounter += 1
                 entry.lastUse = state.useCounter
+                if let refreshFrom = entry.refreshFrom, refreshFrom <= needed, state.inFlight[appUUID] == nil,
+                    state.inFlight.count < cachePolicy.maximumConcurrentLookups
+                {
+                    entry.refreshFrom = nil
+                    state.inFlight[appUUID] = Task { await self.fetch(appUUID) }
+                    metrics.refreshes.increment()
+                }
                 state.entries[appUUID] = entry
                 return .key(entry.key)
             }
@@ -143,9 +168,14 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         }
         let fetch: Task<Lookup, Never>
         switch cached {
-        case .key(let key): return key
-        case .fetching(let task): fetch = task
+        case .key(let key):
+            metrics.hits.increment()
+            return key
+        case .fetching(let task):
+            metrics.misses.increment()
+            fetch = task
         case .tooManyLookups:
+            metrics.misses.increment()
             throw MAuthError(
                 .unableToAuthenticate,
                 "too many public keys are being fetched from the MAuth service at once to look up app \(appUUID)")
@@ -159,6 +189,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                     "Serving an expired public key while the MAuth service fails",
                     metadata: ["app_uuid": "\(appUUID)", "error": "\(error.message)"]
                 )
+                metrics.staleServed.increment()
                 return stale.key
             }
             throw error
@@ -193,6 +224,7 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             state.refetched[appUUID] = now
             let task = Task { await self.fetch(appUUID) }
             state.inFlight[appUUID] = task
+            metrics.refetches.increment()
             return .fetching(task)
         }
         switch refresh {
@@ -220,16 +252,28 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
     /// How many keys are cached now.
     public var cachedKeyCount: Int { state.withLock { $0.entries.count } }
 
+    /// Waits for the fetches under way, those started in the background included.
+    func fetchesFinished() async {
+        for fetch in state.withLock({ Array($0.inFlight.values) }) {
+            _ = await fetch.value
+        }
+    }
+
     private func fetch(_ appUUID: String) async -> Lookup {
+        let started = ContinuousClock.now
         let result = await ask(appUUID)
+        metrics.fetchDuration.record(duration: started.duration(to: .now))
         let now = clock.instant()
         return state.withLock { state in
             state.inFlight[appUUID] = nil
             switch result {
             case .success(let (key, timeToLive)):
                 state.useCounter += 1
+                let life = min(timeToLive, cachePolicy.maximumTimeToLive)
                 state.entries[appUUID] = Entry(
-                    key: key, expires: now.advanced(by: min(timeToLive, cachePolicy.maximumTimeToLive)),
+                    key: key, expires: now.advanced(by: life),
+                    refreshFrom: cachePolicy.refreshAhead > 0
+                        ? now.advanced(by: life * (1 - cachePolicy.refreshAhead)) : nil,
                     lastUse: state.useCounter)
                 evictLeastRecentlyUsed(&state)
                 return .key(key)
@@ -237,7 +281,8 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                 state.entries[appUUID] = nil
                 return .unknownApp
             case .failure(let error):
-                // Another lookup may have cached a fresh key meanwhile; it still holds.
+                metrics.fetchFailures.increment()
+                // Another lookup, or the key before a refresh ahead of its expiry, still holds.
                 if let entry = state.entries[appUUID], entry.expires > now { return .key(entry.key) }
                 return .failure(error, stale: state.entries[appUUID])
             }
@@ -295,5 +340,26 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                 )
             )
         }
+    }
+}
+
+/// The counters and timer of a key cache, reported to swift-metrics.
+private struct KeyCacheMetrics: Sendable {
+    let hits: Counter
+    let misses: Counter
+    let refreshes: Counter
+    let refetches: Counter
+    let staleServed: Counter
+    let fetchFailures: Counter
+    let fetchDuration: Timer
+
+    init(factory: any MetricsFactory) {
+        hits = Counter(label: "mauth_key_cache_hits_total", factory: factory)
+        misses = Counter(label: "mauth_key_cache_misses_total", factory: factory)
+        refreshes = Counter(label: "mauth_key_refreshes_total", factory: factory)
+        refetches = Counter(label: "mauth_key_refetches_total", factory: factory)
+        staleServed = Counter(label: "mauth_key_stale_served_total", factory: factory)
+        fetchFailures = Counter(label: "mauth_key_fetch_failures_total", factory: factory)
+        fetchDuration = Timer(label: "mauth_key_fetch_duration_seconds", factory: factory)
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import HTTPTypes
 import MAuth
-import MAuthService
 import MAuthTestSupport
+import MetricsTestKit
 import Testing
+
+@testable import MAuthService
 
 @Suite("MAuth service key provider: fetching and caching", .serialized)
 struct KeyProviderTests {
@@ -37,7 +39,7 @@ struct KeyProviderTests {
         let service = try await InstrumentedService(maxAge: 1)
         let app = try service.registerApp()
         let time = ManualClock()
-        let provider = service.keyProvider(clock: time.clock)
+        let provider = service.keyProvider(.init(refreshAhead: 0), clock: time.clock)
         _ = try await provider.publicKey(forAppUUID: app.appUUID)
         time.advance(by: .milliseconds(900))
         _ = try await provider.publicKey(forAppUUID: app.appUUID)
@@ -72,12 +74,52 @@ struct KeyProviderTests {
         try await service.stop()
     }
 
+    @Test("a key looked up in the last tenth of its life is fetched again in the background; no lookup waits at expiry")
+    func refreshAhead() async throws {
+        let service = try await InstrumentedService(maxAge: 100)
+        let app = try service.registerApp()
+        let time = ManualClock()
+        let metrics = TestMetrics()
+        let provider = MAuthServiceKeyProvider(client: service.client(), clock: time.clock, metricsFactory: metrics)
+        let key = try await provider.publicKey(forAppUUID: app.appUUID)
+        time.advance(by: .seconds(89))
+        _ = try await provider.publicKey(forAppUUID: app.appUUID)
+        await provider.fetchesFinished()
+        #expect(service.switchboard.securityTokenRequests == 1, "not yet in the last tenth")
+        time.advance(by: .seconds(2))
+        let rotated = try service.rotateKey(of: app.appUUID)
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) == key, "the cached key is served meanwhile")
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) == key)
+        await provider.fetchesFinished()
+        #expect(service.switchboard.securityTokenRequests == 2, "one refresh, however many lookups")
+        time.advance(by: .seconds(10))
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) == rotated.publicKey, "past the old expiry")
+        #expect(try metrics.expectCounter("mauth_key_cache_hits_total").totalValue == 4)
+        #expect(try metrics.expectCounter("mauth_key_cache_misses_total").totalValue == 1)
+        #expect(try metrics.expectCounter("mauth_key_refreshes_total").totalValue == 1)
+        #expect(try metrics.expectTimer("mauth_key_fetch_duration_seconds").values.count == 2)
+
+        service.switchboard.inject(.status(.serviceUnavailable))
+        time.advance(by: .seconds(85))
+        #expect(try await provider.publicKey(forAppUUID: app.appUUID) == rotated.publicKey)
+        await provider.fetchesFinished()
+        #expect(try metrics.expectCounter("mauth_key_fetch_failures_total").totalValue == 1)
+        #expect(
+            try await provider.publicKey(forAppUUID: app.appUUID) == rotated.publicKey,
+            "a failed refresh leaves the key served until it expires")
+        #expect(service.switchboard.securityTokenRequests == 3, "and is not tried again before it expires")
+        try await service.stop()
+    }
+
     @Test("a burst of forged signatures fetches an app's key again at most once per interval")
     func forgedBurst() async throws {
         let service = try await InstrumentedService(maxAge: 3600)
         let app = try service.registerApp()
         let time = ManualClock()
-        let provider = service.keyProvider(.init(refetchInterval: .seconds(30)), clock: time.clock)
+        let metrics = TestMetrics()
+        let provider = MAuthServiceKeyProvider(
+            client: service.client(), cachePolicy: .init(refetchInterval: .seconds(30)), clock: time.clock,
+            metricsFactory: metrics)
         let authenticator = MAuthAuthenticator(keyProvider: provider)
         let target = MAuthRequestTarget("/items?a=1")
         _ = try await authenticator.authenticate(
@@ -102,6 +144,7 @@ struct KeyProviderTests {
         time.advance(by: .seconds(2))
         #expect(await burst() == 1000)
         #expect(service.switchboard.securityTokenRequests == 3, "past the interval: one more")
+        #expect(try metrics.expectCounter("mauth_key_refetches_total").totalValue == 2)
         try await service.stop()
     }
 
@@ -118,7 +161,7 @@ struct KeyProviderTests {
         #expect(service.switchboard.securityTokenRequests == 2)
 
         service.switchboard.inject(.cacheControl("max-age=99999999999999999999999999"))
-        let capped = service.keyProvider(.init(maximumTimeToLive: .seconds(300)), clock: time.clock)
+        let capped = service.keyProvider(.init(maximumTimeToLive: .seconds(300), refreshAhead: 0), clock: time.clock)
         _ = try await capped.publicKey(forAppUUID: app.appUUID)
         time.advance(by: .seconds(299))
         _ = try await capped.publicKey(forAppUUID: app.appUUID)
@@ -169,7 +212,7 @@ struct KeyProviderTests {
         let app = try service.registerApp()
         service.switchboard.inject(.noCacheControl)
         let time = ManualClock()
-        let provider = service.keyProvider(.init(defaultTimeToLive: .seconds(300)), clock: time.clock)
+        let provider = service.keyProvider(.init(defaultTimeToLive: .seconds(300), refreshAhead: 0), clock: time.clock)
         _ = try await provider.publicKey(forAppUUID: app.appUUID)
         time.advance(by: .seconds(299))
         _ = try await provider.publicKey(forAppUUID: app.appUUID)
