@@ -3,6 +3,7 @@ public import HTTPPipeline
 import HTTPTypes
 import Locking
 public import Logging
+public import Metrics
 import NIOCore
 import NIOExtras
 import NIOHTTP1
@@ -82,8 +83,17 @@ public final class HTTPServer: Service, Sendable {
 
     /// Creates a server for `handler` (typically a ``/HTTPPipeline/Pipeline``). Errors thrown by
     /// the handler are rendered as ``/HTTPPipeline/Pipeline/respond(to:context:)`` renders them.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to listen, and the limits and deadlines.
+    ///   - handler: what answers each request.
+    ///   - logger: the server's life, its access log (at `info`) and its errors.
+    ///   - metricsFactory: where each request is counted and timed, or `nil` (the default) for no
+    ///     metrics: `http_server_requests_total` by `status` and `protocol`, and
+    ///     `http_server_request_duration_seconds` by `protocol`.
     public init(
-        configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server")
+        configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server"),
+        metricsFactory: (any MetricsFactory)? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -92,7 +102,8 @@ public final class HTTPServer: Service, Sendable {
         self.responder = RequestResponder(
             pipeline: Pipeline(middlewares: [], handler: handler),
             configuration: configuration,
-            logger: logger
+            logger: logger,
+            metrics: metricsFactory.map(RequestMetrics.init(factory:))
         )
     }
 

@@ -10,6 +10,8 @@ struct RequestResponder {
     let pipeline: Pipeline
     let configuration: HTTPServerConfiguration
     let logger: Logger
+    /// Where each request is counted and timed; `nil` when the server reports no metrics.
+    let metrics: RequestMetrics?
 
     /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive or to
     /// end an HTTP/2 stream cleanly.
@@ -147,8 +149,11 @@ struct RequestResponder {
     private func logAccess(
         _ head: HTTPRequest, status: HTTPResponse.Status, start: ContinuousClock.Instant, connection: Connection
     ) {
-        guard logger.logLevel <= .info else { return }
+        let loggable = logger.logLevel <= .info
+        guard loggable || metrics != nil else { return }
         let elapsed = start.duration(to: .now)
+        metrics?.record(status: status.code, version: connection.httpVersion, duration: elapsed)
+        guard loggable else { return }
         let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         var metadata = connection.accessLogMetadata
         metadata["http.duration_ms"] = .string(Self.milliseconds(microseconds: microseconds))

@@ -4,23 +4,32 @@ import ServiceLifecycle
 import UnixSignals
 
 extension HTTPServer {
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully; `ready` is called with the
-    /// ports once the server listens. A server that cannot start ends the command with its
-    /// one-line reason.
-    func runAsCommand(logger: Logger, ready: (ListeningPorts) -> Void) async throws {
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully, with the metrics endpoint
+    /// alongside when there is one; `ready` is called with the ports and the metrics endpoint's
+    /// URL once both listen. A server that cannot start ends the command with its one-line reason.
+    func runAsCommand(
+        logger: Logger, metrics: MetricsEndpoint? = nil, ready: (ListeningPorts, _ metricsURL: String?) -> Void
+    ) async throws {
         // Log lines still queued go out before whatever the command prints last.
         defer { BufferedStandardError.shared.flush() }
-        let services = ServiceGroup(
-            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var services: [any Service] = [self]
+        if let metrics { services.append(metrics.server) }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        async let running: Void = services.run()
+        async let running: Void = group.run()
         let ports: ListeningPorts
+        var metricsURL: String?
         do {
             ports = try await listeningPorts()
+            if let metrics {
+                let port = try await metrics.server.listeningPorts().cleartext
+                metricsURL = "http://\(urlHost(metrics.host)):\(port)/metrics"
+            }
         } catch let error as HTTPServerError {
             throw CommandFailure(error.message)
         }
-        ready(ports)
+        ready(ports, metricsURL)
         try await running
     }
 }

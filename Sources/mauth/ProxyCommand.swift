@@ -59,6 +59,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var spoolOptions: SpoolOptions
 
+    @OptionGroup var metricsOptions: MetricsOptions
+
     @Option(
         help: ArgumentHelp(
             "How long an upstream may take to start its response, and to pause within it (default: 30).",
@@ -106,6 +108,7 @@ struct ProxyCommand: AsyncParsableCommand {
         var serverLogger = logger
         serverLogger.logLevel = level == .info ? .notice : level
         listener.applyIOThreads()
+        let metrics = metricsOptions.bootstrap(logger: logger)
 
         let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
@@ -127,9 +130,11 @@ struct ProxyCommand: AsyncParsableCommand {
             )
             var serverConfiguration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
             limits.apply(to: &serverConfiguration)
-            let server = HTTPServer(configuration: serverConfiguration, handler: proxy, logger: serverLogger)
-            try await server.runAsCommand(logger: serverLogger) { ports in
-                printBanner(ports: ports, signer: signer, routes: proxy.routes)
+            let server = HTTPServer(
+                configuration: serverConfiguration, handler: proxy, logger: serverLogger,
+                metricsFactory: metrics?.factory)
+            try await server.runAsCommand(logger: serverLogger, metrics: metrics) { ports, metricsURL in
+                printBanner(ports: ports, signer: signer, routes: proxy.routes, metricsURL: metricsURL)
             }
             try await httpClient.shutdown()
         } catch {
@@ -158,13 +163,16 @@ struct ProxyCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func printBanner(ports: HTTPServer.ListeningPorts, signer: MAuthSigner, routes: [ProxyRoute]) {
+    private func printBanner(
+        ports: HTTPServer.ListeningPorts, signer: MAuthSigner, routes: [ProxyRoute], metricsURL: String?
+    ) {
         let base = "http://\(urlHost(listener.host)):\(ports.cleartext)"
         var lines = ["mauth proxy: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
             lines.append(
                 "mauth proxy: listening on https://\(urlHost(listener.host)):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
+        if let metricsURL { lines.append("mauth proxy: metrics on \(metricsURL)") }
         let versions = signer.versions.map(\.description).joined(separator: ",")
         lines.append("mauth proxy: signing as \(signer.appUUID) (\(versions))")
         if !["127.0.0.1", "::1", "localhost"].contains(listener.host) {

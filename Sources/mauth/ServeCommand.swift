@@ -60,6 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var spoolOptions: SpoolOptions
 
+    @OptionGroup var metricsOptions: MetricsOptions
+
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
 
@@ -99,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Self.bootstrapLogging(level: listener.level, label: "mauth.serve")
         listener.applyIOThreads()
+        let metrics = metricsOptions.bootstrap(logger: logger)
 
         let keysDescription: String
         var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?
@@ -144,9 +147,11 @@ struct ServeCommand: AsyncParsableCommand {
 
         var configuration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
         limits.apply(to: &configuration)
-        let server = HTTPServer(configuration: configuration, handler: pipeline, logger: logger)
-        try await server.runAsCommand(logger: logger) { ports in
-            printBanner(ports: ports, keys: keysDescription, identity: developmentIdentity?.files)
+        let server = HTTPServer(
+            configuration: configuration, handler: pipeline, logger: logger, metricsFactory: metrics?.factory)
+        try await server.runAsCommand(logger: logger, metrics: metrics) { ports, metricsURL in
+            printBanner(
+                ports: ports, keys: keysDescription, identity: developmentIdentity?.files, metricsURL: metricsURL)
         }
     }
 
@@ -198,13 +203,16 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func printBanner(ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?) {
+    private func printBanner(
+        ports: HTTPServer.ListeningPorts, keys: String, identity: DevelopmentIdentityFiles?, metricsURL: String?
+    ) {
         let base = "http://\(urlHost(listener.host)):\(ports.cleartext)"
         var lines = ["mauth serve: listening on \(base) (HTTP/1.1 and HTTP/2 prior knowledge)"]
         if let tls = ports.tls {
             lines.append(
                 "mauth serve: listening on https://\(urlHost(listener.host)):\(tls) (TLS, ALPN h2 and http/1.1)")
         }
+        if let metricsURL { lines.append("mauth serve: metrics on \(metricsURL)") }
         lines.append("mauth serve: public keys from \(keys)")
         if let identity {
             let executable = CommandLine.arguments.first ?? "mauth"

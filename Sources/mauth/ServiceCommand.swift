@@ -65,7 +65,7 @@ struct ServiceCommand: AsyncParsableCommand {
             handler: Pipeline(middlewares: middlewares, handler: service),
             logger: logger
         )
-        try await server.runAsCommand(logger: logger) { ports in
+        try await server.runAsCommand(logger: logger) { ports, _ in
             Terminal.writeLine(
                 "mauth service: listening on http://\(urlHost(host)):\(ports.cleartext) with keys from \(keysDir)"
                     + (allowUnsigned ? " (unsigned requests allowed)" : "")

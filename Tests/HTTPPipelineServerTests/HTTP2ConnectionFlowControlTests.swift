@@ -80,7 +80,7 @@ struct HTTP2ConnectionFlowControlTests {
         let server = NIOAsyncTestingChannel()
         let responder = RequestResponder(
             pipeline: Pipeline(handler: router), configuration: HTTPServerConfiguration(port: 0),
-            logger: Logger(label: "test"))
+            logger: Logger(label: "test"), metrics: nil)
         try await server.testingEventLoop.executeInContext {
             _ = try HTTPServer.configureHTTP2(
                 server, configuration: responder.configuration, responder: responder, secure: false,

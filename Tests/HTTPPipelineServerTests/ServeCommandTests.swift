@@ -204,6 +204,43 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("--metrics-port serves requests by status and protocol and authentications by version, for Prometheus")
+    func metricsEndpoint() async throws {
+        try await Self.withKeysDirectory { keys in
+            let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path, "--metrics-port", "0"])
+            let line = try #require(serve.banner.split(separator: "\n").first { $0.contains("metrics on ") })
+            let metricsURL = String(line.split(separator: " ").last ?? "")
+            #expect(metricsURL.hasPrefix("http://127.0.0.1:") && metricsURL.hasSuffix("/metrics"))
+            let signedV2 = try Self.signedHeaderArguments(method: "GET", target: "/", versions: [.v2])
+            #expect(try await Self.curl(signedV2 + ["\(serve.baseURL)/"]).status == "200")
+            #expect(try await Self.curl(signedV2 + ["--http2-prior-knowledge", "\(serve.baseURL)/"]).status == "200")
+            let signedV1 = try Self.signedHeaderArguments(method: "GET", target: "/", versions: [.v1])
+            #expect(try await Self.curl(signedV1 + ["\(serve.baseURL)/"]).status == "200")
+            #expect(try await Self.curl(["\(serve.baseURL)/"]).status == "401")
+            #expect(try await Self.curl(["\(serve.baseURL)/app_status"]).status == "200")
+
+            let scrape = try await Self.curl(["-i", metricsURL])
+            #expect(scrape.status == "200")
+            #expect(scrape.body.contains("text/plain; version=0.0.4"))
+            let samples = Set(scrape.body.split(separator: "\n").map(String.init))
+            for expected in [
+                #"http_server_requests_total{status="200",protocol="HTTP/1.1"} 3"#,
+                #"http_server_requests_total{status="200",protocol="HTTP/2"} 1"#,
+                #"http_server_requests_total{status="401",protocol="HTTP/1.1"} 1"#,
+                #"http_server_request_duration_seconds_count{protocol="HTTP/1.1"} 4"#,
+                #"mauth_authentications_total{result="authentic",version="v2"} 2"#,
+                #"mauth_authentications_total{result="authentic",version="v1"} 1"#,
+                #"mauth_authentications_total{result="inauthentic",version="none"} 1"#,
+                #"mauth_authentication_duration_seconds_count 4"#,
+            ] {
+                #expect(samples.contains(expected), "\(expected) in:\n\(scrape.body)")
+            }
+            #expect(
+                try await Self.curl([metricsURL.replacingOccurrences(of: "/metrics", with: "/other")]).status == "404")
+            #expect(await serve.stop() == 0)
+        }
+    }
+
     @Test("the access log has one line a request, in swift-log's format, all written by the exit")
     func accessLog() async throws {
         try await withTemporaryDirectory("mauth-access-log") { logDirectory in

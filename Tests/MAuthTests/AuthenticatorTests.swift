@@ -141,7 +141,9 @@ struct AuthenticatorTests {
         #expect(warning.metadata["http.path"] == "/v1/items")
         #expect(warning.metadata["mauth.v2_failure"]?.description.hasPrefix("Signature verification failed") == true)
         #expect(try metrics.expectCounter("mauth_v1_fallbacks_total").totalValue == 1)
-        #expect(try metrics.expectCounter("mauth_authentications_total", [("result", "authentic")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter("mauth_authentications_total", [("result", "authentic"), ("version", "v1")])
+                .totalValue == 1)
     }
 
     @Test("no fallback when V2-only or when fallback is disabled")

@@ -98,7 +98,7 @@ public struct MAuthAuthenticator: Sendable {
     ///   - options: the drift window, V2-only, the V1 fallback and the client variants.
     ///   - logger: where the V1-fallback warning and the failures' reasons go.
     ///   - metricsFactory: where the counters and timer go: `mauth_authentications_total`
-    ///     (by `result`), `mauth_authentication_duration_seconds` and `mauth_v1_fallbacks_total`,
+    ///     (by `result` and `version`), `mauth_authentication_duration_seconds` and `mauth_v1_fallbacks_total`,
     ///     the requests accepted on their V1 signature after their V2 signature failed.
     public init(
         verifier: any MAuthSignatureVerifier,
@@ -203,7 +203,7 @@ public struct MAuthAuthenticator: Sendable {
         }
         do {
             let identity = try await authenticate(message, headers: headers)
-            metrics.authentic.increment()
+            metrics.count(.authentic, version: identity.version)
             if let span {
                 span.attributes["mauth.app_uuid"] = identity.appUUID
                 span.attributes["mauth.protocol_version"] = identity.version.number
@@ -211,20 +211,15 @@ public struct MAuthAuthenticator: Sendable {
             }
             return identity
         } catch {
-            let result: String
-            if error.code == .inauthentic {
-                metrics.inauthentic.increment()
-                result = "inauthentic"
-            } else {
-                metrics.unable.increment()
-                result = "unable_to_authenticate"
-            }
+            let outcome: AuthenticationMetrics.Outcome = error.code == .inauthentic ? .inauthentic : .unable
+            let claimed = Self.claimedSigner(in: headers)
+            metrics.count(outcome, version: claimed?.version)
             if let span {
-                if let claimed = Self.claimedSigner(in: headers) {
+                if let claimed {
                     span.attributes["mauth.app_uuid"] = claimed.appUUID
                     span.attributes["mauth.protocol_version"] = claimed.version.number
                 }
-                span.attributes["mauth.result"] = result
+                span.attributes["mauth.result"] = outcome.rawValue
                 span.setStatus(SpanStatus(code: .error, message: error.message))
             }
             throw error
@@ -342,21 +337,33 @@ public struct MAuthAuthenticator: Sendable {
 
 /// The counters and timer every authenticator reports to swift-metrics.
 private struct AuthenticationMetrics: Sendable {
-    let authentic: Counter
-    let inauthentic: Counter
-    let unable: Counter
+    enum Outcome: String, CaseIterable {
+        case authentic
+        case inauthentic
+        case unable = "unable_to_authenticate"
+    }
+
+    /// `mauth_authentications_total` by outcome, then by the version signed with (V1, V2, or none
+    /// readable).
+    private let outcomes: [[Counter]]
     let v1Fallbacks: Counter
     let duration: Timer
 
     init(factory: any MetricsFactory) {
-        func outcome(_ result: String) -> Counter {
-            Counter(label: "mauth_authentications_total", dimensions: [("result", result)], factory: factory)
+        outcomes = Outcome.allCases.map { outcome in
+            ["v1", "v2", "none"].map { version in
+                Counter(
+                    label: "mauth_authentications_total",
+                    dimensions: [("result", outcome.rawValue), ("version", version)], factory: factory)
+            }
         }
-        authentic = outcome("authentic")
-        inauthentic = outcome("inauthentic")
-        unable = outcome("unable_to_authenticate")
         v1Fallbacks = Counter(label: "mauth_v1_fallbacks_total", factory: factory)
         duration = Timer(label: "mauth_authentication_duration_seconds", factory: factory)
+    }
+
+    func count(_ outcome: Outcome, version: MAuthProtocolVersion?) {
+        let column = version == .v1 ? 0 : version == .v2 ? 1 : 2
+        outcomes[Outcome.allCases.firstIndex(of: outcome)!][column].increment()
     }
 }
 
