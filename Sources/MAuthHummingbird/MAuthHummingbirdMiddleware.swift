@@ -36,16 +36,19 @@
         ///   - maxBodySize: the largest body read for authentication; larger bodies answer 413.
         ///   - errorMessages: how failures are worded.
         ///   - spool: where bodies wait while they are authenticated.
+        ///   - requirement: whether a request must be signed; with `.optional`, one without any
+        ///     MAuth header reaches the route with no `context.mauthIdentity`.
         public init(
             authenticator: MAuthAuthenticator,
             exemptPaths: ExemptPaths = [],
             maxBodySize: Int = MAuthGate.defaultMaxBodySize,
             errorMessages: MAuthGate.ErrorMessages = .detailed,
-            spool: BodySpool = .standard
+            spool: BodySpool = .standard,
+            requirement: MAuthGate.Requirement = .required
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-                errorMessages: errorMessages, spool: spool)
+                errorMessages: errorMessages, spool: spool, requirement: requirement)
         }
 
         /// Authenticates `request` and passes it to `next` with the caller in
@@ -65,7 +68,7 @@
             _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
         ) async throws -> Response {
             let path = request.uri.path
-            if gate.isExempt(rawPath: path) {
+            if gate.isExempt(rawPath: path) || gate.passesUnsigned(request.headers) {
                 return try await next(request, context)
             }
             if let rejection = gate.rejectionOfDeclaredLength(in: request.headers) {

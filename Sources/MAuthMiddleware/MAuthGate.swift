@@ -30,6 +30,16 @@ public struct MAuthGate: Sendable {
         case generic
     }
 
+    /// Whether a request must be signed.
+    public enum Requirement: Sendable {
+        /// Every request that is not exempt is authenticated; an unsigned one answers 401.
+        case required
+        /// A request without any MAuth header passes with no identity, and the handler decides
+        /// what it may see; a request with MAuth headers is authenticated as usual, and answers 401
+        /// when its signature does not hold.
+        case optional
+    }
+
     /// The default limit on request bodies: 10 MiB.
     public static let defaultMaxBodySize = 10 * 1024 * 1024
 
@@ -45,6 +55,8 @@ public struct MAuthGate: Sendable {
     public let maxBodySize: Int
     /// How failures are worded.
     public let errorMessages: ErrorMessages
+    /// Whether a request must be signed.
+    public let requirement: Requirement
     /// Where bodies wait while they are authenticated: in memory up to the spool's threshold,
     /// then in a temporary file.
     public let spool: BodySpool
@@ -60,23 +72,36 @@ public struct MAuthGate: Sendable {
     ///   - errorMessages: how failures are worded.
     ///   - spool: where bodies wait while they are authenticated; ``/BodySpool/BodySpool/standard``
     ///     unless given.
+    ///   - requirement: whether a request must be signed; ``Requirement/required`` unless given.
     public init(
         authenticator: MAuthAuthenticator,
         exemptPaths: ExemptPaths = [],
         maxBodySize: Int = defaultMaxBodySize,
         errorMessages: ErrorMessages = .detailed,
-        spool: BodySpool = .standard
+        spool: BodySpool = .standard,
+        requirement: Requirement = .required
     ) {
         self.authenticator = authenticator
         self.exemptPaths = exemptPaths
         self.maxBodySize = maxBodySize
         self.errorMessages = errorMessages
         self.spool = spool
+        self.requirement = requirement
     }
 
     /// Whether the raw (still percent-encoded) path skips authentication.
     public func isExempt(rawPath: some StringProtocol) -> Bool {
         exemptPaths.contains(rawPath: Substring(rawPath))
+    }
+
+    /// Whether a request with these header fields passes with no identity: authentication is
+    /// ``Requirement/optional`` and the request carries no MAuth header at all (neither version's
+    /// authentication or time field). A request with any of them is authenticated.
+    public func passesUnsigned(_ headers: HTTPFields) -> Bool {
+        guard requirement == .optional else { return false }
+        return [MAuthProtocolVersion.v2, .v1].allSatisfy { version in
+            headers[version.authenticationHeader] == nil && headers[version.timeHeader] == nil
+        }
     }
 
     /// 413 when the request declares a `Content-Length` over the limit, so that nothing need be

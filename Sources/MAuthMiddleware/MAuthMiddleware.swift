@@ -16,7 +16,9 @@ import NIOCore
 /// let caller = context.mauthIdentity!.appUUID
 /// ```
 ///
-/// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched).
+/// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched), and so,
+///   when authentication is optional, do requests without any MAuth header: the handler finds no
+///   identity and decides.
 /// - Otherwise the body is read as it streams, up to `maxBodySize` bytes, into the spool (memory up
 ///   to its threshold, then an unlinked temporary file), its signature's digests computed as it
 ///   arrives, and the request authenticated against its raw path and query. Only then is the body
@@ -43,16 +45,19 @@ public struct MAuthMiddleware: Middleware {
     ///     `Int.max` turns the limit off without memory following the body.
     ///   - errorMessages: how failures are worded.
     ///   - spool: where bodies wait while they are authenticated.
+    ///   - requirement: whether a request must be signed; with `.optional`, one without any MAuth
+    ///     header reaches the handler with no `context.mauthIdentity`.
     public init(
         authenticator: MAuthAuthenticator,
         exemptPaths: ExemptPaths = [],
         maxBodySize: Int = defaultMaxBodySize,
         errorMessages: MAuthGate.ErrorMessages = .detailed,
-        spool: BodySpool = .standard
+        spool: BodySpool = .standard,
+        requirement: MAuthGate.Requirement = .required
     ) {
         self.gate = MAuthGate(
             authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-            errorMessages: errorMessages, spool: spool)
+            errorMessages: errorMessages, spool: spool, requirement: requirement)
     }
 
     /// Authenticates `request` and passes it to `next` with the caller in `context.mauthIdentity`,
@@ -71,7 +76,7 @@ public struct MAuthMiddleware: Middleware {
     ///   JSON body.
     /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
-        if gate.isExempt(rawPath: request.path) {
+        if gate.isExempt(rawPath: request.path) || gate.passesUnsigned(request.head.headerFields) {
             return try await next.handle(request, context: context)
         }
         if let rejection = gate.rejectionOfDeclaredLength(in: request.head.headerFields) {

@@ -40,6 +40,8 @@
         ///   - errorMessages: how failures are worded.
         ///   - logger: where failures are logged.
         ///   - spool: where bodies wait while they are authenticated.
+        ///   - requirement: whether a request must be signed; with `.optional`, one without any
+        ///     MAuth header reaches the handler with ``MAuth/MAuthIdentity/current`` `nil`.
         public init(
             authenticator: MAuthAuthenticator,
             exemptOperationIDs: Set<String> = [],
@@ -47,11 +49,12 @@
             maxBodySize: Int = MAuthGate.defaultMaxBodySize,
             errorMessages: MAuthGate.ErrorMessages = .detailed,
             logger: Logger = Logger(label: "mauth.openapi"),
-            spool: BodySpool = .standard
+            spool: BodySpool = .standard,
+            requirement: MAuthGate.Requirement = .required
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths, maxBodySize: maxBodySize,
-                errorMessages: errorMessages, spool: spool)
+                errorMessages: errorMessages, spool: spool, requirement: requirement)
             self.exemptOperationIDs = exemptOperationIDs
             self.logger = logger
         }
@@ -83,7 +86,9 @@
                 )
         ) async throws -> (HTTPResponse, HTTPBody?) {
             let target = Self.target(of: request)
-            if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path) {
+            if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path)
+                || gate.passesUnsigned(request.headerFields)
+            {
                 return try await next(request, body, metadata)
             }
             if let rejection = gate.rejectionOfDeclaredLength(in: request.headerFields) {

@@ -63,17 +63,21 @@
         ///   - spool: where bodies wait while they are authenticated; ``/BodySpool/BodySpool/standard``
         ///     unless given.
         ///   - errorMessages: how failures are worded.
+        ///   - requirement: whether a request must be signed; with `.optional`, one without any
+        ///     MAuth header reaches the route with no `MAuthIdentity` logged in.
         public init(
             authenticator: MAuthAuthenticator,
             exemptPaths: ExemptPaths = [],
             maxBodySize: Int? = nil,
             routeBody: RouteBody = .inRequest,
             spool: BodySpool = .standard,
-            errorMessages: MAuthGate.ErrorMessages = .detailed
+            errorMessages: MAuthGate.ErrorMessages = .detailed,
+            requirement: MAuthGate.Requirement = .required
         ) {
             self.gate = MAuthGate(
                 authenticator: authenticator, exemptPaths: exemptPaths,
-                maxBodySize: maxBodySize ?? MAuthGate.defaultMaxBodySize, errorMessages: errorMessages, spool: spool)
+                maxBodySize: maxBodySize ?? MAuthGate.defaultMaxBodySize, errorMessages: errorMessages, spool: spool,
+                requirement: requirement)
             self.maxBodySize = maxBodySize
             self.routeBody = routeBody
         }
@@ -92,14 +96,14 @@
         ///   authentication failures are answered, not thrown.
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             let path = request.url.path
-            if gate.isExempt(rawPath: path) {
+            let headers = HTTPFields(request.headers, splitCookie: false)
+            if gate.isExempt(rawPath: path) || gate.passesUnsigned(headers) {
                 return try await next.respond(to: request)
             }
             let gate = MAuthGate(
                 authenticator: self.gate.authenticator, exemptPaths: self.gate.exemptPaths,
                 maxBodySize: maxBodySize ?? request.application.routes.defaultMaxBodySize.value,
-                errorMessages: self.gate.errorMessages, spool: self.gate.spool)
-            let headers = HTTPFields(request.headers, splitCookie: false)
+                errorMessages: self.gate.errorMessages, spool: self.gate.spool, requirement: self.gate.requirement)
             if let rejection = gate.rejectionOfDeclaredLength(in: headers) {
                 return Self.response(rejection)
             }

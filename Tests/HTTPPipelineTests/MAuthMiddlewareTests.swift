@@ -67,6 +67,27 @@ struct MAuthMiddlewareTests {
         #expect(body == "\(Fixtures.appUUID) v\(versions.max()!.number) payload")
     }
 
+    @Test("optional authentication: an unsigned request passes with no identity; a bad signature is still 401")
+    func optional() async throws {
+        let pipeline = Pipeline(
+            MAuthMiddleware(authenticator: Fixtures.authenticator(), maxBodySize: 1024, requirement: .optional),
+            handler: Self.echo)
+        let unsigned = try await Self.respond(Self.request(.post, "/echo", body: "hello"), pipeline: pipeline)
+        #expect(unsigned.0 == .ok)
+        #expect(unsigned.1 == "anonymous hello")
+        let signed = try await Self.respond(
+            Self.request(.post, "/echo", body: "hello", signWith: [.v2]), pipeline: pipeline)
+        #expect(signed.1 == "\(Fixtures.appUUID) v2 hello")
+        let tampered = try await Self.respond(
+            Self.request(.post, "/echo", body: "hello", signWith: [.v2], signedBody: "other"), pipeline: pipeline)
+        #expect(tampered.0 == .unauthorized)
+        var timeOnly = Self.request(.get, "/echo")
+        timeOnly.head.headerFields[MAuthProtocolVersion.v2.timeHeader] = "\(Fixtures.time)"
+        let partial = try await Self.respond(timeOnly, pipeline: pipeline)
+        #expect(partial.0 == .unauthorized, "any MAuth header means the request is authenticated")
+        #expect(try await Self.respond(Self.request(.get, "/echo")).0 == .unauthorized, "required by default")
+    }
+
     @Test("the raw path and query are authenticated: encoded paths and + in queries work")
     func rawTarget() async throws {
         let (status, _, _) = try await Self.respond(Self.request(.get, "/files/%E2%82%AC?q=a+b", signWith: [.v1, .v2]))

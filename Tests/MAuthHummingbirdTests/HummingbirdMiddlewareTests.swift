@@ -186,6 +186,29 @@
             }
         }
 
+        @Test("optional authentication: an unsigned request reaches the route with no identity; a bad one is 401")
+        func optional() async throws {
+            let router = Router(context: BasicMAuthRequestContext.self)
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: Fixtures.authenticator(now: IntegrationRequests.time), requirement: .optional))
+            router.get("/who") { _, context in context.mauthIdentity?.appUUID ?? "anonymous" }
+            let fields = try Fixtures.signer(versions: [.v2], time: IntegrationRequests.time).headers(
+                method: "GET", target: MAuthRequestTarget("/who"), body: [UInt8]())
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/who", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "anonymous")
+                }
+                try await client.execute(uri: "/who", method: .get, headers: fields) { response in
+                    #expect(String(buffer: response.body) == Fixtures.appUUID)
+                }
+                try await client.execute(uri: "/other", method: .get, headers: fields) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+        }
+
         @Test(
             "a body past the spool's memory threshold is authenticated as it streams and reaches the route whole",
             arguments: [MAuthProtocolVersion.v1, .v2])

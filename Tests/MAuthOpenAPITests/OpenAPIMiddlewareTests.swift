@@ -104,7 +104,10 @@
         /// The operations, answering with the caller the middleware set.
         struct Service: APIProtocol {
             func getCaller(_ input: Operations.getCaller.Input) async throws -> Operations.getCaller.Output {
-                let caller = try #require(MAuthIdentity.current)
+                guard let caller = MAuthIdentity.current else {
+                    return .unauthorized(
+                        .init(body: .json(.init(errors: .init(mauth: ["the handler wants a caller"])))))
+                }
                 return .ok(.init(body: .json(.init(app_uuid: caller.appUUID, protocol_version: caller.version.number))))
             }
 
@@ -194,6 +197,36 @@
                 try await client.execute(
                     uri: "/echo", method: .post, headers: headers, body: ByteBuffer(string: "short")
                 ) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(String(buffer: response.body) == IntegrationRequests.mismatchBody)
+                }
+            }
+        }
+
+        @Test("optional authentication: unsigned requests reach the handler with no caller; bad signatures are 401")
+        func serverOptional() async throws {
+            let middleware = MAuthOpenAPIServerMiddleware(
+                authenticator: Fixtures.authenticator(now: IntegrationRequests.time), requirement: .optional)
+            let signed = try HTTPFields(
+                Fixtures.signer(versions: [.v2], time: IntegrationRequests.time).headers(
+                    method: "GET", target: MAuthRequestTarget("/"), body: [UInt8]()))
+            try await Self.application(middleware).test(.live) { client in
+                try await client.execute(uri: "/", method: .get) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(String(buffer: response.body).contains("the handler wants a caller"), "the handler decided")
+                }
+                try await client.execute(
+                    uri: "/echo", method: .post, headers: [.contentType: "application/octet-stream"],
+                    body: ByteBuffer(string: "open")
+                ) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "open")
+                }
+                try await client.execute(uri: "/", method: .get, headers: signed) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains(Fixtures.appUUID))
+                }
+                try await client.execute(uri: "/app_status", method: .get, headers: signed) { response in
                     #expect(response.status == .unauthorized)
                     #expect(String(buffer: response.body) == IntegrationRequests.mismatchBody)
                 }

@@ -140,6 +140,32 @@
             }
         }
 
+        @Test("optional authentication: an unsigned request reaches the route with no identity; a bad one is 401")
+        func optional() async throws {
+            try await withApp { app in
+                app.logger.logLevel = .warning
+                let routes = app.grouped(
+                    MAuthVaporMiddleware(
+                        authenticator: Fixtures.authenticator(now: IntegrationRequests.time), requirement: .optional))
+                routes.get("who") { request in request.auth.get(MAuthIdentity.self)?.appUUID ?? "anonymous" }
+                let tester = try app.testing(method: .running(port: 0))
+                try await tester.test(.GET, "/who") { response in
+                    #expect(response.status == .ok)
+                    #expect(response.body.string == "anonymous")
+                }
+                let signer = Fixtures.signer(versions: [.v2], time: IntegrationRequests.time)
+                for (signedPath, status) in [("/who", HTTPStatus.ok), ("/other", .unauthorized)] {
+                    let fields = try signer.headers(
+                        method: "GET", target: MAuthRequestTarget(signedPath), body: [UInt8]())
+                    let headers = HTTPHeaders(fields.map { ($0.name.rawName, $0.value) })
+                    try await tester.test(.GET, "/who", headers: headers) { response in
+                        #expect(response.status == status, "signed for \(signedPath)")
+                        if status == .ok { #expect(response.body.string == Fixtures.appUUID) }
+                    }
+                }
+            }
+        }
+
         static let largeBody = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
 
         @Test(
