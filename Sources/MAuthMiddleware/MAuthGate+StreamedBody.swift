@@ -29,15 +29,16 @@ extension MAuthGate {
         logger: Logger
     ) async throws -> Result<(identity: MAuthIdentity, body: SpooledBody), MAuthRejection> {
         let spooled = spool.makeBody()
-        var digester: MAuthBodyDigester?
+        var digester: BackgroundDigester?
         do {
             for try await part in body {
                 guard part.readableBytes <= maxBodySize - spooled.byteCount else { return .failure(bodyTooLarge) }
                 try spooled.append(part)
                 if let digester {
-                    part.withUnsafeReadableBytes { digester.update($0) }
+                    await digester.update(part)
                 } else if spooled.isSpooled, authenticator.verifiesBodyDigests {
-                    digester = try Self.digester(catchingUp: spooled, method: method, target: target, headers: headers)
+                    digester = BackgroundDigester(
+                        try Self.digester(catchingUp: spooled, method: method, target: target, headers: headers))
                 }
             }
         } catch let error as BodySpoolError {
@@ -47,7 +48,7 @@ extension MAuthGate {
         let outcome: Result<MAuthIdentity, MAuthRejection>
         if let digester {
             outcome = await authenticate(
-                method: method, target: target, headers: headers, bodyDigest: digester.finish(), logger: logger)
+                method: method, target: target, headers: headers, bodyDigest: await digester.finish(), logger: logger)
         } else {
             let bytes: ByteBuffer
             do throws(BodySpoolError) {
