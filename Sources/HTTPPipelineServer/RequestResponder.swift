@@ -12,6 +12,8 @@ struct RequestResponder {
     let logger: Logger
     /// Where each request is counted and timed; `nil` when the server reports no metrics.
     let metrics: RequestMetrics?
+    /// Every response's `Date`.
+    let responseDate = ResponseDate()
 
     /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive or to
     /// end an HTTP/2 stream cleanly.
@@ -104,6 +106,9 @@ struct RequestResponder {
         let bodyIdle = body.handlerReturned()
         let isHTTP1 = connection.httpVersion == .http1
         var responseHead = response.head
+        if responseHead.headerFields[.date] == nil {
+            responseHead.headerFields[.date] = responseDate.current()
+        }
         let bodylessStatus = [204, 304].contains(responseHead.status.code)
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil, !bodylessStatus {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)

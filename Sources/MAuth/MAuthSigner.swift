@@ -17,7 +17,7 @@ public struct MAuthSigner: Sendable {
     public let versions: [MAuthProtocolVersion]
     /// The source of the signing time.
     public let clock: MAuthClock
-    private let privateKey: MAuthPrivateKey
+    let privateKey: MAuthPrivateKey
 
     /// Creates a signer.
     ///
@@ -41,6 +41,16 @@ public struct MAuthSigner: Sendable {
         }
         let versions = Array(Set(versions)).sorted()
         try Self.check(versions: versions, key: privateKey)
+        self.appUUID = appUUID
+        self.privateKey = privateKey
+        self.versions = versions
+        self.clock = clock
+    }
+
+    /// A signer from parts another signer has already checked.
+    init(
+        checkedAppUUID appUUID: String, privateKey: MAuthPrivateKey, versions: [MAuthProtocolVersion], clock: MAuthClock
+    ) {
         self.appUUID = appUUID
         self.privateKey = privateKey
         self.versions = versions

@@ -30,6 +30,9 @@ public struct MAuthHTTPClient: Sendable {
         public let requestHeaders: HTTPHeaders
         /// The URL the request was sent to, as signed.
         public let requestURL: String
+        /// When the server refused the signature (401) and its `Date` is further from the signing
+        /// time than MAuth allows: how far apart the clocks are, the likely cause.
+        public let clockSkew: MAuthClockSkew?
     }
 
     /// The HTTP client used when none is given. It follows no redirects: AsyncHTTPClient would
@@ -46,6 +49,7 @@ public struct MAuthHTTPClient: Sendable {
     let responseAuthenticator: MAuthAuthenticator?
     let httpClient: HTTPClient
     let maxResponseSize: Int
+    let correctsClockSkew: Bool
 
     /// Creates a client.
     ///
@@ -57,16 +61,22 @@ public struct MAuthHTTPClient: Sendable {
     ///     redirects and lives as long as the process. A client given here must not follow
     ///     redirects, or the signature goes wherever a 3xx points.
     ///   - maxResponseSize: the largest response body read, in bytes.
+    ///   - correctsClockSkew: when a request is refused (401) and the response's `Date` shows this
+    ///     machine's clock further from the server's than MAuth allows, sign it again once with
+    ///     the server's time and send it again. Off by default: the skew is only reported
+    ///     (``Response/clockSkew``), since the clock is better set right.
     public init(
         signer: MAuthSigner,
         responseAuthenticator: MAuthAuthenticator? = nil,
         httpClient: HTTPClient? = nil,
-        maxResponseSize: Int = 32 * 1024 * 1024
+        maxResponseSize: Int = 32 * 1024 * 1024,
+        correctsClockSkew: Bool = false
     ) {
         self.signer = signer
         self.responseAuthenticator = responseAuthenticator
         self.httpClient = httpClient ?? Self.defaultHTTPClient
         self.maxResponseSize = maxResponseSize
+        self.correctsClockSkew = correctsClockSkew
     }
 
     /// Signs and sends `request` with `body`, and reads the response.
@@ -76,6 +86,16 @@ public struct MAuthHTTPClient: Sendable {
     ///   determined; AsyncHTTPClient's errors when the request cannot be sent, and
     ///   `HTTPClientError.deadlineExceeded` when the whole response has not arrived in `timeout`.
     public func execute(_ request: HTTPClientRequest, body: ByteBuffer? = nil, timeout: Duration = .seconds(30))
+        async throws -> Response
+    {
+        let response = try await execute(request, body: body, timeout: timeout, signer: signer)
+        if correctsClockSkew, let skew = response.clockSkew {
+            return try await execute(request, body: body, timeout: timeout, signer: signer.correcting(skew))
+        }
+        return response
+    }
+
+    private func execute(_ request: HTTPClientRequest, body: ByteBuffer?, timeout: Duration, signer: MAuthSigner)
         async throws -> Response
     {
         var request = request
@@ -101,7 +121,12 @@ public struct MAuthHTTPClient: Sendable {
             version: response.version,
             responder: responder,
             requestHeaders: request.headers,
-            requestURL: request.url
+            requestURL: request.url,
+            clockSkew: request.headers.first(name: signer.versions.last!.timeHeader.rawName).flatMap(Int64.init).flatMap
+            {
+                MAuthClockSkew(
+                    status: Int(response.status.code), date: response.headers.first(name: "Date"), signingTime: $0)
+            }
         )
     }
 }

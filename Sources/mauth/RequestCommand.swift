@@ -56,6 +56,13 @@ struct RequestCommand: AsyncParsableCommand {
     @Flag(help: "Speak HTTP/2 over cleartext (an http:// URL) without negotiating it first.")
     var http2PriorKnowledge = false
 
+    @Flag(
+        help: """
+            When the server refuses the signature and its Date shows this machine's clock off by more than \
+            MAuth allows, sign once more with the server's time and send again.
+            """)
+    var correctClockSkew = false
+
     @Argument(help: "The HTTP method, such as GET.")
     var method: String
 
@@ -91,9 +98,11 @@ struct RequestCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try SigningIdentity.environment()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
+        let headerFields = try headers.map { try HeaderArgument.parse($0, option: "-H") }
+        let outgoingBody = try body.map(OutgoingBody.init(argument:))
         let request = try await OutgoingRequest(
-            method: method, url: url, headers: try headers.map { try HeaderArgument.parse($0, option: "-H") },
-            contentType: contentType, body: try body.map(OutgoingBody.init(argument:)), signer: signer)
+            method: method, url: url, headers: headerFields, contentType: contentType, body: outgoingBody,
+            signer: signer)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.httpVersion = .automatic
         // Like curl, a connection that cannot be made is reported at once rather than retried
@@ -109,7 +118,11 @@ struct RequestCommand: AsyncParsableCommand {
         let httpClient = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: httpConfiguration)
         do {
-            try await exchange(request, signer: signer, configuration: configuration, httpClient: httpClient)
+            try await exchange(request, signer: signer, configuration: configuration, httpClient: httpClient) {
+                try await OutgoingRequest(
+                    method: method, url: url, headers: headerFields, contentType: contentType, body: outgoingBody,
+                    signer: $0)
+            }
             try await httpClient.shutdown()
         } catch {
             try? await httpClient.shutdown()
@@ -135,9 +148,12 @@ struct RequestCommand: AsyncParsableCommand {
     }
 
     /// Sends `request` over the chosen transport, authenticates the response when asked, and
-    /// prints the exchange.
+    /// prints the exchange. A refusal that shows this machine's clock too far from the server's is
+    /// reported with the skew, or, with `--correct-clock-skew`, sent again once as `resign`
+    /// signs it with the server's time.
     private func exchange(
-        _ request: OutgoingRequest, signer: MAuthSigner, configuration: MAuthConfiguration, httpClient: HTTPClient
+        _ request: OutgoingRequest, signer: MAuthSigner, configuration: MAuthConfiguration, httpClient: HTTPClient,
+        resign: (MAuthSigner) async throws -> OutgoingRequest
     ) async throws {
         let authenticator =
             authenticateResponse
@@ -147,15 +163,15 @@ struct RequestCommand: AsyncParsableCommand {
             http2PriorKnowledge
             ? PriorKnowledgeTransport(maxResponseSize: Self.maxResponseSize)
             : AsyncHTTPClientTransport(httpClient: httpClient, maxResponseSize: Self.maxResponseSize)
-        let response: ReceivedResponse
-        do {
-            response = try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
-                try await transport.send(request)
-            }
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure("could not complete the request to \(url): \(Self.reason(error))")
+        var (request, signer) = (request, signer)
+        var response = try await send(request, over: transport)
+        var skew = Self.clockSkew(of: response, to: request, signer: signer)
+        if correctClockSkew, let found = skew {
+            Terminal.writeError("mauth request: \(found); signing again with the server's time")
+            signer = signer.correcting(found)
+            request = try await resign(signer)
+            response = try await send(request, over: transport)
+            skew = Self.clockSkew(of: response, to: request, signer: signer)
         }
         var responder: MAuthIdentity?
         if let authenticator {
@@ -175,8 +191,38 @@ struct RequestCommand: AsyncParsableCommand {
         }
         try response.body.forEachPart { Terminal.write(Array($0.readableBytesView)) }
         if response.head.status.code >= 400 {
-            throw CommandFailure("the server answered \(response.head.status.code) \(response.reasonPhrase)")
+            var reason = "the server answered \(response.head.status.code) \(response.reasonPhrase)"
+            if let skew {
+                reason += "; \(skew): set this machine's clock, or pass --correct-clock-skew"
+            }
+            throw CommandFailure(reason)
         }
+    }
+
+    private func send(_ request: OutgoingRequest, over transport: any RequestTransport) async throws
+        -> ReceivedResponse
+    {
+        do {
+            return try await withTimeLimit(.seconds(30), timeoutError: HTTPClientError.deadlineExceeded) {
+                try await transport.send(request)
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure("could not complete the request to \(url): \(Self.reason(error))")
+        }
+    }
+
+    /// How far the server's clock is from the time `request` was signed with, when `response`
+    /// refused it and its `Date` shows more than MAuth allows.
+    private static func clockSkew(of response: ReceivedResponse, to request: OutgoingRequest, signer: MAuthSigner)
+        -> MAuthClockSkew?
+    {
+        guard let version = signer.versions.last,
+            let signingTime = request.head.headerFields[version.timeHeader].flatMap({ Int64($0) })
+        else { return nil }
+        return MAuthClockSkew(
+            status: response.head.status.code, date: response.head.headerFields[.date], signingTime: signingTime)
     }
 
     /// Authenticates a response from its spooled body: from its digest when the authenticator

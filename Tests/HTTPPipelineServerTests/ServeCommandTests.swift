@@ -222,6 +222,7 @@ struct ServeCommandTests {
             let scrape = try await Self.curl(["-i", metricsURL])
             #expect(scrape.status == "200")
             #expect(scrape.body.contains("text/plain; version=0.0.4"))
+            #expect(scrape.body.lowercased().contains("\ndate: "), "every response carries its Date")
             let samples = Set(scrape.body.split(separator: "\n").map(String.init))
             for expected in [
                 #"http_server_requests_total{status="200",protocol="HTTP/1.1"} 3"#,

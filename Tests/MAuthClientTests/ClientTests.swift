@@ -37,6 +37,30 @@ struct ClientTests {
         try await server.stop()
     }
 
+    @Test("a refusal from a server whose clock is 1,000 s ahead reports the skew, and is corrected once when asked")
+    func clockSkew() async throws {
+        let server = try await SkewedServer(skew: 1000)
+        let reporting = MAuthHTTPClient(signer: ClientServer.signer)
+        let refused = try await reporting.execute(HTTPClientRequest(url: server.baseURL + "/"))
+        #expect(refused.status == .unauthorized)
+        let skew = try #require(refused.clockSkew)
+        #expect((999...1001).contains(skew.seconds), "\(skew)")
+        #expect(skew.description.hasPrefix("the server's clock is "))
+        #expect(skew.description.hasSuffix(" s ahead of this machine's; MAuth allows 300 s"))
+
+        let correcting = MAuthHTTPClient(signer: ClientServer.signer, correctsClockSkew: true)
+        let accepted = try await correcting.execute(HTTPClientRequest(url: server.baseURL + "/"))
+        #expect(accepted.status == .ok)
+        #expect(String(buffer: accepted.body) == Fixtures.appUUID)
+        #expect(accepted.clockSkew == nil)
+        try await server.stop()
+
+        let inTime = try await ClientServer()
+        let unskewed = try await reporting.execute(HTTPClientRequest(url: inTime.baseURL + "/unsigned"))
+        #expect(unskewed.clockSkew == nil, "no refusal, no skew")
+        try await inTime.stop()
+    }
+
     @Test("HTTP/2 over TLS with AsyncHTTPClient")
     func http2() async throws {
         try await withTestCertificate { certificate in

@@ -17,6 +17,39 @@ struct RequestCommandTests {
             try ChildProcess.mauthExecutable(), ["request"] + arguments, environment: environment, directory: directory)
     }
 
+    @Test("a refusal from a server whose clock is far off names the skew; --correct-clock-skew signs again")
+    func clockSkew() async throws {
+        let server = try await SkewedServer(skew: -1000)
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAUTH_URL"] = nil
+        environment["MAUTH_PRIVATE_KEY_FILE"] = nil
+        environment["PRIVATE_KEY"] = nil
+        environment["APP_UUID"] = nil
+        environment["MAUTH_APP_UUID"] = Fixtures.appUUID
+        environment["MAUTH_PRIVATE_KEY"] = Fixtures.privateKeyPEM
+        try await withTemporaryDirectory("mauth-request-skew") { directory in
+            let refused = try await ChildProcess.run(
+                try ChildProcess.mauthExecutable(), ["request", "-q", "GET", server.baseURL + "/"],
+                environment: environment, directory: directory)
+            #expect(refused.status == 1)
+            #expect(refused.errorText.contains("the server answered 401 Unauthorized; the server's clock is "))
+            #expect(
+                refused.errorText.contains(
+                    " s behind this machine's; MAuth allows 300 s: set this machine's clock, or pass --correct-clock-skew"
+                ),
+                "\(refused.errorText)")
+
+            let corrected = try await ChildProcess.run(
+                try ChildProcess.mauthExecutable(),
+                ["request", "-q", "--correct-clock-skew", "GET", server.baseURL + "/"], environment: environment,
+                directory: directory)
+            #expect(corrected.status == 0, "\(corrected.errorText)")
+            #expect(corrected.text == Fixtures.appUUID)
+            #expect(corrected.errorText.contains("signing again with the server's time"))
+        }
+        try await server.stop()
+    }
+
     @Test("transcripts, quiet output and exit statuses")
     func transcripts() async throws {
         try await withTemporaryDirectory("mauth-request") { directory in
