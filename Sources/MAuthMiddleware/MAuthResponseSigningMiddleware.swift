@@ -8,9 +8,8 @@ import NIOCore
 /// Signs every response with the service's own key (PROTOCOL.md §9.2), so that callers can
 /// authenticate the answer.
 ///
-/// The response is signed with the protocol version the request was signed with (V2 when it
-/// carries `MCC-Authentication`, else V1 when it carries `X-MWS-Authentication`); a response to an
-/// unsigned request is signed with the signer's versions. Place it first in the pipeline, in front
+/// The response is signed as ``MAuthResponseSigner`` says: with the protocol version the request
+/// was signed with, or the signer's for an unsigned request. Place it first in the pipeline, in front
 /// of ``MAuthMiddleware``, so that every response is signed — authentication failures and errors
 /// included — and it sees the final body.
 ///
@@ -19,8 +18,7 @@ import NIOCore
 /// file without a name), its digest computed as it is written, and is then sent from there. A body
 /// already in memory is signed as it is.
 public struct MAuthResponseSigningMiddleware: Middleware {
-    let signer: MAuthSigner
-    let spool: BodySpool
+    let responseSigner: MAuthResponseSigner
 
     /// Creates the middleware with the service's signer.
     ///
@@ -28,8 +26,7 @@ public struct MAuthResponseSigningMiddleware: Middleware {
     ///   - signer: signs every response with the service's identity.
     ///   - spool: where streamed bodies wait while they are signed.
     public init(signer: MAuthSigner, spool: BodySpool = .standard) {
-        self.signer = signer
-        self.spool = spool
+        self.responseSigner = MAuthResponseSigner(signer: signer, spool: spool)
     }
 
     /// Gets the response from `next` and signs it over its whole body.
@@ -56,22 +53,14 @@ public struct MAuthResponseSigningMiddleware: Middleware {
             response = HTTPError(.internalServerError).response
         }
         let fields = request.head.headerFields
-        let versions: [MAuthProtocolVersion] =
-            if fields[.mauthV2Authentication] != nil {
-                [.v2]
-            } else if fields[.mauthV1Authentication] != nil {
-                [.v1]
-            } else {
-                signer.versions
-            }
         if let body = response.body.buffer {
-            try signer.sign(&response.head, body: body.readableBytesView, versions: versions)
+            try responseSigner.sign(&response.head, body: body.readableBytesView, respondingTo: fields)
             return response
         }
-        let digester = try signer.bodyDigester(responseStatus: response.head.status.code, versions: versions)
-        let spooled = spool.makeBody()
-        try await response.body.write(to: SpoolingWriter(body: spooled, digester: digester))
-        response.head.headerFields.replaceMAuthFields(with: try signer.headers(for: digester))
+        let body = response.body
+        let spooled = try await responseSigner.sign(&response.head, respondingTo: fields) { sink in
+            try await body.write(to: SinkWriter(sink: sink))
+        }
         response.body =
             spooled.memoryBuffer.map(ResponseBody.init(buffer:))
             ?? ResponseBody { writer in
@@ -81,18 +70,11 @@ public struct MAuthResponseSigningMiddleware: Middleware {
     }
 }
 
-/// Keeps a streamed response body in the spool and feeds its digest as it is written.
-private final class SpoolingWriter: ResponseBodyWriter, @unchecked Sendable {
-    private let body: SpooledBody
-    private let digester: MAuthSigningDigester
-
-    init(body: SpooledBody, digester: MAuthSigningDigester) {
-        self.body = body
-        self.digester = digester
-    }
+/// Hands a pipeline response body to the signer's sink.
+private struct SinkWriter: ResponseBodyWriter {
+    let sink: MAuthResponseSigner.Sink
 
     func write(_ buffer: ByteBuffer) async throws {
-        try body.append(buffer)
-        buffer.withUnsafeReadableBytes { digester.update($0) }
+        try sink.write(buffer)
     }
 }

@@ -186,6 +186,54 @@
             }
         }
 
+        @Test("responses are signed with the request's version: routes, refusals, thrown errors and streamed bodies")
+        func responseSigning() async throws {
+            let service = try MAuthSigner(
+                appUUID: Fixtures.otherAppUUID, privateKey: Fixtures.otherPrivateKey, versions: [.v1, .v2],
+                clock: .fixed(IntegrationRequests.time))
+            let router = Router(context: BasicMAuthRequestContext.self)
+            router.add(middleware: MAuthHummingbirdResponseSigningMiddleware(signer: service))
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: Fixtures.authenticator(now: IntegrationRequests.time)))
+            router.get("/who") { _, context in context.mauthIdentity?.appUUID ?? "" }
+            router.get("/big") { _, _ in
+                Response(
+                    status: .ok,
+                    body: ResponseBody(
+                        contentsOf: stride(from: 0, to: 3_000_000, by: 65_536).map {
+                            ByteBuffer(
+                                repeating: UInt8(truncatingIfNeeded: $0 >> 16), count: min(65_536, 3_000_000 - $0))
+                        }))
+            }
+            router.get("/conflict") { _, _ -> String in throw HTTPError(.conflict) }
+            let checker = Fixtures.authenticator(now: IntegrationRequests.time)
+            try await Application(router: router).test(.live) { client in
+                for (path, version, status) in [
+                    ("/who", MAuthProtocolVersion.v2, HTTPResponse.Status.ok), ("/big", .v1, .ok),
+                    ("/conflict", .v2, .conflict),
+                ] {
+                    let fields = try Fixtures.signer(versions: [version], time: IntegrationRequests.time).headers(
+                        method: "GET", target: MAuthRequestTarget(path), body: [UInt8]())
+                    try await client.execute(uri: path, method: .get, headers: fields) { response in
+                        #expect(response.status == status, "\(path)")
+                        let responder = try await checker.authenticate(
+                            HTTPResponse(status: response.status, headerFields: response.headers),
+                            body: response.body.readableBytesView)
+                        #expect(responder == MAuthIdentity(appUUID: Fixtures.otherAppUUID, version: version), "\(path)")
+                    }
+                }
+                try await client.execute(uri: "/who", method: .get) { response in
+                    #expect(response.status == .unauthorized)
+                    let responder = try await checker.authenticate(
+                        HTTPResponse(status: response.status, headerFields: response.headers),
+                        body: response.body.readableBytesView)
+                    #expect(
+                        responder.version == .v2, "an unsigned request's refusal is signed with the signer's versions")
+                }
+            }
+        }
+
         @Test("optional authentication: an unsigned request reaches the route with no identity; a bad one is 401")
         func optional() async throws {
             let router = Router(context: BasicMAuthRequestContext.self)

@@ -233,6 +233,44 @@
             }
         }
 
+        @Test("the response signer signs answers and refusals with the request's version")
+        func serverResponseSigning() async throws {
+            let service = try MAuthSigner(
+                appUUID: Fixtures.otherAppUUID, privateKey: Fixtures.otherPrivateKey, versions: [.v1, .v2],
+                clock: .fixed(IntegrationRequests.time))
+            let router = Router()
+            try Service().registerHandlers(
+                on: router,
+                middlewares: [
+                    MAuthOpenAPIResponseSigningMiddleware(signer: service),
+                    MAuthOpenAPIServerMiddleware(authenticator: Fixtures.authenticator(now: IntegrationRequests.time)),
+                ])
+            let checker = Fixtures.authenticator(now: IntegrationRequests.time)
+            let body = ByteBuffer(repeating: UInt8(ascii: "y"), count: 2_000_000)
+            var fields = HTTPFields(
+                try Fixtures.signer(versions: [.v1], time: IntegrationRequests.time).headers(
+                    method: "POST", target: MAuthRequestTarget("/echo"), body: body.readableBytesView))
+            fields[.contentType] = "application/octet-stream"
+            let headers = fields
+            try await Application(router: router).test(.live) { client in
+                try await client.execute(uri: "/echo", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.body.readableBytes == 2_000_000)
+                    let responder = try await checker.authenticate(
+                        HTTPResponse(status: response.status, headerFields: response.headers),
+                        body: response.body.readableBytesView)
+                    #expect(responder == MAuthIdentity(appUUID: Fixtures.otherAppUUID, version: .v1))
+                }
+                try await client.execute(uri: "/", method: .get) { response in
+                    #expect(response.status == .unauthorized)
+                    let responder = try await checker.authenticate(
+                        HTTPResponse(status: response.status, headerFields: response.headers),
+                        body: response.body.readableBytesView)
+                    #expect(responder.version == .v2)
+                }
+            }
+        }
+
         @Test("an expired signature answers 401 and a failing key store 500, as the other middlewares answer")
         func serverExpiredAndUnable() async throws {
             let now = IntegrationRequests.time + 301

@@ -140,6 +140,50 @@
             }
         }
 
+        @Test("responses are signed with the request's version: routes, refusals, thrown errors and streamed bodies")
+        func responseSigning() async throws {
+            let service = try MAuthSigner(
+                appUUID: Fixtures.otherAppUUID, privateKey: Fixtures.otherPrivateKey, versions: [.v1, .v2],
+                clock: .fixed(IntegrationRequests.time))
+            let checker = Fixtures.authenticator(now: IntegrationRequests.time)
+            try await withApp { app in
+                app.logger.logLevel = .critical
+                let routes = app.grouped(MAuthVaporResponseSigningMiddleware(signer: service))
+                    .grouped(MAuthVaporMiddleware(authenticator: Fixtures.authenticator(now: IntegrationRequests.time)))
+                routes.get("who") { request in try request.auth.require(MAuthIdentity.self).appUUID }
+                routes.get("stream") { _ in
+                    Response(
+                        body: .init(asyncStream: { writer in
+                            for _ in 0..<4 { try await writer.write(.buffer(ByteBuffer(string: "part "))) }
+                            try await writer.write(.end)
+                        }))
+                }
+                routes.get("conflict") { _ -> String in throw Abort(.conflict) }
+                let tester = try app.testing(method: .running(port: 0))
+                for (path, version, status) in [
+                    ("/who", MAuthProtocolVersion.v2, HTTPStatus.ok), ("/stream", .v1, .ok),
+                    ("/conflict", .v2, .conflict),
+                ] {
+                    let fields = try Fixtures.signer(versions: [version], time: IntegrationRequests.time).headers(
+                        method: "GET", target: MAuthRequestTarget(path), body: [UInt8]())
+                    try await tester.test(.GET, path, headers: HTTPHeaders(fields.map { ($0.name.rawName, $0.value) }))
+                    {
+                        response in
+                        #expect(response.status == status, "\(path)")
+                        let head = HTTPResponse(
+                            status: .init(code: Int(response.status.code)),
+                            headerFields: HTTPFields(
+                                response.headers.map { (HTTPField.Name($0.name)!, $0.value) }.map {
+                                    HTTPField(name: $0.0, value: $0.1)
+                                }))
+                        let responder = try await checker.authenticate(head, body: response.body.readableBytesView)
+                        #expect(responder == MAuthIdentity(appUUID: Fixtures.otherAppUUID, version: version), "\(path)")
+                        if path == "/stream" { #expect(response.body.string == "part part part part ") }
+                    }
+                }
+            }
+        }
+
         @Test("optional authentication: an unsigned request reaches the route with no identity; a bad one is 401")
         func optional() async throws {
             try await withApp { app in
