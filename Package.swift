@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "BodySpool", targets: ["BodySpool"]),
         .library(name: "MAuthConformance", targets: ["MAuthConformance"]),
         .library(name: "MAuthService", targets: ["MAuthService"]),
+        .library(name: "MAuthConfigurationFile", targets: ["MAuthConfigurationFile"]),
         .library(name: "MAuthClient", targets: ["MAuthClient"]),
         .library(name: "MAuthDevelopmentService", targets: ["MAuthDevelopmentService"]),
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
@@ -67,6 +68,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
@@ -153,6 +156,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "MAuthConfigurationFile",
+            dependencies: [
+                "MAuth",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift
         ),
@@ -256,6 +268,7 @@ let package = Package(
                 "BodySpool",
                 "Locking",
                 "MAuth",
+                "MAuthConfigurationFile",
                 "MAuthConformance",
                 "MAuthMiddleware",
                 "MAuthService",
@@ -487,6 +500,11 @@ let package = Package(
                 product("HummingbirdTesting", "hummingbird", trait: "HummingbirdSupport"),
                 product("HummingbirdAuth", "hummingbird-auth", trait: "HummingbirdSupport"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "MAuthConfigurationFileTests",
+            dependencies: ["MAuth", "MAuthConfigurationFile", "MAuthTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

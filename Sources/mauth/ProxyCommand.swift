@@ -61,6 +61,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
+    @OptionGroup var configOptions: ConfigOptions
+
     @Option(
         help: ArgumentHelp(
             "How long an upstream may take to start its response, and to pause within it (default: 30).",
@@ -110,7 +112,7 @@ struct ProxyCommand: AsyncParsableCommand {
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
 
-        let configuration = try SigningIdentity.environment()
+        let configuration = try await configOptions.load()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
         let httpClient = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration())

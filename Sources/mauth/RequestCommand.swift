@@ -56,6 +56,8 @@ struct RequestCommand: AsyncParsableCommand {
     @Flag(help: "Speak HTTP/2 over cleartext (an http:// URL) without negotiating it first.")
     var http2PriorKnowledge = false
 
+    @OptionGroup var configOptions: ConfigOptions
+
     @Flag(
         help: """
             When the server refuses the signature and its Date shows this machine's clock off by more than \
@@ -96,7 +98,7 @@ struct RequestCommand: AsyncParsableCommand {
     static let largestBodyExplained = 1 << 20
 
     func run() async throws {
-        let configuration = try SigningIdentity.environment()
+        let configuration = try await configOptions.load()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
         let headerFields = try headers.map { try HeaderArgument.parse($0, option: "-H") }
         let outgoingBody = try body.map(OutgoingBody.init(argument:))

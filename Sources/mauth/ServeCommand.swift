@@ -62,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var metricsOptions: MetricsOptions
 
+    @OptionGroup var configOptions: ConfigOptions
+
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
 
@@ -102,12 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Self.bootstrapLogging(level: listener.level, label: "mauth.serve")
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
+        let settings = try await configOptions.load()
 
         let keysDescription: String
         var developmentIdentity: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?
         let authenticator: MAuthAuthenticator
         if let mauthURL {
-            authenticator = try serviceAuthenticator(mauthURL: mauthURL, logger: logger)
+            authenticator = try serviceAuthenticator(mauthURL: mauthURL, settings: settings, logger: logger)
             keysDescription = "the MAuth service at \(mauthURL) (\(mode ?? "local") mode)"
         } else {
             let keysDirectory: String
@@ -133,7 +136,8 @@ struct ServeCommand: AsyncParsableCommand {
         var middlewares: [any Middleware] = []
         if signResponses {
             middlewares.append(
-                MAuthResponseSigningMiddleware(signer: try responseSigner(developmentIdentity), spool: spool))
+                MAuthResponseSigningMiddleware(
+                    signer: try responseSigner(developmentIdentity, settings: settings), spool: spool))
         }
         middlewares.append(
             MAuthMiddleware(
@@ -158,30 +162,31 @@ struct ServeCommand: AsyncParsableCommand {
     /// The identity that signs responses: with `--mauth-url`, the one that signs calls to the
     /// service (the options, else the environment); otherwise the environment's, else the
     /// development identity.
-    private func responseSigner(_ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?) throws
-        -> MAuthSigner
-    {
+    private func responseSigner(
+        _ development: (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)?, settings: MAuthConfiguration
+    ) throws -> MAuthSigner {
         if let mauthURL {
             do {
-                return try serviceConfiguration(mauthURL: mauthURL).signer()
+                return try serviceConfiguration(mauthURL: mauthURL, settings: settings).signer()
             } catch {
                 throw CommandFailure.usage(error.message)
             }
         }
-        let environment = try MAuthConfiguration.fromProcessEnvironment()
-        if environment.appUUID != nil || environment.privateKey != nil {
-            return try environment.signer()
+        if settings.appUUID != nil || settings.privateKey != nil {
+            return try settings.signer()
         }
         let identity = try development ?? DevelopmentIdentityFiles.loadOrCreate(in: ".mauth")
         return try MAuthSigner(
-            appUUID: identity.files.appUUID, privateKey: identity.key, versions: environment.signVersions)
+            appUUID: identity.files.appUUID, privateKey: identity.key, versions: settings.signVersions)
     }
 
     /// Authentication through a MAuth service, with this app's identity from the options or the
     /// environment.
-    private func serviceAuthenticator(mauthURL: String, logger: Logger) throws -> MAuthAuthenticator {
+    private func serviceAuthenticator(mauthURL: String, settings: MAuthConfiguration, logger: Logger) throws
+        -> MAuthAuthenticator
+    {
         do {
-            var configuration = try serviceConfiguration(mauthURL: mauthURL)
+            var configuration = try serviceConfiguration(mauthURL: mauthURL, settings: settings)
             configuration.v2OnlyAuthenticate = configuration.v2OnlyAuthenticate || v2Only
             let cachePolicy = MAuthServiceKeyProvider.CachePolicy(
                 staleIfErrorGracePeriod: staleIfError.map { .seconds($0) })
@@ -192,10 +197,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// This app's configuration for talking to the MAuth service: the environment, with the
-    /// options given on the command line taking precedence.
-    private func serviceConfiguration(mauthURL: String) throws(MAuthError) -> MAuthConfiguration {
-        var configuration = try MAuthConfiguration.fromProcessEnvironment()
+    /// This app's configuration for talking to the MAuth service: the configuration file under the
+    /// environment, with the options given on the command line taking precedence.
+    private func serviceConfiguration(mauthURL: String, settings: MAuthConfiguration) throws(MAuthError)
+        -> MAuthConfiguration
+    {
+        var configuration = settings
         configuration.mauthURL = mauthURL
         if let mode { configuration.mode = mode == "remote" ? .remote : .local }
         if let appUUID { configuration.appUUID = appUUID }

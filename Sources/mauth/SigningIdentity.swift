@@ -6,15 +6,6 @@ import MAuthService
 /// The identity that `mauth request` and `mauth proxy` sign with, and the keys they check
 /// responses against.
 enum SigningIdentity {
-    /// The process environment's MAuth configuration; a malformed variable is a usage error.
-    static func environment() throws -> MAuthConfiguration {
-        do {
-            return try MAuthConfiguration.fromProcessEnvironment()
-        } catch {
-            throw CommandFailure.usage(error.message)
-        }
-    }
-
     /// The environment's identity (MAUTH_APP_UUID or APP_UUID, and MAUTH_PRIVATE_KEY, PRIVATE_KEY
     /// or MAUTH_PRIVATE_KEY_FILE); with none set, the development identity in `.mauth/`.
     static func signer(_ configuration: MAuthConfiguration, signVersions: String?) throws -> MAuthSigner {

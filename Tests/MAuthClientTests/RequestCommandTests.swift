@@ -50,6 +50,43 @@ struct RequestCommandTests {
         try await server.stop()
     }
 
+    @Test("the identity comes from ~/.mauth_config.yml or --config; a bad file is one line and exit 2")
+    func configurationFile() async throws {
+        try await withTemporaryDirectory("mauth-request-config") { home in
+            let keys = home.appendingPathComponent("keys")
+            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+            try Fixtures.publicKeyPEM.write(
+                to: keys.appendingPathComponent("\(Fixtures.appUUID).pub"), atomically: true, encoding: .utf8)
+            try Fixtures.privateKeyPEM.write(
+                to: home.appendingPathComponent("app.pem"), atomically: true, encoding: .utf8)
+            try "common:\n  app_uuid: \(Fixtures.appUUID)\n  private_key_file: ~/app.pem\n".write(
+                to: home.appendingPathComponent(".mauth_config.yml"), atomically: true, encoding: .utf8)
+            try "production:\n  app_uuid: [not, a, string]\n".write(
+                to: home.appendingPathComponent("mauth.yml"), atomically: true, encoding: .utf8)
+            let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path])
+            var environment = ProcessInfo.processInfo.environment
+            for name in [
+                "MAUTH_APP_UUID", "APP_UUID", "MAUTH_PRIVATE_KEY", "PRIVATE_KEY", "MAUTH_PRIVATE_KEY_FILE", "MAUTH_URL",
+            ] {
+                environment[name] = nil
+            }
+            environment["HOME"] = home.path
+            let mauth = try ChildProcess.mauthExecutable()
+            let signed = try await ChildProcess.run(
+                mauth, ["request", "-q", "GET", serve.baseURL + "/"], environment: environment, directory: home)
+            #expect(signed.status == 0, "\(signed.errorText)")
+            #expect(signed.text.contains(Fixtures.appUUID))
+
+            let bad = try await ChildProcess.run(
+                mauth,
+                ["request", "--config", "mauth.yml", "--config-section", "production", "GET", serve.baseURL + "/"],
+                environment: environment, directory: home)
+            #expect(bad.status == 2)
+            #expect(bad.errorText == "mauth: mauth.yml: production.app_uuid must be a string\n", "\(bad.errorText)")
+            #expect(await serve.stop() == 0)
+        }
+    }
+
     @Test("transcripts, quiet output and exit statuses")
     func transcripts() async throws {
         try await withTemporaryDirectory("mauth-request") { directory in

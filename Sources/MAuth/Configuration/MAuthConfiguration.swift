@@ -81,7 +81,23 @@ public struct MAuthConfiguration: Sendable {
     /// - Throws: ``MAuthError`` with code ``MAuthError/Code-swift.struct/invalidConfiguration``
     ///   naming the variable and the form it must have.
     public init(environment: [String: String]) throws(MAuthError) {
-        let variables = EnvironmentVariables(environment)
+        try self.init(environment: environment, fileSettings: FileSettings())
+    }
+
+    /// Reads the configuration from environment variables, taking a setting from `fileSettings`
+    /// where its variable is not set: the environment wins over the file. The private key is one
+    /// setting: any of its three variables set in the environment outweighs both of the file's.
+    ///
+    /// - Throws: ``MAuthError`` with code ``MAuthError/Code-swift.struct/invalidConfiguration``
+    ///   naming the variable, or the file and key, and the form it must have.
+    public init(environment: [String: String], fileSettings: FileSettings) throws(MAuthError) {
+        var fileSettings = fileSettings
+        let environmentOnly = EnvironmentVariables(environment)
+        if environmentOnly.isSetInEnvironment("MAUTH_PRIVATE_KEY", "PRIVATE_KEY", "MAUTH_PRIVATE_KEY_FILE") {
+            fileSettings.values["MAUTH_PRIVATE_KEY"] = nil
+            fileSettings.values["MAUTH_PRIVATE_KEY_FILE"] = nil
+        }
+        let variables = EnvironmentVariables(environment, fileSettings: fileSettings)
         self.init()
         appUUID = variables.value(of: "MAUTH_APP_UUID", "APP_UUID")?.value
         if let keyText = variables.value(of: "MAUTH_PRIVATE_KEY", "PRIVATE_KEY") {
