@@ -70,6 +70,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
@@ -140,6 +141,7 @@ let package = Package(
         .target(
             name: "HTTPPipelineServer",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "Locking",
                 "HTTPPipeline",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,6 +173,7 @@ let package = Package(
         .target(
             name: "MAuthService",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "Locking",
                 "MAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -292,6 +295,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSwift
         ),
@@ -462,6 +467,8 @@ let package = Package(
         .testTarget(
             name: "HTTPPipelineServerTests",
             dependencies: socketTestDependencies + [
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -475,6 +482,8 @@ let package = Package(
             dependencies: socketTestDependencies + [
                 "MAuthDevelopmentService", "MAuthService",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSwift
         ),

@@ -15,6 +15,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 public import ServiceLifecycle
+public import Tracing
 
 /// A reference HTTP/1.1 and HTTP/2 server for any pipeline, built on SwiftNIO.
 ///
@@ -91,9 +92,13 @@ public final class HTTPServer: Service, Sendable {
     ///   - metricsFactory: where each request is counted and timed, or `nil` (the default) for no
     ///     metrics: `http_server_requests_total` by `status` and `protocol`, and
     ///     `http_server_request_duration_seconds` by `protocol`.
+    ///   - tracer: traces each request, or `nil` (the default) for no tracing: a server span per
+    ///     request, in the trace the request's `traceparent` names (or whatever the tracer
+    ///     propagates), with the handler run under this tracer and the span's context, so that
+    ///     its spans (authentication, calls it makes) join the trace.
     public init(
         configuration: HTTPServerConfiguration, handler: some Handler, logger: Logger = Logger(label: "http.server"),
-        metricsFactory: (any MetricsFactory)? = nil
+        metricsFactory: (any MetricsFactory)? = nil, tracer: (any Tracer)? = nil
     ) {
         self.configuration = configuration
         self.logger = logger
@@ -103,7 +108,8 @@ public final class HTTPServer: Service, Sendable {
             pipeline: Pipeline(middlewares: [], handler: handler),
             configuration: configuration,
             logger: logger,
-            metrics: metricsFactory.map(RequestMetrics.init(factory:))
+            metrics: metricsFactory.map(RequestMetrics.init(factory:)),
+            tracer: tracer
         )
     }
 

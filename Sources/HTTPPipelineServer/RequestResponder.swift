@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Tracing
 
 /// Serves one request on a connection or stream: reads the head's body on demand, runs the
 /// pipeline, writes the response, and logs the access line.
@@ -14,6 +15,8 @@ struct RequestResponder {
     let metrics: RequestMetrics?
     /// Every response's `Date`.
     let responseDate = ResponseDate()
+    /// Traces each request, in its caller's trace; `nil` when the server traces nothing.
+    var tracer: (any Tracer)? = nil
 
     /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive or to
     /// end an HTTP/2 stream cleanly.
@@ -90,6 +93,8 @@ struct RequestResponder {
         context.logger[metadataKey: "http.target"] = .string(head.path ?? "")
 
         let response: Response
+        var span: (any Span)?
+        defer { span?.end() }
         if let refusal = Self.refusal(of: head) {
             response = refusal
         } else if Self.headSize(head) > configuration.maxHeaderSize {
@@ -98,6 +103,13 @@ struct RequestResponder {
             declared > configuration.maxBodySize
         {
             response = HTTPError.contentTooLarge(limit: configuration.maxBodySize).response
+        } else if let tracer {
+            span = Self.startSpan(for: head, tracer: tracer)
+            response = await withTracer(tracer) {
+                await ServiceContext.withValue(span!.context) {
+                    await pipeline.respond(to: Request(head: head, body: RequestBody(source: body)), context: context)
+                }
+            }
         } else {
             response = await pipeline.respond(
                 to: Request(head: head, body: RequestBody(source: body)), context: context)
@@ -143,6 +155,10 @@ struct RequestResponder {
             keepAlive = false
         }
         logAccess(head, status: responseHead.status, start: start, connection: connection)
+        if let span {
+            span.attributes["http.response.status_code"] = responseHead.status.code
+            if responseHead.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
+        }
         if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
             keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
         }
@@ -163,6 +179,17 @@ struct RequestResponder {
         var metadata = connection.accessLogMetadata
         metadata["http.duration_ms"] = .string(Self.milliseconds(microseconds: microseconds))
         logger.info("\(head.method.rawValue) \(head.path ?? "") \(status.code)", metadata: metadata)
+    }
+
+    /// A server span for `head`, in the trace its `traceparent` (or whatever `tracer` propagates)
+    /// names.
+    private static func startSpan(for head: HTTPRequest, tracer: any Tracer) -> any Span {
+        var callerContext = ServiceContext.topLevel
+        tracer.extract(head.headerFields, into: &callerContext, using: HTTPFieldsExtractor())
+        let span: any Span = tracer.startSpan(head.method.rawValue, context: callerContext, ofKind: .server)
+        span.attributes["http.request.method"] = head.method.rawValue
+        span.attributes["url.path"] = head.path ?? ""
+        return span
     }
 
     /// `microseconds` as milliseconds with three decimals, such as `0.042`, written without

@@ -100,6 +100,7 @@ public struct MAuthHTTPClient: Sendable {
     {
         var request = request
         try signer.sign(&request, body: body)
+        // AsyncHTTPClient traces the call itself: a client span that carries the trace on.
         let (httpClient, maxResponseSize, sent) = (self.httpClient, self.maxResponseSize, request)
         let (response, responseBody) = try await withTimeLimit(timeout, timeoutError: HTTPClientError.deadlineExceeded)
         {

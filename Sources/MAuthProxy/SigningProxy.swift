@@ -166,6 +166,8 @@ public struct SigningProxy: Handler {
 
         let upstreamResponse: HTTPClientResponse
         do {
+            // AsyncHTTPClient traces the call: a client span, ended with the response's head, whose
+            // traceparent the upstream receives.
             upstreamResponse = try await httpClient.execute(outgoing, timeout: .init(upstreamTimeout))
         } catch {
             return exchange.finish(failure(error, route: route))
@@ -272,8 +274,16 @@ public struct SigningProxy: Handler {
         if let authority = head.authority {
             headers.replaceOrAdd(name: "X-Forwarded-Host", value: authority)
         }
+        if httpClient.tracer != nil {
+            // AsyncHTTPClient adds the trace context of its own span, the caller's span's grandchild:
+            // the caller's copy would come first and hide it.
+            for name in Self.traceContextFields { headers.remove(name: name) }
+        }
         return headers
     }
+
+    /// The W3C trace context fields, which a traced proxy writes anew rather than forwards.
+    static let traceContextFields = ["traceparent", "tracestate"]
 
     /// The upstream's header fields less hop-by-hop ones, with a `Location` that points at the
     /// upstream made to point at the proxy.

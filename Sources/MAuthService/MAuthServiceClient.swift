@@ -5,6 +5,7 @@ public import MAuth
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Tracing
 
 /// Signed HTTP calls to a MAuth service (PROTOCOL.md §7).
 ///
@@ -101,6 +102,24 @@ public struct MAuthServiceClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        do {
+            // Names the call; AsyncHTTPClient's client span beneath it carries the trace on.
+            return try await withSpan("mauth.service \(method.rawValue)") { span async throws -> Reply in
+                span.attributes["http.request.method"] = method.rawValue
+                span.attributes["url.full"] = request.url
+                let reply = try await exchangeRetrying(request)
+                span.attributes["http.response.status_code"] = reply.status
+                return reply
+            }
+        } catch let error as MAuthError {
+            throw error
+        } catch {
+            throw MAuthError(.unableToAuthenticate, "could not call the MAuth service at \(baseURL): \(error)")
+        }
+    }
+
+    /// `request` sent, and sent again after a connection failure, up to ``connectionRetries`` times.
+    private func exchangeRetrying(_ request: HTTPClientRequest) async throws(MAuthError) -> Reply {
         var attempt = 0
         while true {
             do {

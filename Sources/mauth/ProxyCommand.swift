@@ -63,6 +63,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    @OptionGroup var tracingOptions: TracingOptions
+
     @Option(
         help: ArgumentHelp(
             "How long an upstream may take to start its response, and to pause within it (default: 30).",
@@ -111,6 +113,7 @@ struct ProxyCommand: AsyncParsableCommand {
         serverLogger.logLevel = level == .info ? .notice : level
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
+        let tracing = try tracingOptions.bootstrap(serviceName: "mauth-proxy")
 
         let configuration = try await configOptions.load()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
@@ -134,8 +137,10 @@ struct ProxyCommand: AsyncParsableCommand {
             limits.apply(to: &serverConfiguration)
             let server = HTTPServer(
                 configuration: serverConfiguration, handler: proxy, logger: serverLogger,
-                metricsFactory: metrics?.factory)
-            try await server.runAsCommand(logger: serverLogger, metrics: metrics) { ports, metricsURL in
+                metricsFactory: metrics?.factory, tracer: tracing?.tracer)
+            try await server.runAsCommand(
+                logger: serverLogger, metrics: metrics, alongside: tracing.map { [$0.exporter] } ?? []
+            ) { ports, metricsURL in
                 printBanner(ports: ports, signer: signer, routes: proxy.routes, metricsURL: metricsURL)
             }
             try await httpClient.shutdown()

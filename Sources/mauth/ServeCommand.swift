@@ -64,6 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    @OptionGroup var tracingOptions: TracingOptions
+
     @Flag(help: "Reject V1-only requests and never fall back to V1.")
     var v2Only = false
 
@@ -104,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Self.bootstrapLogging(level: listener.level, label: "mauth.serve")
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
+        let tracing = try tracingOptions.bootstrap(serviceName: "mauth-serve")
         let settings = try await configOptions.load()
 
         let keysDescription: String
@@ -152,8 +155,11 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = listener.serverConfiguration(port: port, maxBodySize: maxBodySize)
         limits.apply(to: &configuration)
         let server = HTTPServer(
-            configuration: configuration, handler: pipeline, logger: logger, metricsFactory: metrics?.factory)
-        try await server.runAsCommand(logger: logger, metrics: metrics) { ports, metricsURL in
+            configuration: configuration, handler: pipeline, logger: logger, metricsFactory: metrics?.factory,
+            tracer: tracing?.tracer)
+        try await server.runAsCommand(
+            logger: logger, metrics: metrics, alongside: tracing.map { [$0.exporter] } ?? []
+        ) { ports, metricsURL in
             printBanner(
                 ports: ports, keys: keysDescription, identity: developmentIdentity?.files, metricsURL: metricsURL)
         }

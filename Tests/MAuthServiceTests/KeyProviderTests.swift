@@ -1,9 +1,13 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import InMemoryTracing
 import MAuth
 import MAuthTestSupport
 import MetricsTestKit
+import NIOPosix
 import Testing
+import Tracing
 
 @testable import MAuthService
 
@@ -108,6 +112,34 @@ struct KeyProviderTests {
             try await provider.publicKey(forAppUUID: app.appUUID) == rotated.publicKey,
             "a failed refresh leaves the key served until it expires")
         #expect(service.switchboard.securityTokenRequests == 3, "and is not tried again before it expires")
+        try await service.stop()
+    }
+
+    @Test("a key fetch is a span, and AsyncHTTPClient's client span beneath it carries the trace to the MAuth service")
+    func fetchSpan() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let tracer = InMemoryTracer()
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = tracer
+        let httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        let provider = MAuthServiceKeyProvider(
+            client: MAuthServiceClient(
+                baseURL: service.baseURL,
+                signer: try MAuthSigner(appUUID: InstrumentedService.callerUUID, privateKey: Fixtures.privateKey),
+                httpClient: httpClient))
+        _ = try await withTracer(tracer) {
+            try await withSpan("request") { _ in try await provider.publicKey(forAppUUID: app.appUUID) }
+        }
+        try await httpClient.shutdown()
+        let request = try #require(tracer.finishedSpans.first { $0.operationName == "request" })
+        let fetch = try #require(tracer.finishedSpans.first { $0.operationName == "mauth.service GET" })
+        #expect(fetch.spanContext.parentSpanID == request.spanContext.spanID)
+        #expect(fetch.attributes.get("http.response.status_code") == .int64(200))
+        let call = try #require(tracer.finishedSpans.first { $0.kind == .client }, "AsyncHTTPClient's span")
+        #expect(call.spanContext.parentSpanID == fetch.spanContext.spanID)
+        let injected = try #require(tracer.performedContextInjections.first)
+        #expect(injected.values[InMemoryTracer.spanIDKey] == call.spanContext.spanID)
         try await service.stop()
     }
 

@@ -6,7 +6,7 @@ public enum PythonReference {
 
     public static let absentMessage = """
         Python 3 was not found, so the interop tests with the Python reference client are skipped. \
-        Install Python 3, then: python3 -m venv .venv && .venv/bin/pip install mauth-client requests uvicorn h2
+        Install Python 3, then: python3 -m venv .venv && .venv/bin/pip install mauth-client requests uvicorn h2 opentelemetry-proto
         """
 
     /// `MAUTH_PYTHON`, else the package's `.venv`, else `python3` on the PATH.
@@ -40,7 +40,7 @@ public enum PythonReference {
             throw Failure(
                 description: "the Python reference client failed (\(interpreter!)): "
                     + "\(result.errorText.trimmingCharacters(in: .whitespacesAndNewlines)) — "
-                    + "install it with: python3 -m venv .venv && .venv/bin/pip install mauth-client requests uvicorn h2"
+                    + "install it with: python3 -m venv .venv && .venv/bin/pip install mauth-client requests uvicorn h2 opentelemetry-proto"
             )
         }
         guard let document = try JSONSerialization.jsonObject(with: output) as? [String: Any],
