@@ -104,9 +104,10 @@ struct RequestResponder {
         {
             response = HTTPError.contentTooLarge(limit: configuration.maxBodySize).response
         } else if let tracer {
-            span = Self.startSpan(for: head, tracer: tracer)
+            let requestSpan = Self.startSpan(for: head, tracer: tracer)
+            span = requestSpan
             response = await withTracer(tracer) {
-                await ServiceContext.withValue(span!.context) {
+                await ServiceContext.withValue(requestSpan.context) {
                     await pipeline.respond(to: Request(head: head, body: RequestBody(source: body)), context: context)
                 }
             }

@@ -56,6 +56,16 @@ struct SigningProxyTests {
     }
 
     /// Runs curl and returns the status, the HTTP version and the body.
+    /// The environment `mauth proxy` runs in: it signs as the protocol test suite's app.
+    static var proxyEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAUTH_APP_UUID"] = Fixtures.appUUID
+        environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
+        environment["MAUTH_PRIVATE_KEY"] = nil
+        environment["PRIVATE_KEY"] = nil
+        return environment
+    }
+
     static func curl(_ arguments: [String]) async throws -> (status: Int, version: String, body: String) {
         let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
         let result = try await ChildProcess.run(
@@ -342,18 +352,13 @@ struct SigningProxyTests {
             peers.banner.split(separator: " ").last.map {
                 $0.trimmingCharacters(in: .whitespacesAndNewlines)
             })
-        var environment = ProcessInfo.processInfo.environment
-        environment["MAUTH_APP_UUID"] = Fixtures.appUUID
-        environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
-        environment["MAUTH_PRIVATE_KEY"] = nil
-        environment["PRIVATE_KEY"] = nil
         let proxy = try await RunningMAuth(
             executable: try ChildProcess.mauthExecutable(),
             [
                 "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstreamURL,
                 "--otel-endpoint", peers.baseURL + "/v1/traces",
             ],
-            readyWhen: "Try:", environment: environment)
+            readyWhen: "Try:", environment: Self.proxyEnvironment)
         let traceID = "0af7651916cd43dd8448eb211c80319c"
         let callerSpan = "b7ad6b7169203331"
         let answer = try await Self.curl([
@@ -387,11 +392,7 @@ struct SigningProxyTests {
             try await Self.withKeysDirectory { keys in
                 let serve = try await RunningMAuth(serve: ["--keys-dir", keys.path] + tlsArguments)
                 let secureUpstream = "https://localhost:\(try #require(serve.tlsPort))"
-                var environment = ProcessInfo.processInfo.environment
-                environment["MAUTH_APP_UUID"] = Fixtures.appUUID
-                environment["MAUTH_PRIVATE_KEY_FILE"] = Fixtures.privateKeyPath
-                environment["MAUTH_PRIVATE_KEY"] = nil
-                environment["PRIVATE_KEY"] = nil
+                let environment = Self.proxyEnvironment
                 let proxy = try await RunningMAuth(
                     executable: try ChildProcess.mauthExecutable(),
                     [

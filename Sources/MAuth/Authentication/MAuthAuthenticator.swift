@@ -362,8 +362,13 @@ private struct AuthenticationMetrics: Sendable {
     }
 
     func count(_ outcome: Outcome, version: MAuthProtocolVersion?) {
-        let column = version == .v1 ? 0 : version == .v2 ? 1 : 2
-        outcomes[Outcome.allCases.firstIndex(of: outcome)!][column].increment()
+        let row =
+            switch outcome {
+            case .authentic: 0
+            case .inauthentic: 1
+            case .unable: 2
+            }
+        outcomes[row][version == .v1 ? 0 : version == .v2 ? 1 : 2].increment()
     }
 }
 
