@@ -61,7 +61,10 @@ let package = Package(
         .trait(
             name: "OpenAPISupport",
             description: "MAuthOpenAPI: swift-openapi-runtime client and server middlewares."),
-        .default(enabledTraits: []),
+        .trait(
+            name: "OpenTelemetry",
+            description: "mauth serve and proxy --otel-endpoint: spans exported over OTLP/HTTP with swift-otel."),
+        .default(enabledTraits: ["OpenTelemetry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -295,7 +298,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "OTel", package: "swift-otel"),
+                product("OTel", "swift-otel", trait: "OpenTelemetry"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSwift

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Instrumentation
-import OTel
 import ServiceLifecycle
 import Tracing
+
+#if OpenTelemetry
+    import OTel
+#endif
 
 /// `--otel-endpoint`: the spans of `serve` and `proxy`, exported over OTLP/HTTP.
 struct TracingOptions: ParsableArguments {
@@ -21,18 +24,24 @@ struct TracingOptions: ParsableArguments {
 
     /// With `--otel-endpoint`, makes swift-otel the process's tracer and returns it with the service
     /// that exports its spans; `nil` otherwise. Call it before anything that traces is made.
+    ///
+    /// - Throws: a usage error when `mauth` was built without the `OpenTelemetry` trait.
     func bootstrap(serviceName: String) throws -> (tracer: any Tracer, exporter: any Service)? {
         guard let otelEndpoint else { return nil }
-        var configuration = OTel.Configuration.default
-        configuration.serviceName = serviceName
-        configuration.propagators = [.traceContext]
-        configuration.metrics.enabled = false
-        configuration.logs.enabled = false
-        configuration.traces.otlpExporter.endpoint = otelEndpoint
-        configuration.traces.otlpExporter.protocol = .httpProtobuf
-        configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(500)
-        let backend = try OTel.makeTracingBackend(configuration: configuration)
-        InstrumentationSystem.bootstrap(backend.factory)
-        return (backend.factory, backend.service)
+        #if !OpenTelemetry
+            throw CommandFailure.usage("--otel-endpoint needs mauth built with the OpenTelemetry trait (a default one)")
+        #else
+            var configuration = OTel.Configuration.default
+            configuration.serviceName = serviceName
+            configuration.propagators = [.traceContext]
+            configuration.metrics.enabled = false
+            configuration.logs.enabled = false
+            configuration.traces.otlpExporter.endpoint = otelEndpoint
+            configuration.traces.otlpExporter.protocol = .httpProtobuf
+            configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(500)
+            let backend = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(backend.factory)
+            return (backend.factory, backend.service)
+        #endif
     }
 }

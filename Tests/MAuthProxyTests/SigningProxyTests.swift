@@ -339,48 +339,50 @@ struct SigningProxyTests {
         }
     }
 
-    @Test(
-        "mauth proxy --otel-endpoint: the caller's traceparent reaches the upstream through the proxy's spans, exported over OTLP",
-        .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
-    func openTelemetry() async throws {
-        let python = try #require(PythonReference.interpreter)
-        let peers = try await RunningMAuth(
-            executable: URL(fileURLWithPath: python),
-            [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/otel_collector.py").path],
-            readyWhen: "upstream http://", directory: nil)
-        let upstreamURL = try #require(
-            peers.banner.split(separator: " ").last.map {
-                $0.trimmingCharacters(in: .whitespacesAndNewlines)
-            })
-        let proxy = try await RunningMAuth(
-            executable: try ChildProcess.mauthExecutable(),
-            [
-                "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstreamURL,
-                "--otel-endpoint", peers.baseURL + "/v1/traces",
-            ],
-            readyWhen: "Try:", environment: Self.proxyEnvironment)
-        let traceID = "0af7651916cd43dd8448eb211c80319c"
-        let callerSpan = "b7ad6b7169203331"
-        let answer = try await Self.curl([
-            "-H", "traceparent: 00-\(traceID)-\(callerSpan)-01", proxy.baseURL + "/items",
-        ])
-        #expect(answer.status == 200)
-        let received = answer.body.split(separator: "-").map(String.init)
-        #expect(received.count == 4 && received[1] == traceID, "the upstream got \(answer.body)")
-        #expect(received.count == 4 && received[2] != callerSpan, "the proxy's own span is the upstream's parent")
-        #expect(await proxy.stop() == 0, "a graceful stop exports the spans still held")
+    #if OpenTelemetry
+        @Test(
+            "mauth proxy --otel-endpoint: the caller's traceparent reaches the upstream through the proxy's spans, exported over OTLP",
+            .enabled(if: PythonReference.interpreter != nil, Comment(rawValue: PythonReference.absentMessage)))
+        func openTelemetry() async throws {
+            let python = try #require(PythonReference.interpreter)
+            let peers = try await RunningMAuth(
+                executable: URL(fileURLWithPath: python),
+                [Fixtures.packageRoot.appendingPathComponent("Tests/Interop/otel_collector.py").path],
+                readyWhen: "upstream http://", directory: nil)
+            let upstreamURL = try #require(
+                peers.banner.split(separator: " ").last.map {
+                    $0.trimmingCharacters(in: .whitespacesAndNewlines)
+                })
+            let proxy = try await RunningMAuth(
+                executable: try ChildProcess.mauthExecutable(),
+                [
+                    "proxy", "--port", "0", "--log-level", "warning", "--upstream", upstreamURL,
+                    "--otel-endpoint", peers.baseURL + "/v1/traces",
+                ],
+                readyWhen: "Try:", environment: Self.proxyEnvironment)
+            let traceID = "0af7651916cd43dd8448eb211c80319c"
+            let callerSpan = "b7ad6b7169203331"
+            let answer = try await Self.curl([
+                "-H", "traceparent: 00-\(traceID)-\(callerSpan)-01", proxy.baseURL + "/items",
+            ])
+            #expect(answer.status == 200)
+            let received = answer.body.split(separator: "-").map(String.init)
+            #expect(received.count == 4 && received[1] == traceID, "the upstream got \(answer.body)")
+            #expect(received.count == 4 && received[2] != callerSpan, "the proxy's own span is the upstream's parent")
+            #expect(await proxy.stop() == 0, "a graceful stop exports the spans still held")
 
-        let exported = try await Self.curl([peers.baseURL + "/spans"])
-        let spans = try #require(
-            try JSONSerialization.jsonObject(with: Data(exported.body.utf8)) as? [[String: Any]])
-        let server = try #require(spans.first { ($0["parent_span_id"] as? String) == callerSpan }, "\(spans)")
-        #expect(server["trace_id"] as? String == traceID)
-        #expect(server["service"] as? String == "mauth-proxy")
-        let upstreamCall = try #require(spans.first { ($0["span_id"] as? String) == received.dropFirst(2).first })
-        #expect(upstreamCall["trace_id"] as? String == traceID)
-        #expect(upstreamCall["parent_span_id"] as? String == server["span_id"] as? String)
-        _ = await peers.stop()
-    }
+            let exported = try await Self.curl([peers.baseURL + "/spans"])
+            let spans = try #require(
+                try JSONSerialization.jsonObject(with: Data(exported.body.utf8)) as? [[String: Any]])
+            let server = try #require(spans.first { ($0["parent_span_id"] as? String) == callerSpan }, "\(spans)")
+            #expect(server["trace_id"] as? String == traceID)
+            #expect(server["service"] as? String == "mauth-proxy")
+            let upstreamCall = try #require(spans.first { ($0["span_id"] as? String) == received.dropFirst(2).first })
+            #expect(upstreamCall["trace_id"] as? String == traceID)
+            #expect(upstreamCall["parent_span_id"] as? String == server["span_id"] as? String)
+            _ = await peers.stop()
+        }
+    #endif
 
     @Test("mauth proxy: TLS on both sides, a 128 MiB response streamed whole with bounded memory; bad usage exits 2")
     func command() async throws {
