@@ -13,9 +13,10 @@ import NIOCore
 ///   signature, V1 or V2): 204 when authentic, 412 when not, 404 for an unknown app, 400 for a
 ///   malformed ticket.
 ///
-/// Keys added to or removed from the directory are seen on the next request. Put a
-/// `MAuthMiddleware` over the same directory in front of it to require signed calls, as the real
-/// service does.
+/// Keys added to or removed from the directory are seen on the next request; apps can also be
+/// registered in memory (``registeredKeys``), such as the identity a configuration file names. Put a
+/// `MAuthMiddleware` over the same keys (``keyProvider``) in front of it to require signed calls, as
+/// the real service does.
 public struct DevelopmentMAuthService: Handler {
     /// The directory of public keys.
     public let keysDirectory: String
@@ -23,18 +24,27 @@ public struct DevelopmentMAuthService: Handler {
     public let maxAge: Int
     /// The largest ticket accepted, in bytes.
     public let maxTicketSize: Int
-    private let keys: DirectoryPublicKeyProvider
+    /// Apps registered besides the directory's, by app UUID; they win over a file of the same name.
+    public let registeredKeys: [String: MAuthPublicKey]
+    /// The keys the service answers with: ``registeredKeys``, then the directory's.
+    public let keyProvider: any PublicKeyProvider
+    private let directory: DirectoryPublicKeyProvider
+    private let started = Date()
     private let ticketAuthenticator: MAuthAuthenticator
 
     /// Creates the service.
     public init(
-        keysDirectory: String, maxAge: Int = 300, maxTicketSize: Int = 16 * 1024 * 1024, clock: MAuthClock = .system
+        keysDirectory: String, registeredKeys: [String: MAuthPublicKey] = [:], maxAge: Int = 300,
+        maxTicketSize: Int = 16 * 1024 * 1024, clock: MAuthClock = .system
     ) {
         self.keysDirectory = keysDirectory
+        self.registeredKeys = registeredKeys
         self.maxAge = maxAge
         self.maxTicketSize = maxTicketSize
-        self.keys = DirectoryPublicKeyProvider(directory: keysDirectory, recheckInterval: .zero)
-        self.ticketAuthenticator = MAuthAuthenticator(keyProvider: keys, options: .init(clock: clock))
+        let directory = DirectoryPublicKeyProvider(directory: keysDirectory, recheckInterval: .zero)
+        self.directory = directory
+        self.keyProvider = RegisteredOrDirectoryKeys(registered: registeredKeys, directory: directory)
+        self.ticketAuthenticator = MAuthAuthenticator(keyProvider: keyProvider, options: .init(clock: clock))
     }
 
     /// Answers a security-token or authentication-ticket request.
@@ -71,11 +81,15 @@ public struct DevelopmentMAuthService: Handler {
     }
 
     private func securityToken(for appUUID: String) async throws -> Response {
-        guard let path = keys.keyFilePath(forAppUUID: appUUID), let key = try await keys.publicKey(forAppUUID: appUUID)
-        else {
+        guard let key = try await keyProvider.publicKey(forAppUUID: appUUID) else {
             throw HTTPError(.notFound, message: "No security token for app \(appUUID).")
         }
-        let created = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+        let created =
+            registeredKeys[appUUID] != nil
+            ? started
+            : directory.keyFilePath(forAppUUID: appUUID).flatMap {
+                try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date
+            } ?? Date()
         let document = SecurityTokenDocument(
             securityToken: .init(
                 appName: appUUID, appUUID: appUUID, publicKeyText: key.pem,
@@ -89,7 +103,7 @@ public struct DevelopmentMAuthService: Handler {
 
     private func authenticationTicket(_ body: ByteBuffer) async throws -> Response {
         let ticket = try AuthenticationTicket(json: Data(body.readableBytesView))
-        guard try await keys.publicKey(forAppUUID: ticket.appUUID) != nil else {
+        guard try await keyProvider.publicKey(forAppUUID: ticket.appUUID) != nil else {
             throw HTTPError(.notFound, message: "No security token for app \(ticket.appUUID).")
         }
         let failure = await ticketFailure(ticket)

@@ -16,7 +16,9 @@ struct ServiceCommand: AsyncParsableCommand {
             Serves GET /mauth/v1/security_tokens/<app_uuid>.json and POST \
             /mauth/v1/authentication_tickets.json from the <app_uuid>.pub files in --keys-dir. Like \
             the real service, callers must sign their requests with a key from that directory, \
-            unless --allow-unsigned. Keys added or removed are seen without a restart.
+            unless --allow-unsigned. Keys added or removed are seen without a restart. The app that \
+            the configuration names (~/.mauth_config.yml or --config, under MAUTH_APP_UUID and the \
+            private key variables) is registered too, so that it can call the service.
             """
     )
 
@@ -38,6 +40,8 @@ struct ServiceCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info (one access line per request), notice, warning, error or critical.")
     var logLevel = "info"
 
+    @OptionGroup var configOptions: ConfigOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxAge >= 0 else { throw ValidationError("--max-age must not be negative") }
@@ -53,11 +57,15 @@ struct ServiceCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = ServeCommand.bootstrapLogging(
             level: Logger.Level(rawValue: logLevel) ?? .info, label: "mauth.service")
-        let service = DevelopmentMAuthService(keysDirectory: keysDir, maxAge: maxAge)
+        let settings = try await configOptions.load()
+        var registered: [String: MAuthPublicKey] = [:]
+        if let appUUID = settings.appUUID, let privateKey = settings.privateKey {
+            registered[appUUID] = privateKey.publicKey
+        }
+        let service = DevelopmentMAuthService(keysDirectory: keysDir, registeredKeys: registered, maxAge: maxAge)
         var middlewares: [any Middleware] = []
         if !allowUnsigned {
-            let callers = MAuthAuthenticator(
-                keyProvider: DirectoryPublicKeyProvider(directory: keysDir), logger: logger)
+            let callers = MAuthAuthenticator(keyProvider: service.keyProvider, logger: logger)
             middlewares.append(MAuthMiddleware(authenticator: callers, maxBodySize: service.maxTicketSize))
         }
         let server = HTTPServer(
@@ -68,6 +76,7 @@ struct ServiceCommand: AsyncParsableCommand {
         try await server.runAsCommand(logger: logger) { ports, _ in
             Terminal.writeLine(
                 "mauth service: listening on http://\(urlHost(host)):\(ports.cleartext) with keys from \(keysDir)"
+                    + (registered.isEmpty ? "" : " and the configured app \(registered.keys.first!)")
                     + (allowUnsigned ? " (unsigned requests allowed)" : "")
             )
         }

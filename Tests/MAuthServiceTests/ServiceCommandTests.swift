@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import MAuth
 import MAuthClient
+import MAuthService
 import MAuthTestSupport
 import NIOCore
 import NIOHTTP1
@@ -55,6 +56,33 @@ struct ServiceCommandTests {
         for field in fields { request.headers.add(name: field.name.rawName, value: field.value) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
+
+    @Test("the app a configuration file names is registered, and may call the service with its key")
+    func configuredApp() async throws {
+        try await withTemporaryDirectory("mauth-service-config") { home in
+            let keys = home.appendingPathComponent("keys")
+            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+            try "common:\n  app_uuid: \(Fixtures.appUUID)\n  private_key_file: \(Fixtures.privateKeyPath)\n".write(
+                to: home.appendingPathComponent(".mauth_config.yml"), atomically: true, encoding: .utf8)
+            var environment = ProcessInfo.processInfo.environment
+            for name in ["MAUTH_APP_UUID", "APP_UUID", "MAUTH_PRIVATE_KEY", "PRIVATE_KEY", "MAUTH_PRIVATE_KEY_FILE"] {
+                environment[name] = nil
+            }
+            environment["HOME"] = home.path
+            let service = try await RunningMAuth(
+                executable: try ChildProcess.mauthExecutable(),
+                ["service", "--port", "0", "--log-level", "warning", "--keys-dir", keys.path],
+                readyWhen: "\n", environment: environment)
+            #expect(service.banner.contains("and the configured app \(Fixtures.appUUID)"))
+            let provider = MAuthServiceKeyProvider(
+                client: MAuthServiceClient(
+                    baseURL: service.baseURL,
+                    signer: try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey)))
+            #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == Fixtures.publicKey)
+            #expect(try await provider.publicKey(forAppUUID: "unknown-app") == nil)
+            #expect(await service.stop() == 0)
+        }
     }
 
     @Test(
