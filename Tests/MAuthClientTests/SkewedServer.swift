@@ -8,9 +8,8 @@ import MAuthMiddleware
 import MAuthTestSupport
 import ServiceLifecycle
 
-/// A server whose clock is `skew` seconds ahead of this machine's: it authenticates the suite's
-/// app against its own time and says that time in every response's `Date`, as a server on
-/// another machine with a wrong clock would.
+/// A server with a clock of its own: it authenticates the suite's app against its own time and says
+/// that time in every response's `Date`, as a server on another machine with a wrong clock would.
 final class SkewedServer: Sendable {
     let port: Int
     private let group: ServiceGroup
@@ -32,8 +31,12 @@ final class SkewedServer: Sendable {
         }
     }
 
-    init(skew: Int64) async throws {
-        let clock = MAuthClock { Int64(Date().timeIntervalSince1970) + skew }
+    /// A server `skew` seconds ahead of this machine's clock.
+    convenience init(skew: Int64) async throws {
+        try await self.init(clock: MAuthClock { Int64(Date().timeIntervalSince1970) + skew })
+    }
+
+    init(clock: MAuthClock) async throws {
         var router = Router()
         router.get("/") { _, context in .text(context.mauthIdentity?.appUUID ?? "") }
         let authenticate = MAuthMiddleware(
