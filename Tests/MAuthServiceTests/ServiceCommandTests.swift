@@ -113,6 +113,27 @@ struct ServiceCommandTests {
         }
     }
 
+    @Test(
+        "a caller's key rotated at mauth service is accepted by mauth serve at once, with the old key cached for an hour"
+    )
+    func rotatedKey() async throws {
+        try await Self.withIdentities { identities in
+            let service = try await RunningMAuth(
+                service: ["--keys-dir", identities.directory.path, "--max-age", "3600"])
+            let server = try await Self.serve(through: service, mode: "local")
+            #expect(try await Self.get(server, as: identities.client).status == 200, "the old key is now cached")
+            let rotated = try MAuthPrivateKey.generate()
+            try rotated.publicKey.pem.write(
+                to: identities.directory.appendingPathComponent("\(identities.client.appUUID).pub"), atomically: true,
+                encoding: .utf8)
+            let answer = try await Self.get(server, as: (identities.client.appUUID, rotated))
+            #expect(answer.status == 200, "\(answer.body)")
+            #expect(try await Self.get(server, as: identities.client).status == 401, "the old key is refused")
+            #expect(await server.stop() == 0)
+            #expect(await service.stop() == 0)
+        }
+    }
+
     @Test("--sign-responses through a MAuth service signs with the identity given for the service")
     func signsResponsesWithGivenIdentity() async throws {
         try await Self.withIdentities { identities in
