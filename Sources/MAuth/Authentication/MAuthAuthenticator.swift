@@ -203,7 +203,7 @@ public struct MAuthAuthenticator: Sendable {
         }
         do {
             let identity = try await authenticate(message, headers: headers)
-            metrics.count(.authentic, version: identity.version)
+            metrics.countAuthentic(version: identity.version)
             if let span {
                 span.attributes["mauth.app_uuid"] = identity.appUUID
                 span.attributes["mauth.protocol_version"] = identity.version.number
@@ -213,7 +213,7 @@ public struct MAuthAuthenticator: Sendable {
         } catch {
             let outcome: AuthenticationMetrics.Outcome = error.code == .inauthentic ? .inauthentic : .unable
             let claimed = Self.claimedSigner(in: headers)
-            metrics.count(outcome, version: claimed?.version)
+            metrics.countFailure(inauthentic: outcome == .inauthentic, claimedVersion: claimed?.version)
             if let span {
                 if let claimed {
                     span.attributes["mauth.app_uuid"] = claimed.appUUID
@@ -337,38 +337,40 @@ public struct MAuthAuthenticator: Sendable {
 
 /// The counters and timer every authenticator reports to swift-metrics.
 private struct AuthenticationMetrics: Sendable {
-    enum Outcome: String, CaseIterable {
+    enum Outcome: String {
         case authentic
         case inauthentic
         case unable = "unable_to_authenticate"
     }
 
-    /// `mauth_authentications_total` by outcome, then by the version signed with (V1, V2, or none
-    /// readable).
-    private let outcomes: [[Counter]]
+    /// `mauth_authentications_total` of authentic requests, by the version signed with (V1, V2).
+    private let authentic: [Counter]
+    /// `mauth_authentications_total` of failures (inauthentic, unable to authenticate), by the
+    /// version claimed (V1, V2, or none readable).
+    private let failures: [[Counter]]
     let v1Fallbacks: Counter
     let duration: Timer
 
     init(factory: any MetricsFactory) {
-        outcomes = Outcome.allCases.map { outcome in
-            ["v1", "v2", "none"].map { version in
+        func counters(_ outcome: Outcome, versions: [String]) -> [Counter] {
+            versions.map { version in
                 Counter(
                     label: "mauth_authentications_total",
                     dimensions: [("result", outcome.rawValue), ("version", version)], factory: factory)
             }
         }
+        authentic = counters(.authentic, versions: ["v1", "v2"])
+        failures = [Outcome.inauthentic, .unable].map { counters($0, versions: ["v1", "v2", "none"]) }
         v1Fallbacks = Counter(label: "mauth_v1_fallbacks_total", factory: factory)
         duration = Timer(label: "mauth_authentication_duration_seconds", factory: factory)
     }
 
-    func count(_ outcome: Outcome, version: MAuthProtocolVersion?) {
-        let row =
-            switch outcome {
-            case .authentic: 0
-            case .inauthentic: 1
-            case .unable: 2
-            }
-        outcomes[row][version == .v1 ? 0 : version == .v2 ? 1 : 2].increment()
+    func countAuthentic(version: MAuthProtocolVersion) {
+        authentic[version == .v1 ? 0 : 1].increment()
+    }
+
+    func countFailure(inauthentic: Bool, claimedVersion version: MAuthProtocolVersion?) {
+        failures[inauthentic ? 0 : 1][version == .v1 ? 0 : version == .v2 ? 1 : 2].increment()
     }
 }
 
