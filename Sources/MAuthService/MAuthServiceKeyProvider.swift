@@ -151,19 +151,16 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                 state.useCounter += 1
                 entry.lastUse = state.useCounter
                 if let refreshFrom = entry.refreshFrom, refreshFrom <= needed, state.inFlight[appUUID] == nil,
-                    state.inFlight.count < cachePolicy.maximumConcurrentLookups
+                    startFetch(appUUID, in: &state) != nil
                 {
                     entry.refreshFrom = nil
-                    state.inFlight[appUUID] = Task { await self.fetch(appUUID) }
                     metrics.refreshes.increment()
                 }
                 state.entries[appUUID] = entry
                 return .key(entry.key)
             }
             if let running = state.inFlight[appUUID] { return .fetching(running) }
-            guard state.inFlight.count < cachePolicy.maximumConcurrentLookups else { return .tooManyLookups }
-            let task = Task { await self.fetch(appUUID) }
-            state.inFlight[appUUID] = task
+            guard let task = startFetch(appUUID, in: &state) else { return .tooManyLookups }
             return .fetching(task)
         }
         let fetch: Task<Lookup, Never>
@@ -219,11 +216,9 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
             if let last = state.refetched[appUUID], last.duration(to: now) < cachePolicy.refetchInterval {
                 return .tooSoon
             }
-            guard state.inFlight.count < cachePolicy.maximumConcurrentLookups else { return .tooSoon }
+            guard let task = startFetch(appUUID, in: &state) else { return .tooSoon }
             state.refetched = state.refetched.filter { $0.value.duration(to: now) < cachePolicy.refetchInterval }
             state.refetched[appUUID] = now
-            let task = Task { await self.fetch(appUUID) }
-            state.inFlight[appUUID] = task
             metrics.refetches.increment()
             return .fetching(task)
         }
@@ -257,6 +252,15 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         for fetch in state.withLock({ Array($0.inFlight.values) }) {
             _ = await fetch.value
         }
+    }
+
+    /// Starts fetching the key of `appUUID`, recorded as under way; `nil` when as many apps as the
+    /// policy allows are being looked up already.
+    private func startFetch(_ appUUID: String, in state: inout State) -> Task<Lookup, Never>? {
+        guard state.inFlight.count < cachePolicy.maximumConcurrentLookups else { return nil }
+        let task = Task { await self.fetch(appUUID) }
+        state.inFlight[appUUID] = task
+        return task
     }
 
     private func fetch(_ appUUID: String) async -> Lookup {
