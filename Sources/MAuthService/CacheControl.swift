@@ -2,6 +2,17 @@ import Foundation
 
 /// The `Cache-Control` header of a MAuth service's answer.
 enum CacheControl {
+    /// Whether a `Cache-Control` header forbids keeping the answer: `no-store`, or `no-cache`,
+    /// which allows keeping it only to check it with the service before each use.
+    static func forbidsKeeping(_ values: [String]) -> Bool {
+        values.contains { value in
+            value.split(separator: ",").contains { directive in
+                let name = directive.trimmingCharacters(in: .whitespaces).lowercased()
+                return name == "no-store" || name == "no-cache"
+            }
+        }
+    }
+
     /// The `max-age` directive of a `Cache-Control` header, wherever it stands in the list, in
     /// its plain or quoted form; a number too large to hold counts as the largest there is.
     static func maxAge(in values: [String]) -> Int? {

@@ -71,6 +71,10 @@ public struct MAuthServiceClient: Sendable {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
+    /// The largest answer read from the service: its documents (a key, an authentication
+    /// ticket's verdict) take a few KiB, and a larger one is not read to its end.
+    static let largestReply = 64 * 1024
+
     /// A response from the service.
     struct Reply: Sendable {
         let status: Int
@@ -126,6 +130,12 @@ public struct MAuthServiceClient: Sendable {
                 return try await exchange(request)
             } catch {
                 guard Self.isConnectionFailure(error), attempt < connectionRetries else {
+                    if error is NIOTooManyBytesError {
+                        throw MAuthError(
+                            .unableToAuthenticate,
+                            "the MAuth service at \(baseURL) answered over \(Self.largestReply / 1024) KiB, more than any of its documents"
+                        )
+                    }
                     let reason =
                         (error as? HTTPClientError) == .deadlineExceeded
                         ? "no complete answer within \(timeout)" : "\(error)"
@@ -144,7 +154,7 @@ public struct MAuthServiceClient: Sendable {
         let (httpClient, timeout) = (self.httpClient, self.timeout)
         return try await withTimeLimit(timeout, timeoutError: HTTPClientError.deadlineExceeded) {
             let response = try await httpClient.execute(request, deadline: .distantFuture)
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let body = try await response.body.collect(upTo: Self.largestReply)
             return Reply(status: Int(response.status.code), headers: response.headers, body: body)
         }
     }

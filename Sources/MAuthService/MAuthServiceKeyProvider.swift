@@ -8,7 +8,11 @@ import NIOHTTP1
 /// Public keys fetched from a MAuth service (local mode, PROTOCOL.md §7.1), cached.
 ///
 /// - A key is kept for the `max-age` of its response's `Cache-Control` (wherever the directive
-///   stands), or for ``CachePolicy/defaultTimeToLive`` when there is none, per entry.
+///   stands), or for ``CachePolicy/defaultTimeToLive`` when there is none, per entry; a key
+///   answered with `no-store` or `no-cache` is used for the lookups waiting on it and not kept.
+/// - An answer that carries another app's key (its `app_uuid` is not the one asked for) is
+///   refused and logged as an error: kept, it would let that app's signatures pass as this app.
+///   Answers over 64 KiB are not read.
 /// - Concurrent lookups of one app UUID share one request: a thousand simultaneous requests from
 ///   an uncached app cost one round trip.
 /// - The cache holds at most ``CachePolicy/maximumEntries`` keys, dropping the least recently
@@ -26,7 +30,8 @@ import NIOHTTP1
 ///   shared by concurrent requests, so forged requests cannot make it hammer the service.
 ///
 /// An unknown app (404) is reported as `nil`, so the request is inauthentic (401). Any other
-/// status, a timeout, an unreachable service, a malformed document or an unusable key throws
+/// status, a timeout, an unreachable service, a malformed or oversized document, another app's key
+/// or an unusable key throws
 /// `unableToAuthenticate` (500) naming the cause.
 public final class MAuthServiceKeyProvider: PublicKeyProvider {
     /// How keys are cached.
@@ -271,6 +276,11 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         return state.withLock { state in
             state.inFlight[appUUID] = nil
             switch result {
+            case .success(let (key, timeToLive)) where timeToLive <= .zero:
+                // The service asked that the key not be kept: it serves the lookups that shared
+                // this fetch, and nothing else, not even as a stale key.
+                state.entries[appUUID] = nil
+                return .key(key)
             case .success(let (key, timeToLive)):
                 state.useCounter += 1
                 let life = min(timeToLive, cachePolicy.maximumTimeToLive)
@@ -315,8 +325,8 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
         switch reply.status {
         case 200:
             guard
-                let text = try? JSONDecoder().decode(SecurityTokenDocument.self, from: Data(reply.bodyText.utf8))
-                    .securityToken.publicKeyText
+                let token = try? JSONDecoder().decode(SecurityTokenDocument.self, from: Data(reply.bodyText.utf8))
+                    .securityToken
             else {
                 return .failure(
                     MAuthError(
@@ -324,9 +334,22 @@ public final class MAuthServiceKeyProvider: PublicKeyProvider {
                         "the MAuth service's answer for app \(appUUID) is not a security token document")
                 )
             }
+            if let answeredApp = token.appUUID, answeredApp.lowercased() != appUUID.lowercased() {
+                // Keeping it would let a request signed with the other app's key pass as this app.
+                logger.error(
+                    "The MAuth service answered a key request with another app's key; it is not used",
+                    metadata: ["app_uuid": "\(appUUID)", "answered_app_uuid": "\(answeredApp)"])
+                return .failure(
+                    MAuthError(
+                        .unableToAuthenticate,
+                        "the MAuth service answered the key request for app \(appUUID) with the key of app \(answeredApp)"
+                    ))
+            }
             do {
-                let key = try MAuthPublicKey(pem: text)
-                let maxAge = CacheControl.maxAge(in: reply.headers["Cache-Control"])
+                let key = try MAuthPublicKey(pem: token.publicKeyText)
+                let cacheControl = reply.headers["Cache-Control"]
+                if CacheControl.forbidsKeeping(cacheControl) { return .success((key, .zero)) }
+                let maxAge = CacheControl.maxAge(in: cacheControl)
                 return .success((key, maxAge.map { .seconds($0) } ?? cachePolicy.defaultTimeToLive))
             } catch {
                 return .failure(

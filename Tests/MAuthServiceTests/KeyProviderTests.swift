@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import InMemoryTracing
+import Logging
 import MAuth
 import MAuthTestSupport
 import MetricsTestKit
@@ -201,6 +202,64 @@ struct KeyProviderTests {
         time.advance(by: .seconds(2))
         _ = try await capped.publicKey(forAppUUID: app.appUUID)
         #expect(service.switchboard.securityTokenRequests == 4)
+        try await service.stop()
+    }
+
+    @Test("a key answered with no-store or no-cache serves the lookup that fetched it and is not kept, nor served stale")
+    func noStore() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        let provider = service.keyProvider(.init(staleIfErrorGracePeriod: .seconds(3600)))
+        for directive in ["no-store", "private, no-cache"] {
+            let before = service.switchboard.securityTokenRequests
+            service.switchboard.inject(.cacheControl(directive))
+            #expect(try await provider.publicKey(forAppUUID: app.appUUID) != nil)
+            #expect(try await provider.publicKey(forAppUUID: app.appUUID) != nil)
+            #expect(service.switchboard.securityTokenRequests == before + 2, "\(directive)")
+        }
+        service.switchboard.inject(.status(.serviceUnavailable))
+        await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: app.appUUID) }
+        try await service.stop()
+    }
+
+    @Test("an answer carrying another app's key is refused, logged as an error and not kept")
+    func anotherAppsKey() async throws {
+        // The switchboard asks the service about another app than the signed request names.
+        let service = try await InstrumentedService(requireSignedRequests: false)
+        let victim = try service.registerApp()
+        let attacker = try service.registerApp()
+        let (logger, records) = RecordingLogHandler.logger()
+        let provider = MAuthServiceKeyProvider(client: service.client(), logger: logger)
+        let authenticator = MAuthAuthenticator(keyProvider: provider)
+        service.switchboard.inject(.keyOfApp(attacker.appUUID), count: 1)
+        let forged = try Self.signedHeaders((victim.appUUID, attacker.key))
+        let error = await #expect(throws: MAuthError.self) {
+            try await authenticator.authenticate(
+                method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: forged, body: [UInt8]())
+        }
+        #expect(error?.code == .unableToAuthenticate)
+        #expect(
+            records.all.contains { $0.level == .error && "\($0.metadata["answered_app_uuid"] ?? "")" == attacker.appUUID })
+        let inauthentic = await #expect(throws: MAuthError.self) {
+            try await authenticator.authenticate(
+                method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: forged, body: [UInt8]())
+        }
+        #expect(inauthentic?.code == .inauthentic, "the next lookup asks again and gets the victim's own key")
+        let genuine = try await authenticator.authenticate(
+            method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: Self.signedHeaders(victim), body: [UInt8]())
+        #expect(genuine.appUUID == victim.appUUID)
+        try await service.stop()
+    }
+
+    @Test("an answer over 64 KiB is not read to its end")
+    func oversizedAnswer() async throws {
+        let service = try await InstrumentedService()
+        let app = try service.registerApp()
+        service.switchboard.inject(.oversizedAnswer, count: 1)
+        let error = await #expect(throws: MAuthError.self) {
+            try await service.keyProvider().publicKey(forAppUUID: app.appUUID)
+        }
+        #expect(error?.message.contains("answered over 64 KiB") == true, "\(error?.message ?? "")")
         try await service.stop()
     }
 

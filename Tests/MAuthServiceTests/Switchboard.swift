@@ -1,3 +1,4 @@
+import Foundation
 import HTTPPipeline
 import HTTPTypes
 import Locking
@@ -15,6 +16,10 @@ final class Switchboard: Middleware {
         case cacheControl(String)
         /// A 200 head and the first bytes of a body, then two seconds of silence.
         case stalledBody
+        /// The service's answer about this other app, whichever app was asked for.
+        case keyOfApp(String)
+        /// A 200 answer of 100 KB.
+        case oversizedAnswer
     }
 
     private struct State {
@@ -70,6 +75,14 @@ final class Switchboard: Middleware {
             var response = try await next.handle(request, context: context)
             response.head.headerFields[.cacheControl] = value
             return response
+        case .keyOfApp(let otherApp):
+            var redirected = request
+            redirected.head.path = request.path.replacingOccurrences(
+                of: #"/security_tokens/[^/]*\.json"#, with: "/security_tokens/\(otherApp).json",
+                options: .regularExpression)
+            return try await next.handle(redirected, context: context)
+        case .oversizedAnswer:
+            return .json(#"{"security_token":{"public_key_str":""# + String(repeating: "A", count: 100_000) + #""}}"#)
         case .stalledBody:
             return Response(
                 status: .ok,

@@ -34,6 +34,20 @@ struct DirectoryPublicKeyProviderTests {
         #expect(try await provider.publicKey(forAppUUID: Fixtures.appUUID) == nil)
     }
 
+    @Test("a key file over 64 KiB is refused without being read whole")
+    func oversizedKeyFile() async throws {
+        let path = directory.appendingPathComponent("\(Fixtures.appUUID).pub").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(Fixtures.publicKeyPEM.utf8)))
+        #expect(truncate(path, 100 << 20) == 0)
+        let provider = DirectoryPublicKeyProvider(directory: directory.path)
+        let error = await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: Fixtures.appUUID) }
+        #expect(error?.message.contains("is over 64 KiB, too large for a key") == true, "\(error?.message ?? "")")
+        let pem = #expect(throws: MAuthError.self) {
+            try MAuthPublicKey(pem: Fixtures.publicKeyPEM + String(repeating: "\n", count: 70_000))
+        }
+        #expect(pem?.message.contains("too large for a key") == true)
+    }
+
     @Test("a found key is used for the recheck interval before its file is looked at again")
     func recheckInterval() async throws {
         try write(Fixtures.publicKeyPEM, as: "app.pub")

@@ -1,5 +1,3 @@
-import Foundation
-
 /// An RSA private key that signs MAuth messages.
 ///
 /// Reads PEM PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`) and unencrypted PKCS#8
@@ -32,7 +30,7 @@ public struct MAuthPrivateKey: Sendable {
 
     /// Reads a private key from a PEM file.
     public init(contentsOfFile path: String) throws(MAuthError) {
-        try self.init(pem: try readKeyFile(path, kind: "private key"))
+        try self.init(pem: try KeyText.read(path, kind: "private key"))
     }
 
     /// Generates a new RSA key pair.
@@ -58,17 +56,4 @@ public struct MAuthPrivateKey: Sendable {
     /// The key as PKCS#1 PEM text (`-----BEGIN RSA PRIVATE KEY-----`), the form every MAuth
     /// client reads.
     public var pem: String { key.pem(privateKey: true) }
-}
-
-func readKeyFile(_ path: String, kind: String) throws(MAuthError) -> String {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-        throw MAuthError(.invalidKey, "cannot read the \(kind) file '\(path)': \(error.localizedDescription)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw MAuthError(.invalidKey, "the \(kind) file '\(path)' is not PEM text (it is not UTF-8)")
-    }
-    return text
 }

@@ -35,7 +35,7 @@ public struct MAuthPublicKey: Sendable, Equatable {
 
     /// Reads a public key from a PEM file.
     public init(contentsOfFile path: String) throws(MAuthError) {
-        try self.init(pem: try readKeyFile(path, kind: "public key"))
+        try self.init(pem: try KeyText.read(path, kind: "public key"))
     }
 
     /// Whether `signature` (Base64, as in the authentication header) is this key's signature of

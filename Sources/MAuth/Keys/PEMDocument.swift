@@ -15,6 +15,9 @@ struct PEMDocument {
     /// Parses the first PEM block of `text`, after repairing newlines lost in environment
     /// variables (see ``repair(_:)``).
     init(parsing rawText: String, expecting kind: String) throws(MAuthError) {
+        guard rawText.utf8.count <= KeyText.largestSize else {
+            throw MAuthError(.invalidKey, "the \(kind) is over \(KeyText.largestSize / 1024) KiB, too large for a key")
+        }
         let text = Self.repair(rawText)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
             $0.trimmingASCIIWhitespace()
