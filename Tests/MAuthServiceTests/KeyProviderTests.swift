@@ -205,7 +205,8 @@ struct KeyProviderTests {
         try await service.stop()
     }
 
-    @Test("a key answered with no-store or no-cache serves the lookup that fetched it and is not kept, nor served stale")
+    @Test(
+        "a key answered with no-store or no-cache serves the lookup that fetched it and is not kept, nor served stale")
     func noStore() async throws {
         let service = try await InstrumentedService()
         let app = try service.registerApp()
@@ -239,14 +240,17 @@ struct KeyProviderTests {
         }
         #expect(error?.code == .unableToAuthenticate)
         #expect(
-            records.all.contains { $0.level == .error && "\($0.metadata["answered_app_uuid"] ?? "")" == attacker.appUUID })
+            records.all.contains {
+                $0.level == .error && "\($0.metadata["answered_app_uuid"] ?? "")" == attacker.appUUID
+            })
         let inauthentic = await #expect(throws: MAuthError.self) {
             try await authenticator.authenticate(
                 method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: forged, body: [UInt8]())
         }
         #expect(inauthentic?.code == .inauthentic, "the next lookup asks again and gets the victim's own key")
         let genuine = try await authenticator.authenticate(
-            method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: Self.signedHeaders(victim), body: [UInt8]())
+            method: "GET", target: MAuthRequestTarget("/items?a=1"), headers: Self.signedHeaders(victim),
+            body: [UInt8]())
         #expect(genuine.appUUID == victim.appUUID)
         try await service.stop()
     }

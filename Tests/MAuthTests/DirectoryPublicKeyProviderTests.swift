@@ -40,7 +40,9 @@ struct DirectoryPublicKeyProviderTests {
         #expect(FileManager.default.createFile(atPath: path, contents: Data(Fixtures.publicKeyPEM.utf8)))
         #expect(truncate(path, 100 << 20) == 0)
         let provider = DirectoryPublicKeyProvider(directory: directory.path)
-        let error = await #expect(throws: MAuthError.self) { try await provider.publicKey(forAppUUID: Fixtures.appUUID) }
+        let error = await #expect(throws: MAuthError.self) {
+            try await provider.publicKey(forAppUUID: Fixtures.appUUID)
+        }
         #expect(error?.message.contains("is over 64 KiB, too large for a key") == true, "\(error?.message ?? "")")
         let pem = #expect(throws: MAuthError.self) {
             try MAuthPublicKey(pem: Fixtures.publicKeyPEM + String(repeating: "\n", count: 70_000))
