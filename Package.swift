@@ -205,8 +205,10 @@ let package = Package(
             name: "MAuthProxy",
             dependencies: [
                 "BodySpool",
+                "Locking",
                 "MAuth",
                 "MAuthClient",
+                "MAuthMiddleware",
                 "HTTPPipeline",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -215,6 +217,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSwift
         ),

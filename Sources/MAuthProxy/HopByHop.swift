@@ -1,7 +1,5 @@
 import Foundation
 import HTTPTypes
-import MAuth
-import NIOHTTP1
 
 /// The header fields that describe one connection rather than the message (RFC 9110 §7.6.1),
 /// which a proxy must not pass on.
@@ -12,10 +10,9 @@ enum HopByHop {
         "trailer", "transfer-encoding", "upgrade",
     ]
 
-    /// Also dropped from requests: the client sets the host and length of what it sends, the proxy
-    /// has already answered any `Expect`, and the proxy makes every signature it forwards.
-    static let requestOnly: Set<String> = Set(["host", "content-length", "expect"]).union(
-        HTTPField.Name.mauthSignatureFields.map(\.canonicalName))
+    /// Also dropped from requests: the client sets the host and length of what it sends, and the
+    /// proxy has already answered any `Expect`.
+    static let requestOnly: Set<String> = ["host", "content-length", "expect"]
 
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 

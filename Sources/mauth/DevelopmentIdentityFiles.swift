@@ -65,7 +65,7 @@ extension DevelopmentIdentityFiles {
     /// The development identity of `directory` (`.mauth/` by default), created on first use: a
     /// key pair whose public key sits in the same directory, so a server reading public keys from
     /// there accepts requests signed with it.
-    static func loadOrCreate(in directory: String) throws -> (files: DevelopmentIdentityFiles, key: MAuthPrivateKey) {
+    static func loadOrCreate(in directory: String) throws -> DevelopmentIdentity {
         let marker = markerPath(in: directory)
         if let data = FileManager.default.contents(atPath: marker),
             let appUUID = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -87,3 +87,6 @@ extension DevelopmentIdentityFiles {
         return (files, key)
     }
 }
+
+/// The development identity's files and its private key.
+typealias DevelopmentIdentity = (files: DevelopmentIdentityFiles, key: MAuthPrivateKey)

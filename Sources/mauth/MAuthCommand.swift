@@ -16,6 +16,7 @@ struct MAuthCommand: AsyncParsableCommand {
             ServiceCommand.self,
             RequestCommand.self,
             ProxyCommand.self,
+            GateCommand.self,
         ]
     )
 

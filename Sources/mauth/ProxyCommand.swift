@@ -65,14 +65,21 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var tracingOptions: TracingOptions
 
-    @Option(
-        help: ArgumentHelp(
-            "How long an upstream may take to start its response, and to pause within it (default: 30).",
-            valueName: "seconds"))
-    var upstreamTimeout: Double = 30
+    @OptionGroup var upstreamOptions: UpstreamOptions
 
-    @Flag(help: "Do not verify upstreams' TLS certificates.")
-    var insecure = false
+    @Option(
+        name: .customLong("allow-host"),
+        help: ArgumentHelp(
+            "Also answer requests whose Host is NAME (besides localhost, 127.0.0.1, ::1 and --host); repeatable.",
+            valueName: "name"))
+    var allowedHosts: [String] = []
+
+    @Option(
+        name: .customLong("allow-origin"),
+        help: ArgumentHelp(
+            "Also sign requests sent by pages of ORIGIN, such as http://localhost:3000 (besides the proxy's own); repeatable.",
+            valueName: "origin"))
+    var allowedOrigins: [String] = []
 
     @OptionGroup(title: "Limits and deadlines")
     var limits: ServerLimitOptions
@@ -83,11 +90,11 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ValidationError("give --upstream URL, or at least one --route PREFIX=URL")
         }
         guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
-        guard upstreamTimeout > 0, upstreamTimeout <= 86400 else {
-            throw ValidationError("--upstream-timeout must be between 0 and 86400 seconds")
-        }
         if keysDir != nil, !authenticateResponses {
             throw ValidationError("--keys-dir goes with --authenticate-responses")
+        }
+        for origin in allowedOrigins where !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+            throw ValidationError("--allow-origin takes an origin such as http://localhost:3000, not '\(origin)'")
         }
         _ = try proxyRoutes()
     }
@@ -117,19 +124,19 @@ struct ProxyCommand: AsyncParsableCommand {
 
         let configuration = try await configOptions.load()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
-        let httpClient = HTTPClient(
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration())
+        let httpClient = upstreamOptions.makeClient()
         do {
             let proxy = try SigningProxy(
                 routes: try proxyRoutes(),
                 signer: signer,
+                hostPolicy: hostPolicy,
                 httpClient: httpClient,
                 responseAuthenticator: authenticateResponses
                     ? try SigningIdentity.responseAuthenticator(
                         keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient)
                     : nil,
                 maxBodySize: maxBodySize,
-                upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)),
+                upstreamTimeout: upstreamOptions.timeout,
                 logger: logger,
                 spool: try spoolOptions.makeSpool()
             )
@@ -150,24 +157,13 @@ struct ProxyCommand: AsyncParsableCommand {
         }
     }
 
-    /// Redirects are passed back, never followed with the signature; a read timeout bounds the
-    /// pauses of a streamed response.
-    private func clientConfiguration() -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        configuration.httpVersion = .automatic
-        configuration.redirectConfiguration = .disallow
-        // An upstream that refuses connections is reported at once rather than retried until the
-        // timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        let timeout = TimeAmount.milliseconds(Int64(upstreamTimeout * 1000))
-        configuration.timeout = .init(connect: min(timeout, .seconds(10)), read: timeout)
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        if insecure {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
-            configuration.tlsConfiguration = tls
-        }
-        return configuration
+    /// The loopback names, the address the proxy listens on and `--allow-host`; the proxy's own
+    /// origin and `--allow-origin`.
+    private var hostPolicy: ProxyHostPolicy {
+        let listenAddress = ["0.0.0.0", "::"].contains(listener.host) ? [] : [listener.host]
+        return ProxyHostPolicy(
+            allowedHosts: ProxyHostPolicy.loopback.allowedHosts.union(listenAddress + allowedHosts),
+            allowedOrigins: allowedOrigins)
     }
 
     private func printBanner(

@@ -37,7 +37,10 @@ object, signing with the real clock:
 
     in:  {"base_url": str, "app_uuid": str, "private_key_pem": str, "sign_versions": str,
           "requests": [{"method": str, "url": str, "body_base64": str}, ...]}
-    out: {"results": [{"status": int, "body": str}, ...]}
+    out: {"results": [{"status": int, "body": str, "sent_target": str}, ...]}
+
+    ``sent_target`` is the path and query ``requests`` put on the wire, which it may have
+    re-quoted.
 
 Mode ``lambda`` -- authenticate requests with the package's ``LambdaAuthenticator``, configured
 only by the environment (``MAUTH_URL``, ``MAUTH_MODE``, ``APP_UUID``, ``PRIVATE_KEY``), against a
@@ -184,7 +187,8 @@ def send(doc):
             method, url, body = request_fields(request, "requests[{}]".format(index))
             response = session.request(method, base_url + url[len(DUMMY_ORIGIN):], data=body or None,
                                        auth=auth, timeout=10)
-            results.append({"status": response.status_code, "body": response.text})
+            results.append({"status": response.status_code, "body": response.text,
+                            "sent_target": response.request.path_url})
     return {"results": results}
 
 

@@ -3,7 +3,9 @@ import Glibc
 import HTTPPipeline
 import HTTPPipelineServer
 import HTTPTypes
+import Locking
 import Logging
+import MAuth
 import MAuthTestSupport
 import NIOCore
 import NIOPosix
@@ -21,11 +23,15 @@ final class RunningServer: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    init(_ handler: some Handler, maxBodySize: Int = 1 << 20) async throws {
+    init(_ handler: some Handler, maxBodySize: Int = 1 << 20, tls: TestCertificate? = nil) async throws {
         var logger = Logger(label: "test.upstream")
         logger.logLevel = .warning
-        let server = HTTPServer(
-            configuration: HTTPServerConfiguration(port: 0, maxBodySize: maxBodySize), handler: handler, logger: logger)
+        var configuration = HTTPServerConfiguration(port: 0, maxBodySize: maxBodySize)
+        if let tls {
+            configuration.tls = .init(
+                port: 0, certificateChainFile: tls.certificatePath, privateKeyFile: tls.privateKeyPath)
+        }
+        let server = HTTPServer(configuration: configuration, handler: handler, logger: logger)
         group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         let group = group
         running = Task { try await group.run() }
@@ -33,6 +39,9 @@ final class RunningServer: Sendable {
     }
 
     var baseURL: String { "http://127.0.0.1:\(ports.cleartext)" }
+
+    /// The TLS port's URL, by the name its test certificate is for.
+    var tlsBaseURL: String { "https://localhost:\(ports.tls ?? 0)" }
 
     func stop() async throws {
         await group.triggerGracefulShutdown()
@@ -140,4 +149,59 @@ final class RefusingPort: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     func close() { _ = Glibc.close(descriptor) }
+}
+
+/// An upstream whose every request waits until the test releases them all: requests that hold
+/// their connections for as long as a test needs.
+final class HeldUpstream: Handler {
+    private struct State {
+        var released = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Locked(State())
+    private let arrival: AsyncStream<Void>.Continuation
+    /// One element for each request that reached the upstream.
+    let arrivals: AsyncStream<Void>
+
+    init() {
+        (arrivals, arrival) = AsyncStream.makeStream()
+    }
+
+    func handle(_ request: Request, context: RequestContext) async throws -> Response {
+        arrival.yield()
+        await withCheckedContinuation { continuation in
+            let runNow = state.withLock { state in
+                if state.released { return true }
+                state.waiting.append(continuation)
+                return false
+            }
+            if runNow { continuation.resume() }
+        }
+        return .text("released")
+    }
+
+    /// Lets every waiting request, and every later one, answer.
+    func release() {
+        let waiting = state.withLock { state in
+            state.released = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    /// Waits until `count` requests have reached the upstream, at most 20 s.
+    func awaitArrivals(_ count: Int) async throws {
+        let arrivals = arrivals
+        try await withTimeLimit(
+            .seconds(20), timeoutError: ChildProcess.Failure(description: "fewer than \(count) requests arrived")
+        ) {
+            var seen = 0
+            for await _ in arrivals {
+                seen += 1
+                if seen == count { return }
+            }
+        }
+    }
 }

@@ -1,0 +1,75 @@
+import HTTPPipeline
+import HTTPTypes
+import Logging
+import MAuth
+import MAuthMiddleware
+
+/// The answers to nginx's `auth_request` subrequests: whether the original request, named by
+/// `X-Original-Method` and `X-Original-URI`, is authentic.
+///
+/// 204 with the identity fields when it is (without them for an exempt path), else the 401 or
+/// 500 JSON of ``AuthenticatingProxy``. nginx sends a subrequest without the body, so only a
+/// request whose signature covers an empty body can pass: one whose `X-Original-Content-Length`
+/// says it has a body is refused at once, and a failed signature's message says why a body may
+/// be the cause. Such requests must go through the gate itself.
+struct AuthRequestEndpoint: Sendable {
+    let gate: MAuthGate
+    let identityHeaders: AuthenticatingProxy.IdentityHeaders
+    let logger: Logger
+
+    static let originalMethod = HTTPField.Name("X-Original-Method")!
+    static let originalURI = HTTPField.Name("X-Original-URI")!
+    static let originalContentLength = HTTPField.Name("X-Original-Content-Length")!
+
+    /// Why a request with a body cannot be authenticated here.
+    static let bodyNotSeen =
+        "nginx's auth_request sends no body, so only requests with an empty body can be authenticated at the auth_request endpoint; send requests with a body through the gate itself (mauth gate --upstream)"
+
+    func answer(_ request: Request, context: RequestContext) async -> Response {
+        let headers = request.head.headerFields
+        guard let method = headers[Self.originalMethod], !method.isEmpty,
+            let target = headers[Self.originalURI], target.hasPrefix("/")
+        else {
+            return HTTPError(
+                .badRequest,
+                message:
+                    "An auth_request subrequest names the original request in X-Original-Method and X-Original-URI."
+            ).response
+        }
+        var exchange = ProxyExchange(method: method, target: target, logger: logger)
+        let path = target.prefix { $0 != "?" }
+        if let refusal = ForwardedTarget.refusal(ofPath: path) {
+            // nginx passes on 401 and 403 and turns any other status into 500.
+            return exchange.finish(HTTPError(.forbidden, message: refusal).response)
+        }
+        if gate.isExempt(rawPath: path) || gate.passesUnsigned(headers) {
+            return exchange.finish(Response(status: .noContent))
+        }
+        if let declared = headers[Self.originalContentLength].flatMap(Int.init), declared > 0 {
+            return exchange.finish(
+                MAuthRejection(MAuthError(.inauthentic, Self.bodyNotSeen + "."), messages: .detailed).response)
+        }
+        var signed = headers
+        for name in [Self.originalMethod, Self.originalURI, Self.originalContentLength] { signed[name] = nil }
+        do {
+            let identity = try await gate.authenticator.authenticate(
+                method: method, target: MAuthRequestTarget(target), headers: signed, body: [UInt8]())
+            exchange.appUUID = identity.appUUID
+            return exchange.finish(Response(status: .noContent, headerFields: identityHeaders.fields(for: identity)))
+        } catch {
+            var error = error
+            if error.code == .inauthentic {
+                context.logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
+                let isSigned = [MAuthProtocolVersion.v2, .v1].contains { signed[$0.authenticationHeader] != nil }
+                if isSigned {
+                    error = MAuthError(
+                        .inauthentic, "\(error.message) (if the request has a body: \(Self.bodyNotSeen))")
+                }
+            } else {
+                context.logger.error(
+                    "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+            }
+            return exchange.finish(MAuthRejection(error, messages: gate.errorMessages).response)
+        }
+    }
+}
