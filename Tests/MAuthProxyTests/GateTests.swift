@@ -83,10 +83,18 @@ struct GateTests {
     struct Received: Decodable {
         let method: String
         let target: String
-        let app_uuid: String?
-        let protocol_version: String?
-        let body_length: Int
-        let mauth_headers: [String]
+        let appUUID: String?
+        let protocolVersion: String?
+        let bodyLength: Int
+        let mauthHeaders: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case method, target
+            case appUUID = "app_uuid"
+            case protocolVersion = "protocol_version"
+            case bodyLength = "body_length"
+            case mauthHeaders = "mauth_headers"
+        }
     }
 
     static func received(_ body: String) throws -> Received {
@@ -134,14 +142,14 @@ struct GateTests {
                 let seen = try Self.received(body)
                 #expect(seen.method == request.method)
                 #expect(seen.target == result["sent_target"] as? String, "\(request.target)")
-                #expect(seen.app_uuid == Fixtures.appUUID)
-                #expect(seen.protocol_version == (versions.contains("v2") ? "v2" : "v1"))
-                #expect(seen.body_length == request.body.utf8.count)
-                #expect(!seen.mauth_headers.isEmpty, "the MAuth fields reach the service")
+                #expect(seen.appUUID == Fixtures.appUUID)
+                #expect(seen.protocolVersion == (versions.contains("v2") ? "v2" : "v1"))
+                #expect(seen.bodyLength == request.body.utf8.count)
+                #expect(!seen.mauthHeaders.isEmpty, "the MAuth fields reach the service")
             }
         }
         let log = try String(contentsOf: stack.gateLog, encoding: .utf8)
-        #expect(log.contains("GET /search 200") && log.contains("mauth.app_uuid=\(Fixtures.appUUID)"), "\(log)")
+        #expect(log.contains("GET /search 200") && log.contains("mauth.appUUID=\(Fixtures.appUUID)"), "\(log)")
         #expect(!log.contains("q=x%20y"), "the query is logged at debug only")
         await stack.stop()
     }
@@ -172,14 +180,14 @@ struct GateTests {
             ])
         #expect(forged.status == 200, "\(forged.body)")
         let seen = try Self.received(forged.body)
-        #expect(seen.app_uuid == Fixtures.appUUID)
-        #expect(seen.protocol_version == "v2")
+        #expect(seen.appUUID == Fixtures.appUUID)
+        #expect(seen.protocolVersion == "v2")
 
         let exemptForged = try await SigningProxyTests.curl([
             "-H", "X-MAuth-App-UUID: forged-app", stack.gateURL + "/health",
         ])
         #expect(exemptForged.status == 200)
-        #expect(try Self.received(exemptForged.body).app_uuid == nil, "a forged identity never reaches the service")
+        #expect(try Self.received(exemptForged.body).appUUID == nil, "a forged identity never reaches the service")
 
         for escape in ["/health/..%2Fstudies", "/health/%2e%2e/studies", "/health/..;/studies", "/health/%ff"] {
             let refused = try await SigningProxyTests.curl(["--path-as-is", stack.gateURL + escape])
@@ -200,8 +208,8 @@ struct GateTests {
                 [("GET", "/studies/caf%C3%A9?b=2&a=1", ""), ("DELETE", "/studies/1", ""), ("POST", "/studies", "body")])
             #expect(results[0]["status"] as? Int == 200, "\(results[0])")
             let seen = try Self.received(results[0]["body"] as? String ?? "")
-            #expect(seen.app_uuid == Fixtures.appUUID)
-            #expect(seen.protocol_version == versions)
+            #expect(seen.appUUID == Fixtures.appUUID)
+            #expect(seen.protocolVersion == versions)
             #expect(seen.target == results[0]["sent_target"] as? String)
             #expect(results[1]["status"] as? Int == 200, "\(results[1])")
             #expect(results[2]["status"] as? Int == 401, "a request with a body is refused: \(results[2])")
