@@ -149,7 +149,7 @@ struct GateTests {
             }
         }
         let log = try String(contentsOf: stack.gateLog, encoding: .utf8)
-        #expect(log.contains("GET /search 200") && log.contains("mauth.appUUID=\(Fixtures.appUUID)"), "\(log)")
+        #expect(log.contains("GET /search 200") && log.contains("mauth.app_uuid=\(Fixtures.appUUID)"), "\(log)")
         #expect(!log.contains("q=x%20y"), "the query is logged at debug only")
         await stack.stop()
     }
