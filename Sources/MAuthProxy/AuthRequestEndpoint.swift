@@ -10,8 +10,10 @@ import MAuthMiddleware
 /// 204 with the identity fields when it is (without them for an exempt path), else the 401 or
 /// 500 JSON of ``AuthenticatingProxy``. nginx sends a subrequest without the body, so only a
 /// request whose signature covers an empty body can pass: one whose `X-Original-Content-Length`
-/// says it has a body is refused at once, and a failed signature's message says why a body may
-/// be the cause. Such requests must go through the gate itself.
+/// is not `0` or whose `X-Original-Transfer-Encoding` is set has a body and is refused at once,
+/// and a failed signature's message says why a body may be the cause. Such requests must go
+/// through the gate itself. (The documented nginx configuration also sends no body on, so an
+/// unsigned one cannot reach the service however it was framed.)
 struct AuthRequestEndpoint: Sendable {
     let gate: MAuthGate
     let identityHeaders: AuthenticatingProxy.IdentityHeaders
@@ -20,6 +22,7 @@ struct AuthRequestEndpoint: Sendable {
     static let originalMethod = HTTPField.Name("X-Original-Method")!
     static let originalURI = HTTPField.Name("X-Original-URI")!
     static let originalContentLength = HTTPField.Name("X-Original-Content-Length")!
+    static let originalTransferEncoding = HTTPField.Name("X-Original-Transfer-Encoding")!
 
     /// Why a request with a body cannot be authenticated here.
     static let bodyNotSeen =
@@ -45,12 +48,17 @@ struct AuthRequestEndpoint: Sendable {
         if gate.isExempt(rawPath: path) || gate.passesUnsigned(headers) {
             return exchange.finish(Response(status: .noContent))
         }
-        if let declared = headers[Self.originalContentLength].flatMap(Int.init), declared > 0 {
+        let declaredLength = headers[Self.originalContentLength]
+        let transferEncoding = headers[Self.originalTransferEncoding]
+        if declaredLength.map({ $0 != "0" }) ?? false || transferEncoding.map({ !$0.isEmpty }) ?? false {
             return exchange.finish(
-                MAuthRejection(MAuthError(.inauthentic, Self.bodyNotSeen + "."), messages: .detailed).response)
+                MAuthRejection(MAuthError(.inauthentic, Self.bodyNotSeen + "."), messages: gate.errorMessages)
+                    .response)
         }
         var signed = headers
-        for name in [Self.originalMethod, Self.originalURI, Self.originalContentLength] { signed[name] = nil }
+        for name in [Self.originalMethod, Self.originalURI, Self.originalContentLength, Self.originalTransferEncoding] {
+            signed[name] = nil
+        }
         do {
             let identity = try await gate.authenticator.authenticate(
                 method: method, target: MAuthRequestTarget(target), headers: signed, body: [UInt8]())

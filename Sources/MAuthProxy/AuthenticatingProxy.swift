@@ -25,7 +25,7 @@ import NIOHTTP1
 /// - refuses (400) a target that could climb out of an exempt path once the upstream decodes it
 ///   (an encoded `/`, a dot segment spelled out, encoded or with a `;` parameter), or that could
 ///   not be forwarded byte for byte;
-/// - authenticates a request that is not exempt exactly as ``MAuthMiddleware`` does: the body
+/// - authenticates a request that is not exempt exactly as `MAuthMiddleware` does: the body
 ///   streamed into the gate's spool while its signature's digests are computed, the same 401,
 ///   413, 500 and 503 JSON answers; nothing unauthenticated reaches the upstream;
 /// - forwards the request unchanged (raw target, body, header fields but hop-by-hop ones, the
@@ -36,8 +36,9 @@ import NIOHTTP1
 ///   time, with JSON bodies that do not reveal where the upstream is;
 /// - logs one line per request at `info` with the path (the query only at `debug`), the
 ///   caller's app UUID, the status and the times;
-/// - answers nginx's `auth_request` subrequests at ``authRequestPath``, when set
-///   (``AuthRequestEndpoint``).
+/// - answers nginx's `auth_request` subrequests at ``authRequestPath``, when set: 204 with the
+///   identity fields, or the 401 (or 500) JSON. nginx sends them without the body, so only
+///   requests whose signature covers an empty body pass there (see <doc:Gate>).
 public struct AuthenticatingProxy: Handler {
     /// The names of the header fields that carry the caller's identity to the upstream.
     public struct IdentityHeaders: Sendable, Equatable {

@@ -20,13 +20,18 @@ enum ForwardedTarget {
             if text.contains("/") || text.contains("\\") {
                 return "A proxied path may not have an encoded '/' or a '\\'."
             }
+            if text.contains("\u{0}") {
+                return "A proxied path may not have an encoded NUL."
+            }
             let lowered = text.lowercased()
             if ["%2e", "%2f", "%5c"].contains(where: lowered.contains) {
                 // Encoded twice: an upstream that decodes again would find a separator or a dot.
                 return "A proxied path may not have a doubly encoded '.', '/' or '\\'."
             }
-            let name = text.prefix { $0 != ";" }
-            if name == "." || name == ".." {
+            // Some servers also drop trailing spaces and dots from a name before they resolve it.
+            var name = text.prefix { $0 != ";" }
+            while name.last == " " { name = name.dropLast() }
+            if !name.isEmpty, name.allSatisfy({ $0 == "." }) {
                 return "A proxied path may not have '.' or '..' segments, spelled out, encoded or with a ';' parameter."
             }
         }

@@ -15,8 +15,6 @@ struct ProxyExchange: Sendable {
     var upstreamHeadTime: Duration?
     /// The caller, once authenticated.
     var appUUID: String?
-    /// The target the upstream was sent, when it differs from the one received.
-    var sentTarget: String?
 
     init(request: Request, logger: Logger) {
         self.init(method: request.head.method.rawValue, target: request.target, logger: logger)
@@ -43,13 +41,7 @@ struct ProxyExchange: Sendable {
         if let upstreamHeadTime { metadata["proxy.upstream_ms"] = "\(Self.milliseconds(upstreamHeadTime))" }
         if let appUUID { metadata["mauth.app_uuid"] = "\(appUUID)" }
         if let failure { metadata["proxy.error"] = "\(failure)" }
-        let shown: Substring
-        if logger.logLevel <= .debug {
-            shown = target[...]
-            if let sentTarget { metadata["proxy.sent_target"] = "\(sentTarget)" }
-        } else {
-            shown = target.prefix { $0 != "?" }
-        }
+        let shown = logger.logLevel <= .debug ? target[...] : target.prefix { $0 != "?" }
         logger.info("\(method) \(shown) \(status)", metadata: metadata)
     }
 

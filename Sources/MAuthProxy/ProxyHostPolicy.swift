@@ -8,13 +8,17 @@ public import HTTPTypes
 /// leaves that name in `Host`), or by a cross-site request (which carries the page's `Origin`).
 /// So a request whose `Host` is not one of ``allowedHosts`` answers 421, and one with an
 /// `Origin` that is neither the proxy's own (same scheme and authority as the request's) nor in
-/// ``allowedOrigins`` answers 403.
+/// ``allowedOrigins`` answers 403. So does a request without `Origin` that a browser marks as
+/// sent from another site (`Sec-Fetch-Site: cross-site` or `same-site`): an image or a script a
+/// page loads, or a link it follows.
 public struct ProxyHostPolicy: Sendable, Equatable {
     /// The host names and addresses the proxy answers to, lower-cased, IPv6 addresses without
     /// brackets; any port.
     public var allowedHosts: Set<String>
     /// Other origins whose pages may send requests, lower-cased, such as `http://localhost:3000`.
     public var allowedOrigins: Set<String>
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     /// The loopback names: `localhost`, `127.0.0.1` and `::1`.
     public static let loopback = ProxyHostPolicy(allowedHosts: ["localhost", "127.0.0.1", "::1"])
@@ -52,7 +56,15 @@ public struct ProxyHostPolicy: Sendable, Equatable {
                 .misdirectedRequest,
                 message: "The proxy does not answer to the host '\(host)'; allow it with --allow-host.")
         }
-        guard let origin = head.headerFields[.origin] else { return nil }
+        guard let origin = head.headerFields[.origin] else {
+            let site = head.headerFields[Self.secFetchSite]?.lowercased()
+            guard site == "cross-site" || site == "same-site" else { return nil }
+            return HTTPError(
+                .forbidden,
+                message:
+                    "The proxy does not sign requests that a web page of another site sends; allow its origin with --allow-origin."
+            )
+        }
         let lowered = origin.lowercased()
         let scheme = context.isSecure ? "https://" : "http://"
         let ownOrigin = scheme + Self.withoutDefaultPort(authority.lowercased(), scheme: scheme)

@@ -23,8 +23,9 @@ import NIOPosix
 /// ```
 ///
 /// For each request it:
-/// - answers only requests whose `Host` and `Origin` its ``ProxyHostPolicy`` allows (loopback
-///   names by default), so that a web page cannot use it to sign requests;
+/// - answers only requests whose `Host`, `Origin` and `Sec-Fetch-Site` its ``ProxyHostPolicy``
+///   allows (loopback names and its own origin by default), so that a web page in the browser
+///   cannot use it to sign requests;
 /// - picks the route with the longest matching prefix (404 when none matches);
 /// - refuses (400) a target that could climb out of its route once the upstream decodes it, or
 ///   that could not be forwarded byte for byte;

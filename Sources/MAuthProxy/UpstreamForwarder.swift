@@ -60,8 +60,11 @@ struct UpstreamForwarder: Sendable {
     }
 
     /// The request for the upstream: `request`'s method, and its header fields less hop-by-hop
-    /// ones, framing, `Host` and the `dropped` names (lower-cased), plus the `X-Forwarded-*`
-    /// fields.
+    /// ones, framing, `Host` and the `dropped` names (lower-cased, with `-`, never `_`), plus the
+    /// `X-Forwarded-*` fields.
+    ///
+    /// A dropped name is dropped in any spelling that swaps `-` for `_`: CGI, Rack and WSGI read
+    /// `X-MAuth-App_UUID` as `X-MAuth-App-UUID`.
     func outgoingRequest(url: String, for request: Request, context: RequestContext, dropping dropped: Set<String>)
         -> HTTPClientRequest
     {
@@ -71,7 +74,12 @@ struct UpstreamForwarder: Sendable {
         var headers = HTTPHeaders()
         let dropped = HopByHop.names(connectionField: head.headerFields[values: .connection])
             .union(HopByHop.requestOnly).union(dropped)
-        for field in head.headerFields where !dropped.contains(field.name.canonicalName) && field.name != .cookie {
+        for field in head.headerFields where field.name != .cookie {
+            let name = field.name.canonicalName
+            guard !dropped.contains(name),
+                !name.utf8.contains(UInt8(ascii: "_"))
+                    || !dropped.contains(name.replacingOccurrences(of: "_", with: "-"))
+            else { continue }
             headers.add(name: field.name.rawName, value: field.value)
         }
         // HTTP/2 clients may send each cookie in a field of its own; HTTP/1.1 has one (RFC 9113
@@ -87,6 +95,8 @@ struct UpstreamForwarder: Sendable {
         headers.replaceOrAdd(name: "X-Forwarded-Proto", value: context.isSecure ? "https" : "http")
         if let authority = head.authority {
             headers.replaceOrAdd(name: "X-Forwarded-Host", value: authority)
+        } else {
+            headers.remove(name: "X-Forwarded-Host")
         }
         if httpClient.tracer != nil {
             // AsyncHTTPClient adds the trace context of its own span, the caller's span's grandchild:

@@ -22,8 +22,8 @@ struct UpstreamOptions: ParsableArguments {
     var insecure = false
 
     func validate() throws {
-        guard upstreamTimeout > 0, upstreamTimeout <= 86400 else {
-            throw ValidationError("--upstream-timeout must be between 0 and 86400 seconds")
+        guard upstreamTimeout >= 0.001, upstreamTimeout <= 86400 else {
+            throw ValidationError("--upstream-timeout must be between 0.001 and 86400 seconds")
         }
         guard (1...4096).contains(upstreamConnections) else {
             throw ValidationError("--upstream-connections must be between 1 and 4096")

@@ -8,7 +8,8 @@ Serves with uvicorn on a free loopback port and prints ``listening on http://127
 once it has one. Every request, whatever its method and path, is answered 200 with JSON:
 
     {"method": str, "target": str (raw path and query, as received),
-     "app_uuid": str | null, "protocol_version": str | null (the identity fields),
+     "app_uuid": str | null, "protocol_version": str | null (the identity fields, read as
+     CGI and WSGI read them: HTTP_X_MAUTH_APP_UUID, '-' and '_' alike, repeated values joined),
      "body_length": int, "body_sha256": str, "mauth_headers": [str, ...] (names of MAuth fields)}
 
 and its method and target are appended as one line to LOG_FILE, so a test can tell which
@@ -41,8 +42,13 @@ def main(log_path):
             if not message.get("more_body"):
                 break
         headers = {}
+        # As CGI, Rack and WSGI see the fields: '-' and '_' alike, repeated values joined.
+        environ = {}
         for name, value in scope["headers"]:
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+            name, value = name.decode("latin-1").lower(), value.decode("latin-1")
+            headers.setdefault(name, value)
+            key = "HTTP_" + name.upper().replace("-", "_")
+            environ[key] = environ[key] + "," + value if key in environ else value
         target = scope["raw_path"].decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
@@ -51,8 +57,8 @@ def main(log_path):
         document = {
             "method": scope["method"],
             "target": target,
-            "app_uuid": headers.get("x-mauth-app-uuid"),
-            "protocol_version": headers.get("x-mauth-protocol-version"),
+            "app_uuid": environ.get("HTTP_X_MAUTH_APP_UUID"),
+            "protocol_version": environ.get("HTTP_X_MAUTH_PROTOCOL_VERSION"),
             "body_length": len(body),
             "body_sha256": hashlib.sha256(body).hexdigest(),
             "mauth_headers": sorted(name for name in headers

@@ -33,7 +33,7 @@ struct ForwardingHardeningTests {
         arguments: [
             "/studies/..%2F..%2Fadmin", "/studies/%2e%2e%2fadmin", "/studies/..;/admin", "/studies/%2E%2E;x/admin",
             "/studies/.;/../admin", "/studies/..%5cadmin", "/studies/..\\admin", "/studies/%252e%252e/admin",
-            "/studies/a%2Fb",
+            "/studies/a%2Fb", "/studies/..%00/admin", "/studies/..%20/admin", "/studies/.../admin",
         ])
     func routeEscape(target: String) async throws {
         let hits = HitCounter()
@@ -163,8 +163,14 @@ struct ForwardingHardeningTests {
             let refused = try await SigningProxyTests.curl(["-X", "POST", "-d", "x", "-H", "Origin: \(origin)", url])
             #expect(refused.status == 403, "\(origin): \(refused.body)")
         }
+        for site in ["cross-site", "same-site"] {
+            let refused = try await SigningProxyTests.curl(["-H", "Sec-Fetch-Site: \(site)", url])
+            #expect(refused.status == 403, "\(site): \(refused.body)")
+        }
         #expect(hits.count == 0)
         let allowed: [[String]] = [
+            ["-H", "Sec-Fetch-Site: none"], ["-H", "Sec-Fetch-Site: same-origin"],
+            ["-H", "Sec-Fetch-Site: cross-site", "-H", "Origin: http://localhost:3000"],
             [], ["-H", "Host: localhost:\(port)"], ["-H", "Host: [::1]:\(port)"], ["-H", "Host: PROXY.internal"],
             ["-H", "Origin: http://127.0.0.1:\(port)"], ["-H", "Origin: http://localhost:3000"],
         ]

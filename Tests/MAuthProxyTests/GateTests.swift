@@ -189,11 +189,26 @@ struct GateTests {
         #expect(exemptForged.status == 200)
         #expect(try Self.received(exemptForged.body).appUUID == nil, "a forged identity never reaches the service")
 
+        // Straight to the gate: nginx itself drops field names with '_'.
+        for forgery in ["X-MAuth-App_UUID", "x_mauth_app_uuid", "X-MAUTH-APP-UUID"] {
+            let exempt = try await SigningProxyTests.curl([
+                "-H", "\(forgery): forged-app", stack.gate.baseURL + "/health",
+            ])
+            #expect(try Self.received(exempt.body).appUUID == nil, "\(forgery)")
+            let authenticated = try await SigningProxyTests.curl(
+                getHeaders.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] } + [
+                    "-H", "\(forgery): forged-app", stack.gate.baseURL + "/studies/forged",
+                ])
+            #expect(try Self.received(authenticated.body).appUUID == Fixtures.appUUID, "\(forgery)")
+        }
         for escape in ["/health/..%2Fstudies", "/health/%2e%2e/studies", "/health/..;/studies", "/health/%ff"] {
             let refused = try await SigningProxyTests.curl(["--path-as-is", stack.gateURL + escape])
             #expect(refused.status == 400, "\(escape): \(refused.body)")
         }
-        #expect(stack.reachedApp == ["GET /studies/forged", "GET /health"], "\(stack.reachedApp)")
+        #expect(
+            stack.reachedApp == ["GET /studies/forged", "GET /health"]
+                + Array(repeating: ["GET /health", "GET /studies/forged"], count: 3).flatMap { $0 },
+            "\(stack.reachedApp)")
         await stack.stop()
     }
 
@@ -218,6 +233,15 @@ struct GateTests {
             "-H", "X-MAuth-App-UUID: forged-app", stack.authRequestURL + "/studies",
         ])
         #expect(unsigned.status == 401)
+        let signer = try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: [.v2])
+        let emptyBodySignature = try signer.headers(
+            method: "POST", target: MAuthRequestTarget("/studies/chunked"), body: [UInt8]())
+        let chunked = try await SigningProxyTests.curl(
+            emptyBodySignature.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] } + [
+                "-H", "Transfer-Encoding: chunked", "--data-binary", "unsigned body",
+                stack.authRequestURL + "/studies/chunked",
+            ])
+        #expect(chunked.status == 401, "a body without a length is refused too: \(chunked.body)")
         #expect(!stack.reachedApp.contains { $0.hasPrefix("POST") || $0 == "GET /studies" }, "\(stack.reachedApp)")
 
         let direct = try await SigningProxyTests.curl([
