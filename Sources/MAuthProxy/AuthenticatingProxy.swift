@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import BodySpool
 public import HTTPPipeline
 public import HTTPTypes
@@ -88,12 +88,9 @@ public struct AuthenticatingProxy: Handler {
     ///     default.
     ///   - authRequestPath: the path of the `auth_request` endpoint, such as `/_mauth`; none by
     ///     default. Requests to it are answered by the gate, never forwarded.
-    ///   - httpClient: sends to the upstream; by default, one configured with
-    ///     `HTTPClient.Configuration.proxyUpstream(timeout:)` and `upstreamTimeout`, shared with
-    ///     the other proxies of that timeout. A client given here must not follow redirects; its
-    ///     timeouts bound the wait for a connection, for the response and the pauses within it.
-    ///   - upstreamTimeout: the timeouts of the default client; with a client given, the timeout
-    ///     it was configured with, which the answers to timeouts name.
+    ///   - upstreamClient: how upstreams are reached, and their timeout; by default, a client of
+    ///     the library's with a 30 s timeout and 64 connections to each upstream, shared by the
+    ///     proxies given none.
     ///   - logger: where the per-request lines go.
     /// - Throws: ``ProxyError`` with code `invalidRoute` when `upstream` is not a usable URL.
     public init(
@@ -101,8 +98,7 @@ public struct AuthenticatingProxy: Handler {
         gate: MAuthGate,
         identityHeaders: IdentityHeaders = .standard,
         authRequestPath: String? = nil,
-        httpClient: HTTPClient? = nil,
-        upstreamTimeout: Duration = .seconds(30),
+        upstreamClient: UpstreamClient? = nil,
         logger: Logger = Logger(label: "mauth.gate")
     ) throws(ProxyError) {
         self.upstream = try ProxyRoute(prefix: "/", upstream: upstream)
@@ -111,9 +107,7 @@ public struct AuthenticatingProxy: Handler {
         self.authRequestPath = authRequestPath
         self.logger = logger
         self.forwarder = UpstreamForwarder(
-            httpClient: httpClient ?? UpstreamForwarder.sharedClient(timeout: upstreamTimeout),
-            upstreamTimeout: upstreamTimeout,
-            logger: logger, revealsUpstream: false)
+            client: upstreamClient ?? UpstreamForwarder.sharedClient, logger: logger, revealsUpstream: false)
     }
 
     /// Authenticates `request` unless it is exempt, then forwards it to the upstream with the
@@ -167,11 +161,12 @@ public struct AuthenticatingProxy: Handler {
                 return exchange.finish(rejection.response)
             }
         }
-        if UpstreamForwarder.sendsBody(body, of: request) {
-            outgoing.body = .spooled(body)
-        }
+        let sentBody = UpstreamForwarder.sendsBody(body, of: request) ? body : nil
+        if let sentBody { outgoing.body = .spooled(sentBody) }
         exchange.upstream = upstream.upstream
-        switch await forwarder.send(outgoing, route: upstream, exchange: &exchange) {
+        switch await forwarder.send(
+            outgoing, body: sentBody, target: upstream.basePath + request.target, route: upstream, exchange: &exchange)
+        {
         case .answered(let response):
             return forwarder.streamedBack(
                 response, route: upstream, request: request, context: context, exchange: exchange)

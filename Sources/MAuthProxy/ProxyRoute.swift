@@ -15,6 +15,16 @@ public struct ProxyRoute: Sendable, Hashable {
     public let basePath: String
     /// The origin, lower-cased, with and without its default port.
     private let originSpellings: [String]
+    /// The upstream's host (an IPv6 address without brackets) and port, when it speaks cleartext
+    /// HTTP; `nil` for HTTPS.
+    let cleartextEndpoint: CleartextEndpoint?
+
+    /// Where a cleartext upstream listens, and the `Host` it is sent.
+    struct CleartextEndpoint: Sendable, Hashable {
+        let host: String
+        let port: Int
+        let authority: String
+    }
 
     /// Creates a route to `upstream`, an `http` or `https` URL without query or fragment.
     ///
@@ -40,6 +50,12 @@ public struct ProxyRoute: Sendable, Hashable {
             ? "\(scheme)://\(bracketedHost):\(defaultPort)"
             : components.port == defaultPort ? "\(scheme)://\(bracketedHost)" : nil
         self.originSpellings = [origin.lowercased()] + (otherSpelling.map { [$0.lowercased()] } ?? [])
+        self.cleartextEndpoint =
+            scheme == "http"
+            ? CleartextEndpoint(
+                host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: components.port ?? 80,
+                authority: "\(bracketedHost)" + (components.port.map { ":\($0)" } ?? ""))
+            : nil
         let path = components.percentEncodedPath
         self.basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
     }

@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 public import BodySpool
 import Foundation
 public import HTTPPipeline
@@ -68,17 +68,13 @@ public struct SigningProxy: Handler {
     ///   - signer: signs every forwarded request.
     ///   - hostPolicy: the `Host` names the proxy answers to and the page origins it signs for;
     ///     the loopback names and the proxy's own origin by default.
-    ///   - httpClient: sends to the upstreams; by default, one configured with
-    ///     `HTTPClient.Configuration.proxyUpstream(timeout:)` and `upstreamTimeout`, shared with
-    ///     the other proxies of that timeout. A client given here must not follow redirects, or a
-    ///     signature would go wherever a 3xx points; its timeouts bound the wait for a connection,
-    ///     for the response and the pauses within it.
+    ///   - upstreamClient: how upstreams are reached, and their timeout; by default, a client of
+    ///     the library's with a 30 s timeout and 64 connections to each upstream, shared by the
+    ///     proxies given none.
     ///   - responseAuthenticator: when set, every upstream response must carry a valid MAuth
     ///     signature, and responses are read whole before they are passed on.
     ///   - maxBodySize: the largest request body forwarded, and the largest authenticated
     ///     response.
-    ///   - upstreamTimeout: the timeouts of the default client; with a client given, the timeout
-    ///     it was configured with, which the answers to timeouts name.
     ///   - logger: where the per-request lines go.
     ///   - spool: where request bodies, and authenticated responses, wait while they are signed
     ///     or authenticated.
@@ -88,10 +84,9 @@ public struct SigningProxy: Handler {
         routes: [ProxyRoute],
         signer: MAuthSigner,
         hostPolicy: ProxyHostPolicy = .loopback,
-        httpClient: HTTPClient? = nil,
+        upstreamClient: UpstreamClient? = nil,
         responseAuthenticator: MAuthAuthenticator? = nil,
         maxBodySize: Int = defaultMaxBodySize,
-        upstreamTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "mauth.proxy"),
         spool: BodySpool = .standard
     ) throws(ProxyError) {
@@ -107,8 +102,7 @@ public struct SigningProxy: Handler {
         self.logger = logger
         self.spool = spool
         self.forwarder = UpstreamForwarder(
-            httpClient: httpClient ?? UpstreamForwarder.sharedClient(timeout: upstreamTimeout),
-            upstreamTimeout: upstreamTimeout, logger: logger,
+            client: upstreamClient ?? UpstreamForwarder.sharedClient, logger: logger,
             revealsUpstream: true)
     }
 
@@ -144,6 +138,7 @@ public struct SigningProxy: Handler {
         exchange.upstream = route.upstream
         var outgoing = forwarder.outgoingRequest(
             url: url, for: request, context: context, dropping: Self.signatureFields)
+        var sentBody: SpooledBody?
         do {
             let digester = try signer.bodyDigester(for: &outgoing)
             let body: SpooledBody
@@ -154,9 +149,8 @@ public struct SigningProxy: Handler {
             case .success(let spooled): body = spooled
             case .failure(let refusal): return exchange.finish(refusal.response)
             }
-            try signer.sign(
-                &outgoing, bodyDigester: digester,
-                body: UpstreamForwarder.sendsBody(body, of: request) ? .spooled(body) : nil)
+            sentBody = UpstreamForwarder.sendsBody(body, of: request) ? body : nil
+            try signer.sign(&outgoing, bodyDigester: digester, body: sentBody.map { .spooled($0) })
         } catch let error as HTTPError {
             return exchange.finish(error.response)
         } catch let error as MAuthError {
@@ -166,7 +160,9 @@ public struct SigningProxy: Handler {
         }
 
         let upstreamResponse: HTTPClientResponse
-        switch await forwarder.send(outgoing, route: route, exchange: &exchange) {
+        switch await forwarder.send(
+            outgoing, body: sentBody, target: route.basePath + request.target, route: route, exchange: &exchange)
+        {
         case .answered(let response): upstreamResponse = response
         case .failed(let answer): return answer
         }

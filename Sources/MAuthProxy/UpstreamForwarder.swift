@@ -3,38 +3,26 @@ import BodySpool
 import Foundation
 import HTTPPipeline
 import HTTPTypes
-import Locking
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// The forwarding that ``SigningProxy`` and ``AuthenticatingProxy`` share: the checks on the
 /// target, the header fields sent and returned, the call to the upstream, its failures as JSON
 /// answers, and its response streamed back.
 struct UpstreamForwarder: Sendable {
-    let httpClient: HTTPClient
-    let upstreamTimeout: Duration
+    let client: UpstreamClient
     let logger: Logger
     /// How failures name the upstream: its URL (the signing proxy, a developer's tool) or words
     /// that do not reveal where it is (the gate, in front of a service).
     let revealsUpstream: Bool
 
-    /// The clients of the proxies that were given none, one for each upstream timeout, each
-    /// configured by `HTTPClient.Configuration.proxyUpstream(timeout:)`. They live as long as the
-    /// process; being nobody else's, they are never shut down.
-    private static let sharedClients = Locked<[Duration: HTTPClient]>([:])
+    /// The client of the proxies that were given none. It lives as long as the process; being
+    /// nobody else's, it is never shut down.
+    static let sharedClient = UpstreamClient()
 
-    /// The shared client whose timeouts are `timeout`.
-    static func sharedClient(timeout: Duration) -> HTTPClient {
-        sharedClients.withLock { clients in
-            if let client = clients[timeout] { return client }
-            let client = HTTPClient(
-                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .proxyUpstream(timeout: timeout))
-            clients[timeout] = client
-            return client
-        }
-    }
+    /// The upstream timeout.
+    var upstreamTimeout: Duration { client.timeout }
 
     /// The value of `Retry-After` when no connection to the upstream is free.
     static let retryAfterSeconds = 1
@@ -43,13 +31,18 @@ struct UpstreamForwarder: Sendable {
     static let traceContextFields = ["traceparent", "tracestate"]
 
     /// 400 for a target that is not a path, that climbs out of its route once decoded, or that
-    /// AsyncHTTPClient would not send byte for byte; otherwise the URL to send it to.
+    /// AsyncHTTPClient (for an HTTPS upstream) would not send byte for byte; otherwise the URL to
+    /// send it to.
     func url(for request: Request, route: ProxyRoute) -> Result<String, HTTPError> {
         guard request.target.hasPrefix("/") else {
             return .failure(HTTPError(.badRequest, message: "A proxied request's target starts with '/'."))
         }
         if let refusal = ForwardedTarget.refusal(ofPath: request.path) {
             return .failure(HTTPError(.badRequest, message: refusal))
+        }
+        if client.pool(for: route.cleartextEndpoint) != nil {
+            // This package's own connections send the target exactly as given.
+            return .success(route.origin + route.basePath + request.target)
         }
         guard let url = ForwardedTarget.exactURL(origin: route.origin, basePath: route.basePath, target: request.target)
         else {
@@ -98,7 +91,7 @@ struct UpstreamForwarder: Sendable {
         } else {
             headers.remove(name: "X-Forwarded-Host")
         }
-        if httpClient.tracer != nil {
+        if client.traces {
             // AsyncHTTPClient adds the trace context of its own span, the caller's span's grandchild:
             // the caller's copy would come first and hide it.
             for name in Self.traceContextFields { headers.remove(name: name) }
@@ -145,20 +138,67 @@ struct UpstreamForwarder: Sendable {
         case failed(Response)
     }
 
-    /// Sends `outgoing` and returns the upstream's response, or the JSON answer to its failure.
-    func send(_ outgoing: HTTPClientRequest, route: ProxyRoute, exchange: inout ProxyExchange) async -> Outcome {
+    /// Sends `outgoing` with `body` to `target` on the route's upstream, and returns the upstream's
+    /// response, or the JSON answer to its failure.
+    func send(
+        _ outgoing: HTTPClientRequest, body: SpooledBody?, target: String, route: ProxyRoute,
+        exchange: inout ProxyExchange
+    ) async -> Outcome {
         do {
-            // No overall deadline: the wait for a pooled connection is bounded by the client's
-            // connect timeout and the wait for the response by its read timeout, both the upstream
-            // timeout, so that a long upload is not cut short. AsyncHTTPClient traces the call: a
-            // client span, ended with the response's head, whose traceparent the upstream receives.
-            let response = try await httpClient.execute(outgoing, deadline: .distantFuture)
+            let response: HTTPClientResponse
+            if let pool = client.pool(for: route.cleartextEndpoint), let endpoint = route.cleartextEndpoint {
+                response = try await Self.send(outgoing, body: body, target: target, to: endpoint, over: pool)
+            } else {
+                // No overall deadline: the wait for a pooled connection is bounded by the client's
+                // connect timeout and the wait for the response by its read timeout, so that a long
+                // upload is not cut short. AsyncHTTPClient traces the call: a client span, ended
+                // with the response's head, whose traceparent the upstream receives.
+                response = try await client.httpClient.execute(outgoing, deadline: .distantFuture)
+            }
             exchange.upstreamStatus = Int(response.status.code)
             exchange.upstreamHeadTime = exchange.start.duration(to: .now)
             return .answered(response)
         } catch {
             return .failed(exchange.finish(failure(error, route: route)))
         }
+    }
+
+    /// `outgoing` sent over one of `pool`'s connections, and sent once more over a new one when a
+    /// reused connection turns out to have been closed by the upstream before it answered an
+    /// idempotent request.
+    private static func send(
+        _ outgoing: HTTPClientRequest, body: SpooledBody?, target: String,
+        to endpoint: ProxyRoute.CleartextEndpoint, over pool: CleartextConnectionPool
+    ) async throws -> HTTPClientResponse {
+        var head = HTTPRequestHead(version: .http1_1, method: outgoing.method, uri: target, headers: outgoing.headers)
+        head.headers.replaceOrAdd(name: "Host", value: endpoint.authority)
+        if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.byteCount)) }
+        var attempt = 1
+        while true {
+            let (connection, reused) = try await pool.acquire()
+            do {
+                return try await connection.execute(head: head, body: body) { reusable in
+                    pool.release(connection, reusable: reusable)
+                }
+            } catch
+                where reused && attempt == 1 && idempotentMethods.contains(head.method.rawValue)
+                && closedBeforeAnswer(error)
+            {
+                attempt += 1
+            }
+        }
+    }
+
+    /// The methods a request may be sent twice with (RFC 9110 §9.2.2).
+    private static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
+
+    /// Whether `error` says the connection was closed under a request, as an upstream closes a
+    /// keep-alive connection it no longer wants.
+    private static func closedBeforeAnswer(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? ChannelError { return error == .ioOnClosedChannel || error == .eof }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE].contains(error.errnoCode) }
+        return false
     }
 
     /// The upstream's response streamed back as it arrives, its access line logged when it ends.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import HTTPPipeline
 import HTTPPipelineServer
 import HTTPTypes
@@ -104,7 +103,7 @@ struct GateCommand: AsyncParsableCommand {
         let (authenticator, keysDescription, developmentIdentity) = try authentication.authenticator(
             settings: settings, logger: logger)
         let spool = try spoolOptions.makeSpool()
-        let httpClient = upstreamOptions.makeClient()
+        let upstreamClient = upstreamOptions.makeClient()
         do {
             let gate = try AuthenticatingProxy(
                 upstream: upstream,
@@ -113,8 +112,7 @@ struct GateCommand: AsyncParsableCommand {
                     spool: spool),
                 identityHeaders: try identityHeaders(),
                 authRequestPath: authRequestPath,
-                httpClient: httpClient,
-                upstreamTimeout: upstreamOptions.timeout,
+                upstreamClient: upstreamClient,
                 logger: logger
             )
             var middlewares: [any Middleware] = []
@@ -136,9 +134,9 @@ struct GateCommand: AsyncParsableCommand {
                     ports: ports, keys: keysDescription, development: developmentIdentity?.files,
                     responseSigner: responseSigner, metricsURL: metricsURL)
             }
-            try await httpClient.shutdown()
+            try await upstreamClient.shutdown()
         } catch {
-            try? await httpClient.shutdown()
+            try? await upstreamClient.shutdown()
             throw error
         }
     }

@@ -124,19 +124,19 @@ struct ProxyCommand: AsyncParsableCommand {
 
         let configuration = try await configOptions.load()
         let signer = try SigningIdentity.signer(configuration, signVersions: signVersions)
-        let httpClient = upstreamOptions.makeClient()
+        let upstreamClient = upstreamOptions.makeClient()
         do {
             let proxy = try SigningProxy(
                 routes: try proxyRoutes(),
                 signer: signer,
                 hostPolicy: hostPolicy,
-                httpClient: httpClient,
+                upstreamClient: upstreamClient,
                 responseAuthenticator: authenticateResponses
                     ? try SigningIdentity.responseAuthenticator(
-                        keysDir: keysDir, configuration: configuration, signer: signer, httpClient: httpClient)
+                        keysDir: keysDir, configuration: configuration, signer: signer,
+                        httpClient: upstreamClient.httpClient)
                     : nil,
                 maxBodySize: maxBodySize,
-                upstreamTimeout: upstreamOptions.timeout,
                 logger: logger,
                 spool: try spoolOptions.makeSpool()
             )
@@ -150,9 +150,9 @@ struct ProxyCommand: AsyncParsableCommand {
             ) { ports, metricsURL in
                 printBanner(ports: ports, signer: signer, routes: proxy.routes, metricsURL: metricsURL)
             }
-            try await httpClient.shutdown()
+            try await upstreamClient.shutdown()
         } catch {
-            try? await httpClient.shutdown()
+            try? await upstreamClient.shutdown()
             throw error
         }
     }

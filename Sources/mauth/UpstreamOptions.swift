@@ -1,7 +1,5 @@
 import ArgumentParser
-import AsyncHTTPClient
 import MAuthProxy
-import NIOPosix
 import NIOSSL
 
 /// How a forwarding command (`proxy`, `gate`) talks to its upstreams.
@@ -30,18 +28,15 @@ struct UpstreamOptions: ParsableArguments {
         }
     }
 
-    /// The upstream timeout.
-    var timeout: Duration { .milliseconds(Int64(upstreamTimeout * 1000)) }
-
     /// A client to the upstreams; the caller shuts it down.
-    func makeClient() -> HTTPClient {
+    func makeClient() -> UpstreamClient {
         var tls: TLSConfiguration?
         if insecure {
             tls = TLSConfiguration.makeClientConfiguration()
             tls?.certificateVerification = .none
         }
-        return HTTPClient(
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            configuration: .proxyUpstream(timeout: timeout, connectionsPerUpstream: upstreamConnections, tls: tls))
+        return UpstreamClient(
+            timeout: .milliseconds(Int64(upstreamTimeout * 1000)), connectionsPerUpstream: upstreamConnections, tls: tls
+        )
     }
 }

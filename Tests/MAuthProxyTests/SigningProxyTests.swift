@@ -29,33 +29,24 @@ struct SigningProxyTests {
         }
     }
 
-    static let httpClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
-        return HTTPClient(configuration: configuration)
-    }()
+    /// The client the tests' proxies share: it lives as long as the test process.
+    static let upstreamClient = UpstreamClient(timeout: .seconds(10))
 
     /// A proxy served in this process, and what it logged.
     static func proxy(
         _ routes: [ProxyRoute],
         signer: MAuthSigner? = nil,
-        httpClient: HTTPClient? = Self.httpClient,
+        upstreamClient: UpstreamClient = Self.upstreamClient,
         responseAuthenticator: MAuthAuthenticator? = nil,
-        maxBodySize: Int = 1 << 20,
-        upstreamTimeout: Duration = .seconds(10)
+        maxBodySize: Int = 1 << 20
     ) async throws -> (server: RunningServer, log: RecordingLogHandler.Records) {
         let (logger, records) = RecordingLogHandler.logger(level: .info)
         let proxy = try SigningProxy(
-            routes: routes, signer: try signer ?? Self.signer([.v1, .v2]),
-            httpClient: httpClient,
-            responseAuthenticator: responseAuthenticator, maxBodySize: maxBodySize, upstreamTimeout: upstreamTimeout,
-            logger: logger)
+            routes: routes, signer: try signer ?? Self.signer([.v1, .v2]), upstreamClient: upstreamClient,
+            responseAuthenticator: responseAuthenticator, maxBodySize: maxBodySize, logger: logger)
         return (try await RunningServer(proxy, maxBodySize: maxBodySize), records)
     }
 
-    /// Runs curl and returns the status, the HTTP version and the body.
     /// The environment `mauth proxy` runs in: it signs as the protocol test suite's app.
     static var proxyEnvironment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -66,6 +57,7 @@ struct SigningProxyTests {
         return environment
     }
 
+    /// Runs curl and returns the status, the HTTP version and the body.
     static func curl(_ arguments: [String]) async throws -> (status: Int, version: String, body: String) {
         let curl = try #require(ChildProcess.find("curl"), "curl is needed for these tests")
         let result = try await ChildProcess.run(
@@ -282,6 +274,7 @@ struct SigningProxyTests {
         let garbage = try await RawUpstream(reply: "THIS IS NOT HTTP\r\n\r\n")
         let silent = try await RawUpstream(reply: nil)
         let upstream = try await RunningServer(InspectingUpstream.router)
+        let impatient = UpstreamClient(timeout: .milliseconds(300))
         let (proxy, log) = try await Self.proxy(
             [
                 try ProxyRoute(prefix: "/down", upstream: down),
@@ -289,7 +282,7 @@ struct SigningProxyTests {
                 try ProxyRoute(prefix: "/slow", upstream: silent.baseURL),
                 try ProxyRoute(prefix: "/", upstream: upstream.baseURL + "/base"),
             ],
-            httpClient: nil, maxBodySize: 16, upstreamTimeout: .milliseconds(300))
+            upstreamClient: impatient, maxBodySize: 16)
         for transport in Self.transports {
             let refused = try await Self.curl(transport + [proxy.baseURL + "/down"])
             #expect(refused.status == 502)
@@ -310,6 +303,7 @@ struct SigningProxyTests {
         try await upstream.stop()
         try await garbage.stop()
         try await silent.stop()
+        try await impatient.shutdown()
     }
 
     @Test("with response authentication, signed responses pass and unsigned ones answer 502")

@@ -124,6 +124,51 @@ final class RawUpstream: Sendable {
     }
 }
 
+/// An HTTP/1.1 upstream that answers the first request on each connection with a keep-alive
+/// response and closes the connection when a second one arrives, as an upstream does that closes
+/// an idle connection just as the proxy reuses it. It counts its connections.
+final class OneAnswerPerConnection: Sendable {
+    private let channel: any Channel
+    private let connections = Locked(0)
+
+    init() async throws {
+        let connections = connections
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                connections.withLock { $0 += 1 }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AnswerOnce())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
+
+    /// How many connections the upstream accepted.
+    var connectionCount: Int { connections.withLock { $0 } }
+
+    func stop() async throws { try await channel.close() }
+
+    private final class AnswerOnce: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        private var answered = false
+        private var received = ""
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !answered else {
+                context.close(promise: nil)
+                return
+            }
+            received += String(buffer: unwrapInboundIn(data))
+            guard received.contains("\r\n\r\n") else { return }
+            answered = true
+            context.writeAndFlush(
+                NIOAny(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nanswered")), promise: nil)
+        }
+    }
+}
+
 /// A loopback port that refuses connections: a socket bound to it that never listens, held until
 /// `close()`, so no other test can take the port meanwhile.
 final class RefusingPort: Sendable {
