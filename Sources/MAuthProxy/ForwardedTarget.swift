@@ -11,31 +11,55 @@ enum ForwardedTarget {
     /// may.
     static func refusal(ofPath path: Substring) -> String? {
         for segment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            // Most segments have no escape, no parameter and no dot to look at.
+            if !segment.contains(where: {
+                $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\\")
+            }),
+                segment.first != UInt8(ascii: ".")
+            {
+                continue
+            }
             guard let decoded = percentDecoded(segment) else {
                 return "A proxied path may not have a malformed percent-escape."
             }
-            guard let text = String(validating: decoded, as: UTF8.self) else {
+            guard String(validating: decoded, as: UTF8.self) != nil else {
                 return "A proxied path's percent-escapes must spell UTF-8 characters."
             }
-            if text.contains("/") || text.contains("\\") {
+            if decoded.contains(UInt8(ascii: "/")) || decoded.contains(UInt8(ascii: "\\")) {
                 return "A proxied path may not have an encoded '/' or a '\\'."
             }
-            if text.contains("\u{0}") {
+            if decoded.contains(0) {
                 return "A proxied path may not have an encoded NUL."
             }
-            let lowered = text.lowercased()
-            if ["%2e", "%2f", "%5c"].contains(where: lowered.contains) {
+            if hasEscape(of: [UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "\\")], in: decoded) {
                 // Encoded twice: an upstream that decodes again would find a separator or a dot.
                 return "A proxied path may not have a doubly encoded '.', '/' or '\\'."
             }
             // Some servers also drop trailing spaces and dots from a name before they resolve it.
-            var name = text.prefix { $0 != ";" }
-            while name.last == " " { name = name.dropLast() }
-            if !name.isEmpty, name.allSatisfy({ $0 == "." }) {
+            var name = decoded.prefix { $0 != UInt8(ascii: ";") }
+            while name.last == UInt8(ascii: " ") { name = name.dropLast() }
+            if !name.isEmpty, name.allSatisfy({ $0 == UInt8(ascii: ".") }) {
                 return "A proxied path may not have '.' or '..' segments, spelled out, encoded or with a ';' parameter."
             }
         }
         return nil
+    }
+
+    /// Whether `bytes` hold a percent-escape of one of `characters`, in either case.
+    private static func hasEscape(of characters: [UInt8], in bytes: [UInt8]) -> Bool {
+        var index = bytes.startIndex
+        while let percent = bytes[index...].firstIndex(of: UInt8(ascii: "%")) {
+            let high = percent + 1
+            let low = percent + 2
+            guard low < bytes.endIndex else { return false }
+            if let highValue = hexValue(bytes[high]), let lowValue = hexValue(bytes[low]),
+                characters.contains(highValue << 4 | lowValue)
+            {
+                return true
+            }
+            index = high
+        }
+        return false
     }
 
     /// The URL to hand AsyncHTTPClient for `target` below `origin` and `basePath`, when the

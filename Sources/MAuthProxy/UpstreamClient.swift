@@ -59,6 +59,7 @@ public final class UpstreamClient: Sendable {
         configuration.tlsConfiguration = tls
         self.httpClient = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.traces = httpClient.tracer.map { !($0 is NoOpTracer) } ?? false
         self.timeout = timeout
         self.connectionsPerUpstream = connectionsPerUpstream
         self.connectionWait = connectionWait
@@ -74,10 +75,7 @@ public final class UpstreamClient: Sendable {
 
     /// Whether the process traces: a tracer other than the no-op one was bootstrapped before the
     /// client was made.
-    var traces: Bool {
-        guard let tracer = httpClient.tracer else { return false }
-        return !(tracer is NoOpTracer)
-    }
+    let traces: Bool
 
     /// The connections to `endpoint`, when requests to it go over this package's connections:
     /// a cleartext upstream, and no tracing.

@@ -65,11 +65,13 @@ struct UpstreamForwarder: Sendable {
         outgoing.method = NIOHTTP1.HTTPMethod(rawValue: request.head.method.rawValue)
         let head = request.head
         var headers = HTTPHeaders()
-        let dropped = HopByHop.names(connectionField: head.headerFields[values: .connection])
-            .union(HopByHop.requestOnly).union(dropped)
+        headers.reserveCapacity(head.headerFields.count + 4)
+        let connectionField = head.headerFields[values: .connection]
+        let listed = connectionField.isEmpty ? [] : HopByHop.names(connectionField: connectionField)
         for field in head.headerFields where field.name != .cookie {
             let name = field.name.canonicalName
-            guard !dropped.contains(name),
+            guard !HopByHop.standard.contains(name), !HopByHop.requestOnly.contains(name), !listed.contains(name),
+                !dropped.contains(name),
                 !name.utf8.contains(UInt8(ascii: "_"))
                     || !dropped.contains(name.replacingOccurrences(of: "_", with: "-"))
             else { continue }
