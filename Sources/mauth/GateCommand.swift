@@ -46,12 +46,10 @@ struct GateCommand: AsyncParsableCommand {
     )
     var authRequestPath: String?
 
-    @Option(
-        help: """
-            The largest request body, in bytes. Bodies are authenticated as they stream and kept in \
-            --spool-dir beyond 1 MiB, so a larger limit does not cost memory.
-            """)
-    var maxBodySize = MAuthMiddleware.defaultMaxBodySize
+    @OptionGroup var bodyOptions: AuthenticatedBodyOptions
+
+    /// The largest request body.
+    var maxBodySize: Int { bodyOptions.maxBodySize }
 
     @OptionGroup var upstreamOptions: UpstreamOptions
 
@@ -68,7 +66,6 @@ struct GateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
         for path in exemptPaths + (authRequestPath.map { [$0] } ?? []) where !path.hasPrefix("/") {
             throw ValidationError("paths start with '/', not '\(path)'")
         }
@@ -90,12 +87,7 @@ struct GateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = listener.level
-        let logger = ServeCommand.bootstrapLogging(level: level, label: "mauth.gate")
-        // The gate writes its own line per request, with the caller and the upstream's time: the
-        // server's access line would repeat it.
-        var serverLogger = logger
-        serverLogger.logLevel = level == .info ? .notice : level
+        let (logger, serverLogger) = listener.forwardingLoggers(label: "mauth.gate")
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
         let tracing = try tracingOptions.bootstrap(serviceName: "mauth-gate")

@@ -39,6 +39,17 @@ struct ListenerOptions: ParsableArguments {
     /// The log level asked for.
     var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 
+    /// Bootstraps logging for a forwarding command (`proxy`, `gate`), which writes its own line
+    /// per request with the upstream's status and time, and returns its logger and the server's:
+    /// at `info`, the server's access line would repeat the command's, so the server logs from
+    /// `notice`.
+    func forwardingLoggers(label: String) -> (command: Logger, server: Logger) {
+        let logger = ServeCommand.bootstrapLogging(level: level, label: label)
+        var serverLogger = logger
+        serverLogger.logLevel = level == .info ? .notice : level
+        return (logger, serverLogger)
+    }
+
     /// Sets the number of event-loop threads, before the first event loop is made.
     func applyIOThreads() {
         if let ioThreads {

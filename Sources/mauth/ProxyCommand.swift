@@ -112,12 +112,7 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = listener.level
-        let logger = ServeCommand.bootstrapLogging(level: level, label: "mauth.proxy")
-        // The proxy writes its own line per request, with the upstream's status and time: the
-        // server's access line would repeat it.
-        var serverLogger = logger
-        serverLogger.logLevel = level == .info ? .notice : level
+        let (logger, serverLogger) = listener.forwardingLoggers(label: "mauth.proxy")
         listener.applyIOThreads()
         let metrics = metricsOptions.bootstrap(logger: logger)
         let tracing = try tracingOptions.bootstrap(serviceName: "mauth-proxy")

@@ -30,12 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("exempt"), help: "A path that skips authentication; repeatable. Default: /app_status.")
     var exemptPaths: [String] = []
 
-    @Option(
-        help: """
-            The largest request body, in bytes. Bodies are authenticated as they stream and kept in \
-            --spool-dir beyond 1 MiB, so a larger limit does not cost memory.
-            """)
-    var maxBodySize = MAuthMiddleware.defaultMaxBodySize
+    @OptionGroup var bodyOptions: AuthenticatedBodyOptions
+
+    /// The largest request body.
+    var maxBodySize: Int { bodyOptions.maxBodySize }
 
     @OptionGroup var spoolOptions: SpoolOptions
 
@@ -50,7 +48,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxBodySize > 0 else { throw ValidationError("--max-body-size must be positive") }
         for path in exemptPaths where !path.hasPrefix("/") {
             throw ValidationError("--exempt paths start with '/', not '\(path)'")
         }
