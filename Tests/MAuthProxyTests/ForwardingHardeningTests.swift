@@ -96,6 +96,13 @@ struct ForwardingHardeningTests {
             ports.insert(answer.body)
         }
         #expect(ports.count == 1, "one connection carried all 20 requests: \(ports)")
+        // A HEAD response has no body although it may say how long one would be: the connection
+        // goes on to carry the next request.
+        let head = try await SigningProxyTests.curl(["-I", proxy.baseURL + "/studies/x"])
+        #expect(head.status == 200)
+        #expect(head.body.lowercased().contains("content-length: "), "\(head.body)")
+        let afterHead = try await SigningProxyTests.curl([proxy.baseURL + "/studies/x"])
+        #expect(ports.contains(afterHead.body))
         try await proxy.stop()
         try await upstream.stop()
         try await client.shutdown()
