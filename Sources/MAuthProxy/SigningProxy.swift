@@ -140,7 +140,9 @@ public struct SigningProxy: Handler {
             url: url, for: request, context: context, dropping: Self.signatureFields)
         var sentBody: SpooledBody?
         do {
-            let digester = try signer.bodyDigester(for: &outgoing)
+            // The target is what the upstream receives, byte for byte: the forwarder checked it.
+            let digester = try signer.bodyDigester(
+                method: request.head.method.rawValue, target: MAuthRequestTarget(route.basePath + request.target))
             let body: SpooledBody
             switch try await forwarder.spool(
                 request, into: spool, limit: maxBodySize,
@@ -150,7 +152,10 @@ public struct SigningProxy: Handler {
             case .failure(let refusal): return exchange.finish(refusal.response)
             }
             sentBody = UpstreamForwarder.sendsBody(body, of: request) ? body : nil
-            try signer.sign(&outgoing, bodyDigester: digester, body: sentBody.map { .spooled($0) })
+            for field in try signer.headers(for: digester) {
+                outgoing.headers.add(name: field.name.rawName, value: field.value)
+            }
+            outgoing.body = sentBody.map { .spooled($0) }
         } catch let error as HTTPError {
             return exchange.finish(error.response)
         } catch let error as MAuthError {
