@@ -254,7 +254,7 @@ struct GateTests {
     }
 
     @Test(
-        "--sign-responses signs the service's responses, over HTTP/1.1 and HTTP/2; a failing service answers 502 and 504 without its address"
+        "--sign-responses signs the service's responses over HTTP/1.1 and HTTP/2; a body over the limit is 413; a failing service is 502 or 504 without its address"
     )
     func responsesAndFailures() async throws {
         try await SigningProxyTests.withKeysDirectory { keys in
@@ -278,6 +278,27 @@ struct GateTests {
                 #expect(request.text == "landed")
             }
             #expect(await gate.stop() == 0)
+
+            let hits = HitCounter()
+            let counted = try await RunningServer(hits)
+            let small = try await RunningMAuth(
+                [
+                    "gate", "--port", "0", "--log-level", "warning", "--upstream", counted.baseURL, "--keys-dir",
+                    keys.path, "--max-body-size", "16",
+                ],
+                readyWhen: "mauth gate: forwarding", directory: nil)
+            let signer = try MAuthSigner(appUUID: Fixtures.appUUID, privateKey: Fixtures.privateKey, versions: [.v2])
+            let body = "seventeen bytes!!"
+            let signed = try signer.headers(method: "POST", target: MAuthRequestTarget("/x"), body: Array(body.utf8))
+            let tooLarge = try await SigningProxyTests.curl(
+                signed.flatMap { ["-H", "\($0.name.rawName): \($0.value)"] } + [
+                    "--data-binary", body, small.baseURL + "/x",
+                ])
+            #expect(tooLarge.status == 413, "\(tooLarge.body)")
+            #expect(tooLarge.body.hasPrefix(#"{"error":"#), "\(tooLarge.body)")
+            #expect(hits.count == 0)
+            #expect(await small.stop() == 0)
+            try await counted.stop()
             try await upstream.stop()
         }
 
