@@ -128,6 +128,19 @@ public struct MAuthGate: Sendable {
         body: some Collection<UInt8>,
         logger: Logger
     ) async -> Result<MAuthIdentity, MAuthRejection> {
+        await authenticateKeepingError(method: method, target: target, headers: headers, body: body, logger: logger)
+            .mapError { MAuthRejection($0, messages: errorMessages) }
+    }
+
+    /// ``authenticate(method:target:headers:body:logger:)``, logged the same way, with the error
+    /// itself rather than its answer: for a caller that adds to the answer's words.
+    package func authenticateKeepingError(
+        method: String,
+        target: MAuthRequestTarget,
+        headers: HTTPFields,
+        body: some Collection<UInt8>,
+        logger: Logger
+    ) async -> Result<MAuthIdentity, MAuthError> {
         do {
             return .success(
                 try await authenticator.authenticate(method: method, target: target, headers: headers, body: body))
@@ -136,7 +149,7 @@ public struct MAuthGate: Sendable {
             if error.code == .inauthentic, logger.logLevel <= .debug {
                 await logExplanation(method: method, target: target, headers: headers, body: body, logger: logger)
             }
-            return .failure(MAuthRejection(error, messages: errorMessages))
+            return .failure(error)
         }
     }
 

@@ -59,23 +59,17 @@ struct AuthRequestEndpoint: Sendable {
         for name in [Self.originalMethod, Self.originalURI, Self.originalContentLength, Self.originalTransferEncoding] {
             signed[name] = nil
         }
-        do {
-            let identity = try await gate.authenticator.authenticate(
-                method: method, target: MAuthRequestTarget(target), headers: signed, body: [UInt8]())
+        switch await gate.authenticateKeepingError(
+            method: method, target: MAuthRequestTarget(target), headers: signed, body: [UInt8](),
+            logger: context.logger)
+        {
+        case .success(let identity):
             exchange.appUUID = identity.appUUID
             return exchange.finish(Response(status: .noContent, headerFields: identityHeaders.fields(for: identity)))
-        } catch {
-            var error = error
-            if error.code == .inauthentic {
-                context.logger.info("MAuth rejected a request", metadata: ["reason": "\(error.message)"])
-                let isSigned = [MAuthProtocolVersion.v2, .v1].contains { signed[$0.authenticationHeader] != nil }
-                if isSigned {
-                    error = MAuthError(
-                        .inauthentic, "\(error.message) (if the request has a body: \(Self.bodyNotSeen))")
-                }
-            } else {
-                context.logger.error(
-                    "MAuth could not determine request authenticity", metadata: ["reason": "\(error.message)"])
+        case .failure(var error):
+            let isSigned = [MAuthProtocolVersion.v2, .v1].contains { signed[$0.authenticationHeader] != nil }
+            if error.code == .inauthentic, isSigned {
+                error = MAuthError(.inauthentic, "\(error.message) (if the request has a body: \(Self.bodyNotSeen))")
             }
             return exchange.finish(MAuthRejection(error, messages: gate.errorMessages).response)
         }

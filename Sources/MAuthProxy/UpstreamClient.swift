@@ -77,11 +77,15 @@ public final class UpstreamClient: Sendable {
     /// client was made.
     let traces: Bool
 
-    /// The connections to `endpoint`, when requests to it go over this package's connections:
-    /// a cleartext upstream, and no tracing.
-    func pool(for endpoint: ProxyRoute.CleartextEndpoint?) -> CleartextConnectionPool? {
-        guard let endpoint, !traces else { return nil }
-        return pools.withLock { pools in
+    /// Where requests to `route` go over this package's connections: a cleartext upstream, when
+    /// the process does not trace; `nil` for AsyncHTTPClient.
+    func ownConnectionsEndpoint(of route: ProxyRoute) -> ProxyRoute.CleartextEndpoint? {
+        traces ? nil : route.cleartextEndpoint
+    }
+
+    /// The connections to `endpoint`.
+    func pool(for endpoint: ProxyRoute.CleartextEndpoint) -> CleartextConnectionPool {
+        pools.withLock { pools in
             if let pool = pools[endpoint] { return pool }
             let pool = CleartextConnectionPool(
                 host: endpoint.host, port: endpoint.port, maximumConnections: connectionsPerUpstream,

@@ -40,7 +40,7 @@ struct UpstreamForwarder: Sendable {
         if let refusal = ForwardedTarget.refusal(ofPath: request.path) {
             return .failure(HTTPError(.badRequest, message: refusal))
         }
-        if client.pool(for: route.cleartextEndpoint) != nil {
+        if client.ownConnectionsEndpoint(of: route) != nil {
             // This package's own connections send the target exactly as given.
             return .success(route.origin + route.basePath + request.target)
         }
@@ -148,8 +148,9 @@ struct UpstreamForwarder: Sendable {
     ) async -> Outcome {
         do {
             let response: HTTPClientResponse
-            if let pool = client.pool(for: route.cleartextEndpoint), let endpoint = route.cleartextEndpoint {
-                response = try await Self.send(outgoing, body: body, target: target, to: endpoint, over: pool)
+            if let endpoint = client.ownConnectionsEndpoint(of: route) {
+                response = try await Self.send(
+                    outgoing, body: body, target: target, to: endpoint, over: client.pool(for: endpoint))
             } else {
                 // No overall deadline: the wait for a pooled connection is bounded by the client's
                 // connect timeout and the wait for the response by its read timeout, so that a long

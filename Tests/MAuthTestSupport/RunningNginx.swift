@@ -1,4 +1,6 @@
 import Foundation
+import Locking
+import MAuth
 
 #if canImport(Glibc)
     import Glibc
@@ -11,6 +13,7 @@ public final class RunningNginx: @unchecked Sendable {
     private let process = Process()
     private let termination: ProcessExit
     private let directory: TemporaryDirectory
+    private let log = Locked("")
     /// The ports the configuration's servers listen on, in the order asked for.
     public let ports: [Int]
 
@@ -23,7 +26,7 @@ public final class RunningNginx: @unchecked Sendable {
         ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") ? "/usr/sbin/nginx" : nil)
 
     /// Starts nginx with the `http` block that `servers` makes from the free ports (`portCount` of
-    /// them) and waits until each port accepts connections.
+    /// them) and waits until it listens on them.
     public init(portCount: Int, servers: ([Int]) -> String) async throws {
         guard let executable = Self.executable else { throw ChildProcess.Failure(description: Self.absentMessage) }
         directory = try TemporaryDirectory("nginx")
@@ -34,7 +37,7 @@ public final class RunningNginx: @unchecked Sendable {
             master_process off;
             worker_processes 1;
             pid \(root)/nginx.pid;
-            error_log \(root)/error.log warn;
+            error_log stderr notice;
             events { worker_connections 512; }
             http {
                 access_log off;
@@ -49,23 +52,40 @@ public final class RunningNginx: @unchecked Sendable {
         let file = directory.url.appendingPathComponent("nginx.conf")
         try configuration.write(to: file, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-p", root, "-c", file.path, "-e", "\(root)/error.log"]
+        process.arguments = ["-p", root, "-c", file.path, "-e", "stderr"]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let (chunks, chunk) = AsyncStream<String>.makeStream()
+        let log = log
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                chunk.finish()
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            log.withLock { $0 += text }
+            chunk.yield(text)
+        }
         termination = ProcessExit(watching: process)
         try process.run()
-        for port in ports {
-            var attempts = 0
-            while !Self.accepts(port: port) {
-                attempts += 1
-                if attempts > 200 || !process.isRunning {
-                    let log = (try? String(contentsOfFile: "\(root)/error.log", encoding: .utf8)) ?? ""
-                    process.terminate()
-                    throw ChildProcess.Failure(description: "nginx did not start: \(log)")
-                }
-                try await Task.sleep(for: .milliseconds(50))
+        // nginx opens its listening sockets before it sets up its event loop and says so (at
+        // `notice`): from then on connections wait in the backlog until it accepts them.
+        let ready = try await withTimeLimit(
+            .seconds(30), timeoutError: ChildProcess.Failure(description: "nginx did not start within 30 s")
+        ) {
+            var text = ""
+            for await part in chunks {
+                text += part
+                if text.contains(" event method") { return true }
             }
+            return false
+        }
+        guard ready else {
+            throw ChildProcess.Failure(description: "nginx did not start: \(log.withLock { $0 })")
         }
     }
 
@@ -73,9 +93,7 @@ public final class RunningNginx: @unchecked Sendable {
     public func baseURL(_ index: Int) -> String { "http://127.0.0.1:\(ports[index])" }
 
     /// What nginx wrote to its error log.
-    public var errorLog: String {
-        (try? String(contentsOfFile: directory.url.appendingPathComponent("error.log").path, encoding: .utf8)) ?? ""
-    }
+    public var errorLog: String { log.withLock { $0 } }
 
     /// Stops nginx. SIGKILL: a child started from the test runner's threads inherits their
     /// blocked SIGTERM and SIGQUIT, and how nginx itself stops is not under test.
@@ -103,19 +121,5 @@ public final class RunningNginx: @unchecked Sendable {
         }
         guard descriptor >= 0, bound else { throw ChildProcess.Failure(description: "no free loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func accepts(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }
