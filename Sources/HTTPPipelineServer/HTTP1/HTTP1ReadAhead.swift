@@ -23,9 +23,6 @@ import NIOHTTP1
 /// after the idle timeout. (A head whose first bytes come with the end of the previous request
 /// gets its deadline from its next bytes; until then the idle timeout bounds it.)
 final class HTTP1ReadAhead {
-    /// The most bytes handed to the parser at once.
-    static let sliceSize = 16 * 1024
-
     private let maxWaiting: Int
     private let headTimeout: Duration
     private let channel: any Channel
@@ -156,7 +153,7 @@ final class HTTP1ReadAhead {
             defer { forwarding = false }
             var forwarded = false
             while state.hasRoom, var buffer = held.popFirst() {
-                let slice = buffer.readSlice(length: min(buffer.readableBytes, HTTP1ReadAhead.sliceSize))!
+                let slice = buffer.readSlice(length: min(buffer.readableBytes, ServerTuning.parserSliceSize))!
                 if buffer.readableBytes > 0 { held.prepend(buffer) }
                 state.bytesParsing()
                 context.fireChannelRead(wrapInboundOut(slice))

@@ -16,15 +16,6 @@ import NIOTLS
 /// An HTTP/1.1 connection: its channel handlers, and the task that serves its requests one after
 /// another.
 extension HTTPServer {
-    /// How long, in all, a connection that is closing waits for the rest of a request body it
-    /// will not serve.
-    private static let lingerAfterClose = Duration.seconds(2)
-    /// How much of such a request it reads and drops before closing anyway.
-    private static let maximumDroppedAfterClose = 4 * 1024 * 1024
-    /// How many pipelined requests in a row (each already there when the one before it was
-    /// answered) a connection is served on its event loop; past them, on the Swift pool.
-    private static let pipelinedRequestsOnTheLoop = 16
-
     /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
     static func configureHTTP1(
         _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
@@ -33,10 +24,7 @@ extension HTTPServer {
         let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         try pipeline.addHandler(FlushCoalescingHandler())
         let readAhead = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
-        // What one read cycle takes arrives whole, however far ahead of its responses: four reads
-        // (at most 256 KiB) bound what a connection that pipelines without reading makes the
-        // server hold.
-        try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 4)
+        try channel.syncOptions?.setOption(.maxMessagesPerRead, value: UInt(ServerTuning.http1ReadsPerTurn))
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
         try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
@@ -103,7 +91,7 @@ extension HTTPServer {
     /// Answers a connection's requests one after another, until it must close.
     ///
     /// The task serving a connection runs on its event loop (`onTheLoop`) until the connection has
-    /// pipelined ``pipelinedRequestsOnTheLoop`` requests in a row; then it moves to the Swift
+    /// pipelined ``ServerTuning/pipelinedRequestsOnTheLoop`` requests in a row; then it moves to the Swift
     /// pool for good. A task that never waits for its socket keeps its loop running tasks, and
     /// the loop polls no socket until no task is left to run: on the loop, a client that
     /// pipelines without pause would keep the loop's other connections waiting.
@@ -143,7 +131,7 @@ extension HTTPServer {
             }
             waitLimit = configuration.idleTimeout
             pipelinedInARow = ends.inbox.waitingParts > 0 ? pipelinedInARow + 1 : 0
-            if onTheLoop, pipelinedInARow == Self.pipelinedRequestsOnTheLoop {
+            if onTheLoop, pipelinedInARow == ServerTuning.pipelinedRequestsOnTheLoop {
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try await serveRequests(
                         ends, channel: channel, reader: reader, connection: connection,
@@ -157,9 +145,9 @@ extension HTTPServer {
     /// Reads and drops what is left of a request, until it ends, 2 s have passed or 4 MiB have
     /// been dropped; returns whether the request ended.
     func drainRefusedRequest(_ reader: InboundRequestReader) async throws -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: Self.lingerAfterClose)
+        let deadline = ContinuousClock.now.advanced(by: ServerTuning.lingerAfterClose)
         var dropped = 0
-        while dropped < Self.maximumDroppedAfterClose {
+        while dropped < ServerTuning.maximumDroppedAfterClose {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero, let part = try await reader.next(within: remaining) else { return false }
             switch part {

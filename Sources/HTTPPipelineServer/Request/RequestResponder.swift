@@ -18,10 +18,6 @@ struct RequestResponder {
     /// Traces each request, in its caller's trace; `nil` when the server traces nothing.
     var tracer: (any Tracer)? = nil
 
-    /// How much of an unread request body is discarded to keep an HTTP/1.1 connection alive or to
-    /// end an HTTP/2 stream cleanly.
-    static let maximumDiscardedBody = 256 * 1024
-
     struct Connection {
         let remoteAddress: SocketAddress?
         let httpVersion: HTTPVersion
@@ -161,7 +157,7 @@ struct RequestResponder {
             if responseHead.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
         }
         if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
-            keepAlive = await body.discardRest(maximum: Self.maximumDiscardedBody) && keepAlive
+            keepAlive = await body.discardRest(maximum: ServerTuning.maximumDiscardedBody) && keepAlive
         }
         return Outcome(
             keepAlive: keepAlive, bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle,

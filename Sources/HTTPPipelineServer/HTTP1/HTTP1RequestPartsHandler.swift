@@ -5,16 +5,13 @@ import NIOHTTPTypes
 /// the connection, through a ``RequestPartInbox``, and is where that task's responses enter the
 /// pipeline (``ChannelResponseWriter``).
 ///
-/// The connection stops reading while ``maximumWaitingParts`` parts wait for the task (a body its
+/// The connection stops reading while ``ServerTuning/waitingRequestParts`` parts wait for the task (a body its
 /// handler does not read yet, say), and reads again once the task has taken them all.
 /// ``HTTP1ReadAhead`` and ``HTTP1ConnectionHandler``, further up, decide how far reading may run
 /// ahead of the responses.
 final class HTTP1RequestPartsHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
-
-    /// The most parts that wait for the task before the connection stops reading.
-    static let maximumWaitingParts = 10
 
     /// What the connection's task reads from and writes to.
     struct Ends: Sendable {
@@ -53,7 +50,7 @@ final class HTTP1RequestPartsHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         // Held back, a read is asked for again by the inbox once the task has taken every part.
-        if inbox.waitingParts < Self.maximumWaitingParts { context.read() }
+        if inbox.waitingParts < ServerTuning.waitingRequestParts { context.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -47,9 +47,10 @@ extension HTTPServer {
         var http2 = NIOHTTP2Handler.Configuration()
         http2.connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.maxConcurrentHTTP2Streams),
-            // Generous at the HPACK layer (which counts 32 extra bytes a field and can only reset
-            // the connection) so that a large head reaches the server's own check and gets a 431.
-            HTTP2Setting(parameter: .maxHeaderListSize, value: max(64 * 1024, 4 * configuration.maxHeaderSize)),
+            HTTP2Setting(
+                parameter: .maxHeaderListSize,
+                value: max(ServerTuning.minimumAnnouncedHeaderListSize, 4 * configuration.maxHeaderSize)
+            ),
         ]
         return http2
     }
