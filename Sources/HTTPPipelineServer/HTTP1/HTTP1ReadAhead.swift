@@ -26,6 +26,7 @@ final class HTTP1ReadAhead {
     private let maxWaiting: Int
     private let headTimeout: Duration
     private let channel: any Channel
+    private let watchdog: ReadWatchdog
     /// Requests parsed whose response has not ended yet.
     private var waiting = 0
     /// A request head has been parsed and its end has not.
@@ -43,6 +44,7 @@ final class HTTP1ReadAhead {
         self.channel = channel
         self.maxWaiting = max(1, maxWaiting)
         self.headTimeout = headTimeout
+        self.watchdog = watchdog
         let state = NIOLoopBound(self, eventLoop: channel.eventLoop)
         watchdog.addCheck { now in state.value.closeIfHeadOverdue(now: now) }
     }
@@ -62,7 +64,7 @@ final class HTTP1ReadAhead {
 
     /// Bytes are about to reach the parser: if no request is open, they start a head.
     fileprivate func bytesParsing() {
-        if !requestOpen, headStarted == nil { headStarted = .now }
+        if !requestOpen, headStarted == nil { headStarted = watchdog.now }
     }
 
     func headParsed(_ head: HTTPRequestHead) {

@@ -32,13 +32,20 @@ final class HTTP2PrefaceDetector: ChannelInboundHandler, RemovableChannelHandler
             return
         }
         decide(context: context, http2: matches)
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if received != nil {
+        let held = received != nil
+        if held {
             decide(context: context, http2: false)
         }
+        // Before the removal: a context that has left the pipeline passes nothing on, and the
+        // HTTP/1.1 handlers must hear of the close to end the request they are waiting for.
         context.fireChannelInactive()
+        if held {
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        }
     }
 
     private func decide(context: ChannelHandlerContext, http2: Bool) {
@@ -47,6 +54,5 @@ final class HTTP2PrefaceDetector: ChannelInboundHandler, RemovableChannelHandler
             self.received = nil
             context.fireChannelRead(wrapInboundOut(received))
         }
-        context.pipeline.syncOperations.removeHandler(self, promise: nil)
     }
 }

@@ -20,16 +20,30 @@ final class ReadWatchdog: Sendable {
     /// The error of a read that ran out of time with ``Expiry/fail``.
     struct Expired: Error {}
 
+    /// Where the watchdog reads the time: the system's clocks, or a test's, which moves only when
+    /// the test moves it.
+    struct TimeSource: Sendable {
+        /// The time in `NIODeadline` nanoseconds, which a waiter can keep in an atomic.
+        var uptimeNanoseconds: @Sendable () -> UInt64
+        /// The time handed to the checks of ``addCheck(_:)``.
+        var instant: @Sendable () -> ContinuousClock.Instant
+
+        static let system = TimeSource(
+            uptimeNanoseconds: { NIODeadline.now().uptimeNanoseconds }, instant: { ContinuousClock.now })
+    }
+
     /// The deadline of one reader's waits.
     final class Waiter: Sendable {
         private let control: any RequestStreamControl
+        private let time: TimeSource
         /// When the wait started, in `NIODeadline` nanoseconds; 0 while not waiting.
         private let since = Atomic<UInt64>(0)
         private let limit = Atomic<UInt64>(0)
         private let expiry = Atomic<UInt8>(Expiry.close.rawValue)
 
-        fileprivate init(control: any RequestStreamControl) {
+        fileprivate init(control: any RequestStreamControl, time: TimeSource) {
             self.control = control
+            self.time = time
         }
 
         /// Starts a wait that expires after `limit`.
@@ -39,7 +53,7 @@ final class ReadWatchdog: Sendable {
             let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000
             self.limit.store(UInt64(max(0, total)), ordering: .relaxed)
             self.expiry.store(expiry.rawValue, ordering: .relaxed)
-            since.store(max(1, NIODeadline.now().uptimeNanoseconds), ordering: .releasing)
+            since.store(max(1, time.uptimeNanoseconds()), ordering: .releasing)
         }
 
         /// Ends the wait.
@@ -61,18 +75,23 @@ final class ReadWatchdog: Sendable {
     }
 
     private final class Watched: Sendable {
+        let time: TimeSource
         let waiters = Locked<[ObjectIdentifier: Waiter]>([:])
         let checks = Locked<[@Sendable (ContinuousClock.Instant) -> Void]>([])
 
+        init(time: TimeSource) {
+            self.time = time
+        }
+
         func checkAll() {
-            let now = NIODeadline.now().uptimeNanoseconds
+            let now = time.uptimeNanoseconds()
             for waiter in waiters.withLock({ Array($0.values) }) { waiter.expireIfOverdue(now: now) }
-            let instant = ContinuousClock.now
+            let instant = time.instant()
             for check in checks.withLock({ $0 }) { check(instant) }
         }
     }
 
-    private let watched = Watched()
+    private let watched: Watched
     private let check: RepeatedTask
 
     /// A watchdog for `connection`'s reads, which stops when the connection closes.
@@ -83,10 +102,11 @@ final class ReadWatchdog: Sendable {
     }
 
     /// Watches waits on `eventLoop`'s channels, checking often enough for deadlines of
-    /// `shortestDeadline` and more.
-    init(eventLoop: any EventLoop, shortestDeadline: Duration) {
+    /// `shortestDeadline` and more, in the time `time` tells.
+    init(eventLoop: any EventLoop, shortestDeadline: Duration, time: TimeSource = .system) {
         let interval = min(max(shortestDeadline / 4, .milliseconds(10)), .seconds(1))
-        let watched = self.watched
+        let watched = Watched(time: time)
+        self.watched = watched
         check = eventLoop.scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in
             watched.checkAll()
         }
@@ -95,7 +115,7 @@ final class ReadWatchdog: Sendable {
     /// A waiter for reads from the connection or stream that `control` controls, watched until
     /// ``forget(_:)``.
     func makeWaiter(for control: any RequestStreamControl) -> Waiter {
-        let waiter = Waiter(control: control)
+        let waiter = Waiter(control: control, time: watched.time)
         watched.waiters.withLock { $0[ObjectIdentifier(waiter)] = waiter }
         return waiter
     }
@@ -104,6 +124,9 @@ final class ReadWatchdog: Sendable {
     func forget(_ waiter: Waiter) {
         _ = watched.waiters.withLock { $0.removeValue(forKey: ObjectIdentifier(waiter)) }
     }
+
+    /// The time the checks of ``addCheck(_:)`` are given, now.
+    var now: ContinuousClock.Instant { watched.time.instant() }
 
     /// Adds a deadline that its owner keeps itself: `check` is called on the event loop at every
     /// periodic check, with the time, until the watchdog stops.

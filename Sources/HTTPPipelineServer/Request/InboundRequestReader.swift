@@ -42,6 +42,9 @@ final class InboundRequestReader: @unchecked Sendable {
         return try await source.next()
     }
 
+    /// The time the reader's deadlines are measured in.
+    var now: ContinuousClock.Instant { watchdog.now }
+
     /// Closes the connection (resets the stream) unless it closes by itself within `deadline`; the
     /// reader is not needed for that.
     func closeUnlessClosed(within deadline: Duration) {

@@ -119,8 +119,8 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
             reader.endReads()
             throw ReadWatchdog.Expired()
         }
-        let started = ContinuousClock.now
-        defer { waited += started.duration(to: .now) }
+        let started = reader.now
+        defer { waited += started.duration(to: reader.now) }
         return try await reader.next(within: remaining, then: expiry)
     }
 
