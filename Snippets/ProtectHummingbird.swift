@@ -10,7 +10,7 @@
     let router = Router(context: BasicMAuthRequestContext.self)
     router.get("/app_status") { _, _ in "OK" }  // added before the middleware: not authenticated
     router.add(middleware: MAuthHummingbirdMiddleware(authenticator: authenticator))
-    router.get("/") { _, context in context.mauthIdentity!.appUUID }
+    router.get("/") { _, context in try context.requireMAuthIdentity().appUUID }
     router.post("/echo") { request, _ in Response(status: .ok, body: .init(asyncSequence: request.body)) }
     // snippet.hide
     _ = Application(router: router)

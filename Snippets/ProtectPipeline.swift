@@ -11,7 +11,7 @@ import ServiceLifecycle
 let logger = Logger(label: "items")
 var router = Router()
 router.get("/") { _, context in
-    let caller = context.mauthIdentity!  // set by MAuthMiddleware
+    let caller = try context.requireMAuthIdentity()  // set by MAuthMiddleware
     return .json(
         JSON.object(["app_uuid": .string(caller.appUUID), "protocol_version": .number(caller.version.number)]))
 }

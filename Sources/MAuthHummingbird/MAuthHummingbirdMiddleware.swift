@@ -11,7 +11,7 @@
     /// let router = Router(context: BasicMAuthRequestContext.self)
     /// router.get("/app_status") { _, _ in "OK" }      // added before the middleware: not authenticated
     /// router.add(middleware: MAuthHummingbirdMiddleware(authenticator: authenticator))
-    /// router.get("/") { _, context in context.mauthIdentity!.appUUID }
+    /// router.get("/") { _, context in try context.requireMAuthIdentity().appUUID }
     /// ```
     ///
     /// Routes added before the middleware, or outside the group it is added to, skip it: that is the
@@ -95,10 +95,17 @@
         }
 
         static func response(_ rejection: MAuthRejection) -> Response {
-            Response(
-                status: rejection.status,
+            Response(mauthStatus: rejection.status, body: rejection.body)
+        }
+    }
+
+    extension Response {
+        /// A MAuth answer: `status`, with its JSON document as the body.
+        init(mauthStatus status: HTTPResponse.Status, body: String) {
+            self.init(
+                status: status,
                 headers: [.contentType: MAuthRejection.contentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: rejection.body)))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
     }
 #endif

@@ -13,7 +13,7 @@ import NIOCore
 ///     handler: router
 /// )
 /// // in a handler:
-/// let caller = context.mauthIdentity!.appUUID
+/// let caller = try context.requireMAuthIdentity().appUUID
 /// ```
 ///
 /// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched), and so,

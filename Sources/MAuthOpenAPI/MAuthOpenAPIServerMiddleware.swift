@@ -73,7 +73,8 @@
         ///   - operationID: the operation, checked against ``exemptOperationIDs``.
         ///   - next: the middlewares after this one and the handler.
         /// - Returns: `next`'s response, or a 401, 413, 500 or 503 with a JSON body.
-        /// - Throws: whatever reading the body or `next` throws; authentication failures are
+        /// - Throws: whatever reading the body or `next` throws; authentication failures, and a
+        ///   handler's ``MAuth/MAuthIdentity/requireCurrent()`` without a caller, are
         ///   answered, not thrown.
         public func intercept(
             _ request: HTTPRequest,
@@ -89,7 +90,7 @@
             if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path)
                 || gate.passesUnsigned(request.headerFields)
             {
-                return try await next(request, body, metadata)
+                return try await Self.answeringMissingIdentity { try await next(request, body, metadata) }
             }
             if let rejection = gate.rejectionOfDeclaredLength(in: request.headerFields) {
                 return Self.answer(rejection)
@@ -111,7 +112,7 @@
                         length: .known(Int64(spooled.byteCount)), iterationBehavior: .multiple)
                 }
                 return try await MAuthIdentity.$current.withValue(identity) {
-                    try await next(request, forwarded, metadata)
+                    try await Self.answeringMissingIdentity { try await next(request, forwarded, metadata) }
                 }
             case .failure(let rejection):
                 return Self.answer(rejection)
@@ -123,6 +124,22 @@
         /// nor make a path look exempt.
         static func target(of request: HTTPRequest) -> MAuthRequestTarget {
             MAuthRequestTarget(request.path ?? "/")
+        }
+
+        /// Runs the rest of the chain, and answers the 401 of a handler that called
+        /// ``MAuth/MAuthIdentity/requireCurrent()`` without a caller, which the generated code
+        /// reports wrapped in a `ServerError`.
+        static func answeringMissingIdentity(
+            _ next: () async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            do {
+                return try await next()
+            } catch let error as ServerError where error.underlyingError is MAuthIdentityRequired {
+                let missing = MAuthIdentityRequired()
+                return (
+                    HTTPResponse(status: missing.httpStatus, headerFields: missing.httpHeaderFields), missing.httpBody
+                )
+            }
         }
 
         static func answer(_ rejection: MAuthRejection) -> (HTTPResponse, HTTPBody?) {

@@ -88,6 +88,23 @@ struct MAuthMiddlewareTests {
         #expect(try await Self.respond(Self.request(.get, "/echo")).0 == .unauthorized, "required by default")
     }
 
+    @Test("requireMAuthIdentity() gives a route the caller, and answers 401 with the JSON body where there is none")
+    func requireIdentity() async throws {
+        let pipeline = Pipeline(
+            MAuthMiddleware(
+                authenticator: Fixtures.authenticator(), exemptPaths: ["/app_status"], requirement: .optional),
+            handler: HandlerFunction { _, context in .text(try context.requireMAuthIdentity().appUUID) })
+        let signed = try await Self.respond(Self.request(.get, "/", signWith: [.v2]), pipeline: pipeline)
+        #expect(signed.0 == .ok)
+        #expect(signed.1 == Fixtures.appUUID)
+        for unsigned in [Self.request(.get, "/"), Self.request(.get, "/app_status", signWith: [.v2])] {
+            let (status, body, fields) = try await Self.respond(unsigned, pipeline: pipeline)
+            #expect(status == .unauthorized)
+            #expect(body == #"{"errors":{"mauth":["This resource needs a request signed with MAuth"]}}"#)
+            #expect(fields[.contentType] == "application/json")
+        }
+    }
+
     @Test("the raw path and query are authenticated: encoded paths and + in queries work")
     func rawTarget() async throws {
         let (status, _, _) = try await Self.respond(Self.request(.get, "/files/%E2%82%AC?q=a+b", signWith: [.v1, .v2]))

@@ -257,6 +257,30 @@
             }
         }
 
+        @Test("requireMAuthIdentity() gives a route the caller, and answers 401 with MAuth's JSON where there is none")
+        func requireIdentity() async throws {
+            let router = Router(context: BasicMAuthRequestContext.self)
+            router.add(
+                middleware: MAuthHummingbirdMiddleware(
+                    authenticator: Fixtures.authenticator(now: IntegrationRequests.time), requirement: .optional))
+            router.get("/who") { _, context in try context.requireMAuthIdentity().appUUID }
+            let fields = try Fixtures.signer(versions: [.v2], time: IntegrationRequests.time).headers(
+                method: "GET", target: MAuthRequestTarget("/who"), body: [UInt8]())
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/who", method: .get, headers: fields) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == Fixtures.appUUID)
+                }
+                try await client.execute(uri: "/who", method: .get) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.contentType] == "application/json")
+                    #expect(
+                        String(buffer: response.body)
+                            == #"{"errors":{"mauth":["This resource needs a request signed with MAuth"]}}"#)
+                }
+            }
+        }
+
         @Test(
             "a body past the spool's memory threshold is authenticated as it streams and reaches the route whole",
             arguments: [MAuthProtocolVersion.v1, .v2])

@@ -233,6 +233,51 @@
             }
         }
 
+        /// The operations, each requiring a caller.
+        struct RequiringService: APIProtocol {
+            func getCaller(_ input: Operations.getCaller.Input) async throws -> Operations.getCaller.Output {
+                let caller = try MAuthIdentity.requireCurrent()
+                return .ok(.init(body: .json(.init(app_uuid: caller.appUUID, protocol_version: caller.version.number))))
+            }
+
+            func echo(_ input: Operations.echo.Input) async throws -> Operations.echo.Output {
+                _ = try MAuthIdentity.requireCurrent()
+                guard case .binary(let body) = input.body else { throw HTTPError(.badRequest) }
+                return .ok(.init(body: .binary(body)))
+            }
+
+            func getStatus(_ input: Operations.getStatus.Input) async throws -> Operations.getStatus.Output {
+                _ = try MAuthIdentity.requireCurrent()
+                return .ok(.init(body: .plainText("up")))
+            }
+        }
+
+        @Test("requireCurrent() gives a handler the caller, and answers 401 with MAuth's JSON where there is none")
+        func serverRequireCurrent() async throws {
+            let middleware = MAuthOpenAPIServerMiddleware(
+                authenticator: Fixtures.authenticator(now: IntegrationRequests.time), exemptOperationIDs: ["getStatus"],
+                requirement: .optional)
+            let router = Router()
+            try RequiringService().registerHandlers(on: router, middlewares: [middleware])
+            let signed = try HTTPFields(
+                Fixtures.signer(versions: [.v2], time: IntegrationRequests.time).headers(
+                    method: "GET", target: MAuthRequestTarget("/"), body: [UInt8]()))
+            let required = #"{"errors":{"mauth":["This resource needs a request signed with MAuth"]}}"#
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/", method: .get, headers: signed) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains(Fixtures.appUUID))
+                }
+                for uri in ["/", "/app_status"] {
+                    try await client.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .unauthorized, "\(uri)")
+                        #expect(response.headers[.contentType] == "application/json")
+                        #expect(String(buffer: response.body) == required)
+                    }
+                }
+            }
+        }
+
         @Test("the response signer signs answers and refusals with the request's version")
         func serverResponseSigning() async throws {
             let service = try MAuthSigner(
