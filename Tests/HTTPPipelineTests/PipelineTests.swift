@@ -107,6 +107,27 @@ struct PipelineTests {
         #expect(!body.contains("hunter2"))
     }
 
+    @Test("a response built from an Encodable value is its JSON, keys sorted; a value JSON cannot hold is a 500")
+    func encodable() async throws {
+        struct Item: Encodable {
+            let name: String
+            let id: Int
+            let tags: [String]
+        }
+        var router = Router()
+        router.get("/item") { _, _ in try .json(encoding: Item(name: "w/idget", id: 7, tags: ["a"]), status: .created) }
+        router.get("/nan") { _, _ in try .json(encoding: ["ratio": Double.nan]) }
+        let pipeline = Pipeline(middlewares: [], handler: router)
+
+        let item = await pipeline.respond(to: Self.get("/item"), context: RequestContext())
+        #expect(item.head.status == .created)
+        #expect(item.head.headerFields[.contentType] == "application/json")
+        #expect(try await Self.text(item) == #"{"id":7,"name":"w/idget","tags":["a"]}"#)
+
+        let nan = await pipeline.respond(to: Self.get("/nan"), context: RequestContext())
+        #expect(nan.head.status == .internalServerError)
+    }
+
     @Test("a body larger than the limit is refused with 413")
     func bodyLimit() async throws {
         let body = RequestBody(buffer: ByteBuffer(string: String(repeating: "x", count: 11)))
