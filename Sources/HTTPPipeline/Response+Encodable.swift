@@ -1,10 +1,11 @@
+public import HTTPTypes
+import NIOCore
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
     import Foundation
 #endif
-public import HTTPTypes
-import NIOCore
 
 extension Response {
     /// A response whose body is `value` encoded as JSON, as `application/json`.

@@ -1,5 +1,5 @@
 public import HTTPPipeline
-import HTTPTypes
+public import HTTPTypes
 
 /// Thrown where a route needs the authenticated caller and the request has none: the route is
 /// exempt from authentication, or authentication is optional and the request was not signed.
@@ -21,6 +21,7 @@ public struct MAuthIdentityRequired: HTTPResponseError, Sendable, Equatable, Cus
         JSON.object(["errors": .object(["mauth": .array([.string(Self.message)])])]).text
     }
 
+    /// The 401 response, as the pipeline sends it.
     public var response: Response { .json(body, status: status) }
 
     public var description: String { "401 \(Self.message)" }
