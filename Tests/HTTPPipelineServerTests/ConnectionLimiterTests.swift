@@ -8,17 +8,6 @@ import Testing
 /// whose inbound messages are the connections it accepted.
 @Suite("Connection limit")
 struct ConnectionLimiterTests {
-    /// Counts the reads (accepts) that get past the gate to the listener's socket.
-    private final class ReadCounter: ChannelOutboundHandler {
-        typealias OutboundIn = Never
-        var reads = 0
-
-        func read(context: ChannelHandlerContext) {
-            reads += 1
-            context.read()
-        }
-    }
-
     private struct Listener {
         let channel: EmbeddedChannel
         let reads: ReadCounter

@@ -30,17 +30,6 @@ struct HTTP1ReadAheadTests {
         }
     }
 
-    /// Counts the reads that get past the gate to the socket.
-    private final class ReadCounter: ChannelOutboundHandler {
-        typealias OutboundIn = Never
-        var reads = 0
-
-        func read(context: ChannelHandlerContext) {
-            reads += 1
-            context.read()
-        }
-    }
-
     private struct Connection {
         let channel: EmbeddedChannel
         let readAhead: HTTP1ReadAhead
