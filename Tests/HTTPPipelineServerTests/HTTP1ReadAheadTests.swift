@@ -5,16 +5,18 @@ import Testing
 
 @testable import HTTPPipelineServer
 
-/// `HTTP1ReadAhead` and its gate on an in-memory channel, with the test standing in for the HTTP
-/// parser and the connection handler: it reports the requests parsed and the responses ended, and
-/// sees the bytes the gate hands the parser. The watchdog's time is the loop's, which only the
-/// test moves.
+/// The read-ahead and request head deadline of `HTTP1ConnectionHandler` and its parser gate, on an
+/// in-memory channel, with the test standing in for the HTTP parser and the application: it
+/// reports the requests parsed and writes their responses, and sees the bytes the gate hands the
+/// parser. The watchdog's time is the loop's, which only the test moves.
 @Suite("HTTP/1.1 read-ahead and request head deadline")
 struct HTTP1ReadAheadTests {
     /// Where the HTTP parser would be: records the slices it is handed.
     private final class Parser: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
+        typealias InboundOut = HTTPServerRequestPart
         var slices: [Int] = []
+        private var context: ChannelHandlerContext?
         var readCompletes = 0
         /// Called with each slice, as the parser would report the requests it finds in it.
         var parse: ((ByteBuffer) -> Void)?
@@ -28,11 +30,19 @@ struct HTTP1ReadAheadTests {
         func channelReadComplete(context: ChannelHandlerContext) {
             readCompletes += 1
         }
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            self.context = context
+        }
+
+        /// Hands the connection handler a request part, as the parser would.
+        func report(_ part: HTTPServerRequestPart) {
+            context?.fireChannelRead(wrapInboundOut(part))
+        }
     }
 
     private struct Connection {
         let channel: EmbeddedChannel
-        let readAhead: HTTP1ReadAhead
         let parser: Parser
         let socketReads: ReadCounter
 
@@ -41,9 +51,24 @@ struct HTTP1ReadAheadTests {
         }
 
         /// A request parsed whole: its head and its end.
-        func request(_ head: HTTPRequestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")) {
-            readAhead.headParsed(head)
-            readAhead.requestEnded()
+        func request(_ head: HTTPRequestHead = HTTP1ReadAheadTests.head(.GET)) {
+            headParsed(head)
+            requestEnded()
+        }
+
+        func headParsed(_ head: HTTPRequestHead) {
+            parser.report(.head(head))
+        }
+
+        func requestEnded() {
+            parser.report(.end(nil))
+        }
+
+        /// The application answers the oldest request.
+        func responseEnded() {
+            let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": "0"])
+            channel.write(HTTPServerResponsePart.head(head), promise: nil)
+            channel.write(HTTPServerResponsePart.end(nil), promise: nil)
         }
 
         func advance(by milliseconds: Int64) {
@@ -58,16 +83,26 @@ struct HTTP1ReadAheadTests {
         let channel = EmbeddedChannel()
         let loop = channel.embeddedEventLoop
         let watchdog = ReadWatchdog(eventLoop: loop, shortestDeadline: .milliseconds(40), time: .following(loop))
-        let readAhead = HTTP1ReadAhead(
-            channel: channel, maxWaiting: maxWaiting, headTimeout: headTimeout, watchdog: watchdog)
+        let handler = HTTP1ConnectionHandler(
+            channel: channel, maxPipelinedRequests: maxWaiting, headTimeout: headTimeout, watchdog: watchdog)
         let parser = Parser()
         let socketReads = ReadCounter()
         try channel.pipeline.syncOperations.addHandler(socketReads)
-        try channel.pipeline.syncOperations.addHandler(readAhead.makeGate())
+        try channel.pipeline.syncOperations.addHandler(handler.makeGate())
         try channel.pipeline.syncOperations.addHandler(parser)
+        try channel.pipeline.syncOperations.addHandler(handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         channel.closeFuture.whenComplete { _ in watchdog.stop() }
-        return Connection(channel: channel, readAhead: readAhead, parser: parser, socketReads: socketReads)
+        return Connection(channel: channel, parser: parser, socketReads: socketReads)
+    }
+
+    /// A request head with the `Host` every HTTP/1.1 request must have.
+    private static func head(
+        _ method: HTTPMethod, uri: String = "/", headers: HTTPHeaders = [:]
+    ) -> HTTPRequestHead {
+        var fields = headers
+        fields.add(name: "Host", value: "x")
+        return HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: fields)
     }
 
     @Test("bytes reach the parser until the most pipelined requests wait for responses, then wait for an answer")
@@ -82,7 +117,7 @@ struct HTTP1ReadAheadTests {
         try connection.send(7)
         #expect(connection.parser.slices == [10, 10])
         #expect(connection.parser.readCompletes == 2)
-        connection.readAhead.responseEnded()
+        connection.responseEnded()
         #expect(connection.parser.slices == [10, 10, 7])
         #expect(connection.parser.readCompletes == 3)
         _ = try? connection.channel.finish()
@@ -99,7 +134,7 @@ struct HTTP1ReadAheadTests {
         try connection.send(5)
         connection.channel.read()
         #expect(connection.socketReads.reads == 1)
-        connection.readAhead.responseEnded()
+        connection.responseEnded()
         #expect(connection.parser.slices == [5])
         #expect(connection.socketReads.reads == 2)
         _ = try? connection.channel.finish()
@@ -108,10 +143,10 @@ struct HTTP1ReadAheadTests {
     @Test("the request being read does not count against the limit, so that its body gets through")
     func openRequestNotCounted() throws {
         let connection = try Self.connection(maxWaiting: 1)
-        connection.readAhead.headParsed(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/"))
+        connection.headParsed(Self.head(.POST))
         try connection.send(10)
         #expect(connection.parser.slices == [10])
-        connection.readAhead.requestEnded()
+        connection.requestEnded()
         try connection.send(10)
         #expect(connection.parser.slices == [10])
         _ = try? connection.channel.finish()
@@ -129,14 +164,14 @@ struct HTTP1ReadAheadTests {
     @Test("the rest of a read waits when a slice of it fills the pipeline")
     func sliceFillsThePipeline() throws {
         let connection = try Self.connection(maxWaiting: 1)
-        connection.parser.parse = { [readAhead = connection.readAhead] _ in
-            readAhead.headParsed(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
-            readAhead.requestEnded()
+        connection.parser.parse = { [parser = connection.parser] _ in
+            parser.report(.head(Self.head(.GET)))
+            parser.report(.end(nil))
         }
         try connection.send(40_000)
         #expect(connection.parser.slices == [16_384])
         connection.parser.parse = nil
-        connection.readAhead.responseEnded()
+        connection.responseEnded()
         #expect(connection.parser.slices == [16_384, 16_384, 7_232])
         _ = try? connection.channel.finish()
     }
@@ -144,22 +179,17 @@ struct HTTP1ReadAheadTests {
     @Test(
         "after a request that switches protocols the parser gets nothing more, and the socket is not read again",
         arguments: [
-            (HTTPRequestHead(version: .http1_1, method: .CONNECT, uri: "example.com:443"), true),
-            (
-                HTTPRequestHead(
-                    version: .http1_1, method: .GET, uri: "/",
-                    headers: ["Upgrade": "websocket", "Connection": "Upgrade"]),
-                true
-            ),
-            (HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Upgrade": "websocket"]), false),
+            (head(.CONNECT, uri: "example.com:443"), true),
+            (head(.GET, headers: ["Upgrade": "websocket", "Connection": "Upgrade"]), true),
+            (head(.GET, headers: ["Upgrade": "websocket"]), false),
         ])
     func protocolSwitch(head: HTTPRequestHead, stopsParser: Bool) throws {
         let connection = try Self.connection()
-        connection.readAhead.headParsed(head)
+        connection.headParsed(head)
         try connection.send(3)
         #expect(connection.parser.slices == [3])
-        connection.readAhead.requestEnded()
-        connection.readAhead.responseEnded()
+        connection.requestEnded()
+        connection.responseEnded()
         try connection.send(4)
         connection.channel.read()
         #expect(connection.parser.slices == (stopsParser ? [3] : [3, 4]))
@@ -182,7 +212,7 @@ struct HTTP1ReadAheadTests {
         let connection = try Self.connection(headTimeout: .milliseconds(100))
         try connection.send(5)
         connection.advance(by: 90)
-        connection.readAhead.headParsed(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
+        connection.headParsed(Self.head(.GET))
         connection.advance(by: 1000)
         #expect(connection.channel.isActive)
         _ = try? connection.channel.finish()
@@ -203,12 +233,12 @@ struct HTTP1ReadAheadTests {
     @Test("a request's body starts no head deadline; bytes after the request's end start the next one")
     func bodyStartsNoDeadline() throws {
         let connection = try Self.connection(headTimeout: .milliseconds(100))
-        connection.readAhead.headParsed(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/"))
+        connection.headParsed(Self.head(.POST))
         try connection.send(5)
         connection.advance(by: 1000)
         #expect(connection.channel.isActive)
-        connection.readAhead.requestEnded()
-        connection.readAhead.responseEnded()
+        connection.requestEnded()
+        connection.responseEnded()
         connection.advance(by: 1000)
         #expect(connection.channel.isActive)
         try connection.send(5)
@@ -223,7 +253,7 @@ struct HTTP1ReadAheadTests {
         try connection.send(5)
         connection.advance(by: 1000)
         #expect(connection.channel.isActive)
-        connection.readAhead.responseEnded()
+        connection.responseEnded()
         #expect(connection.parser.slices == [5])
         connection.advance(by: 100)
         #expect(connection.channel.isActive)

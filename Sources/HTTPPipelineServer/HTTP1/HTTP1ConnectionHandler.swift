@@ -1,52 +1,54 @@
 import NIOCore
 import NIOHTTP1
 
-/// Applies the rules of an HTTP/1.1 connection (``HTTP1ConnectionStateMachine``) between NIO's
-/// HTTP/1 codec and the application: keep-alive and `Connection: close`, HTTP/1.0 framing, the
-/// answer to a request that cannot be parsed, and closing once the last response and its request
-/// have ended. Pipelined requests are handed on one at a time, each after the previous response
-/// has ended, and nothing more is read while one waits; a parse error waits its turn the same way.
-/// It also tells ``HTTP1ReadAhead`` when requests are parsed and responses end, so that reading
-/// ahead stays bounded.
+/// Feeds an HTTP/1.1 connection's events to its ``HTTP1ConnectionStateMachine`` and performs what
+/// the machine returns, between NIO's HTTP/1 codec and the application: it hands request parts on
+/// or holds them, frames and writes responses, answers what cannot be parsed, and closes once the
+/// last response and its request have ended. Its ``HTTP1ParserGate``, before the parser, asks the
+/// same machine how far reading may run ahead; the watchdog's periodic check asks it whether a
+/// request head is overdue, with the watchdog's time.
 final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// What arrived from the parser and waits for the responses before it.
-    private enum Held {
-        case part(HTTPServerRequestPart)
-        case parseError(headTooLarge: Bool)
-    }
-
-    private var machine = HTTP1ConnectionStateMachine()
-    private let readAhead: HTTP1ReadAhead
-    /// Pipelined request parts and parse errors waiting for the responses before them, in order.
-    private var held = CircularBuffer<Held>(initialCapacity: 0)
-    /// A read was asked for while something was held; it is passed on once nothing is.
-    private var readPending = false
+    private var machine: HTTP1ConnectionStateMachine
+    private let watchdog: ReadWatchdog
+    private weak var gate: HTTP1ParserGate?
     /// When the connection's last response has been written: a close waits for it, so that a
     /// response the client is still taking is not cut off.
     private var lastResponseWritten: EventLoopFuture<Void>?
 
-    init(readAhead: HTTP1ReadAhead) {
-        self.readAhead = readAhead
+    /// The rules of `channel`'s connection, which reads up to `maxPipelinedRequests` requests ahead
+    /// of their responses and closes when a head takes longer than `headTimeout` by `watchdog`'s
+    /// time.
+    init(channel: any Channel, maxPipelinedRequests: Int, headTimeout: Duration, watchdog: ReadWatchdog) {
+        machine = HTTP1ConnectionStateMachine(maxWaiting: maxPipelinedRequests, headTimeout: headTimeout)
+        self.watchdog = watchdog
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        watchdog.addCheck { now in
+            if handler.value.machine.headOverdue(now: now) { channel.close(promise: nil) }
+        }
+    }
+
+    /// The handler to place before the HTTP parser.
+    func makeGate() -> HTTP1ParserGate {
+        let gate = HTTP1ParserGate(connection: self)
+        self.gate = gate
+        return gate
+    }
+
+    /// Whether the parser may be handed more bytes.
+    var parserMayRead: Bool { machine.parserMayRead }
+
+    /// Bytes are about to reach the parser.
+    func bytesReachParser() {
+        machine.bytesReachParser(now: watchdog.now)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        // What the parser took counts against the read-ahead, handed on or held.
-        switch part {
-        case .head(let head): readAhead.headParsed(head)
-        case .end: readAhead.requestEnded()
-        case .body: break
-        }
-        if !held.isEmpty || (part.isHead && machine.holdsNextRequest) {
-            held.append(.part(part))
-            return
-        }
-        handOn(part, context: context)
+        perform(machine.parsed(unwrapInboundIn(data)), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -54,72 +56,11 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
             context.fireErrorCaught(error)
             return
         }
-        let headTooLarge = parserError == .headerOverflow
-        if !held.isEmpty || machine.holdsParseError {
-            held.append(.parseError(headTooLarge: headTooLarge))
-            return
-        }
-        parseFailed(headTooLarge: headTooLarge, context: context)
+        perform(machine.parseFailed(headTooLarge: parserError == .headerOverflow), context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if held.isEmpty {
-            context.read()
-        } else {
-            readPending = true
-        }
-    }
-
-    /// Hands on what was held and may go now: up to the next request, or parse error, that must
-    /// still wait.
-    private func handOnHeld(context: ChannelHandlerContext) {
-        var handedOn = false
-        while let first = held.first {
-            switch first {
-            case .part(let part):
-                guard !(part.isHead && machine.holdsNextRequest) else { break }
-                held.removeFirst()
-                handOn(part, context: context)
-                handedOn = true
-                continue
-            case .parseError(let headTooLarge):
-                guard !machine.holdsParseError else { break }
-                held.removeFirst()
-                parseFailed(headTooLarge: headTooLarge, context: context)
-                continue
-            }
-            break
-        }
-        // Outside a read cycle, the parts handed on reach the application with this.
-        if handedOn { context.fireChannelReadComplete() }
-        if held.isEmpty, readPending {
-            readPending = false
-            context.read()
-        }
-    }
-
-    private func handOn(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        let action: HTTP1ConnectionStateMachine.ReadAction
-        switch part {
-        case .head(let head): action = machine.receivedHead(head)
-        case .body: action = machine.receivedBody()
-        case .end: action = machine.receivedEnd()
-        }
-        switch action {
-        case .forward:
-            context.fireChannelRead(wrapInboundOut(part))
-        case .forwardHead(let head):
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-        case .drop:
-            break
-        case .forwardThenClose:
-            context.fireChannelRead(wrapInboundOut(part))
-            closeAfterLastResponse(context: context)
-        case .dropThenClose:
-            closeAfterLastResponse(context: context)
-        case .answerAndClose(let status, let message):
-            answer(context: context, status: status, message: message)
-        }
+        if machine.read() { context.read() }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -132,30 +73,20 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch action {
         case .write:
-            if case .end = part, machine.isClosing {
-                // The connection closes when this response's request ends: the close waits for
-                // the response to be written, too.
-                let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.cascade(to: promise)
-                lastResponseWritten = written.futureResult
-                context.write(data, promise: written)
-            } else {
-                context.write(data, promise: promise)
-            }
+            context.write(data, promise: promise)
         case .writeHead(let head):
             context.write(wrapOutboundOut(.head(head)), promise: promise)
-        case .writeThenClose:
+        case .writeLast:
+            writeLast(data, promise: promise, context: context)
+        case .writeLastThenClose:
             // Flushed by the application's flush that follows; the close waits for the write.
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.cascade(to: promise)
-            lastResponseWritten = written.futureResult
-            context.write(data, promise: written)
+            writeLast(data, promise: promise, context: context)
             closeAfterLastResponse(context: context)
         case .drop:
             promise?.fail(ChannelError.ioOnClosedChannel)
         }
         if case .end = part, action != .drop {
-            readAhead.responseEnded()
+            if machine.parserMayRead { gate?.release() }
             handOnHeld(context: context)
         }
     }
@@ -167,25 +98,49 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch machine.quiesce() {
         case .close: closeAfterLastResponse(context: context)
-        case .closeWhenIdle, .none, .answerAndClose: break
+        case .closeWhenIdle, .none: break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
-        held.removeAll()
         lastResponseWritten = nil
         context.fireChannelInactive()
     }
 
-    private func parseFailed(headTooLarge: Bool, context: ChannelHandlerContext) {
-        switch machine.parseFailed(headTooLarge: headTooLarge) {
+    /// Writes the end of the connection's last response, which a close waits for.
+    private func writeLast(_ data: NIOAny, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.cascade(to: promise)
+        lastResponseWritten = written.futureResult
+        context.write(data, promise: written)
+    }
+
+    /// Hands on what was held and may go now, and the read that waited for it.
+    private func handOnHeld(context: ChannelHandlerContext) {
+        var handedOn = false
+        while let action = machine.nextHeld() {
+            if action != .close, !action.isAnswer { handedOn = true }
+            perform(action, context: context)
+        }
+        // Outside a read cycle, the parts handed on reach the application with this.
+        if handedOn { context.fireChannelReadComplete() }
+        if machine.pendingRead() { context.read() }
+    }
+
+    private func perform(_ action: HTTP1ConnectionStateMachine.ReadAction, context: ChannelHandlerContext) {
+        switch action {
+        case .forward(let part):
+            context.fireChannelRead(wrapInboundOut(part))
+        case .hold, .drop:
+            break
+        case .forwardThenClose(let part):
+            context.fireChannelRead(wrapInboundOut(part))
+            closeAfterLastResponse(context: context)
+        case .dropThenClose, .close:
+            closeAfterLastResponse(context: context)
         case .answerAndClose(let status, let message):
             answer(context: context, status: status, message: message)
-        case .close, .closeWhenIdle:
-            closeAfterLastResponse(context: context)
-        case .none:
-            break
         }
     }
 
@@ -216,9 +171,9 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 }
 
-extension HTTPServerRequestPart {
-    fileprivate var isHead: Bool {
-        if case .head = self { return true }
+extension HTTP1ConnectionStateMachine.ReadAction {
+    fileprivate var isAnswer: Bool {
+        if case .answerAndClose = self { return true }
         return false
     }
 }

@@ -7,8 +7,8 @@ import NIOHTTPTypes
 ///
 /// The connection stops reading while ``ServerTuning/waitingRequestParts`` parts wait for the task (a body its
 /// handler does not read yet, say), and reads again once the task has taken them all.
-/// ``HTTP1ReadAhead`` and ``HTTP1ConnectionHandler``, further up, decide how far reading may run
-/// ahead of the responses.
+/// ``HTTP1ConnectionHandler`` and its ``HTTP1ParserGate``, further up, decide how far reading may
+/// run ahead of the responses.
 final class HTTP1RequestPartsHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart

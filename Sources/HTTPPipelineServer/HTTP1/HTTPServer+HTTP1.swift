@@ -23,10 +23,10 @@ extension HTTPServer {
         let pipeline = channel.pipeline.syncOperations
         let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         try pipeline.addHandler(FlushCoalescingHandler())
-        let readAhead = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
+        let rules = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: UInt(ServerTuning.http1ReadsPerTurn))
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-        try pipeline.addHandler(readAhead.makeGate(), position: .before(encoder))
+        try pipeline.addHandler(rules.makeGate(), position: .before(encoder))
         try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
         return (try HTTP1RequestPartsHandler.add(to: channel), watchdog)
     }
@@ -40,14 +40,14 @@ extension HTTPServer {
             watchdog: ReadWatchdog.watching(channel, configuration: configuration))
     }
 
-    /// NIO's parser and encoder, and `HTTP1ConnectionHandler` after them; returns the read-ahead
-    /// state the handler keeps.
+    /// NIO's parser and encoder, and `HTTP1ConnectionHandler` after them; returns the handler,
+    /// whose gate goes before the parser.
     private static func addHTTP1Rules(
         _ channel: any Channel, configuration: HTTPServerConfiguration, watchdog: ReadWatchdog
-    ) throws -> HTTP1ReadAhead {
-        let readAhead = HTTP1ReadAhead(
+    ) throws -> HTTP1ConnectionHandler {
+        let rules = HTTP1ConnectionHandler(
             channel: channel,
-            maxWaiting: configuration.maxPipelinedRequests,
+            maxPipelinedRequests: configuration.maxPipelinedRequests,
             headTimeout: configuration.requestHeadTimeout,
             watchdog: watchdog
         )
@@ -57,8 +57,8 @@ extension HTTPServer {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-        try pipeline.addHandler(HTTP1ConnectionHandler(readAhead: readAhead))
-        return readAhead
+        try pipeline.addHandler(rules)
+        return rules
     }
 
     func serveHTTP1(
