@@ -302,84 +302,17 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Examples/DemoApplication"
         ),
-        .executableTarget(
-            name: "DemoServer",
-            dependencies: [
-                "DemoApplication",
-                "HTTPPipeline",
-                "HTTPPipelineServer",
-                "MAuth",
-                "MAuthMiddleware",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            path: "Examples/DemoServer"
-        ),
-        .executableTarget(
-            name: "SignAndVerify",
-            dependencies: ["MAuth"],
-            path: "Examples/SignAndVerify"
-        ),
-        // The generated code of Examples/DemoAPI/openapi.yaml (see its README); not written by hand,
-        // so not held to the package's own settings (see the end of this file).
+        // The OpenAPI middlewares' tests use the demo API's generated code (Examples/DemoAPI, see its
+        // README), under a module name of their own; not written by hand, so not held to the
+        // package's own settings (see the end of this file).
         .target(
-            name: "DemoAPI",
+            name: "GeneratedDemoAPI",
             dependencies: [
                 product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport")
             ],
             path: "Examples/DemoAPI",
             exclude: ["openapi.yaml", "openapi-generator-config.yaml", "README.md", "generate"]
-        ),
-        .executableTarget(
-            name: "HummingbirdDemo",
-            dependencies: [
-                "MAuth",
-                "MAuthHummingbird",
-                "MAuthMiddleware",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
-            ],
-            path: "Examples/HummingbirdDemo"
-        ),
-        .executableTarget(
-            name: "VaporDemo",
-            dependencies: [
-                "MAuth",
-                "MAuthVapor",
-                "MAuthMiddleware",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                product("Vapor", "vapor", trait: "VaporSupport"),
-            ],
-            path: "Examples/VaporDemo"
-        ),
-        .executableTarget(
-            name: "OpenAPIDemoServer",
-            dependencies: [
-                "DemoAPI",
-                "MAuth",
-                "MAuthOpenAPI",
-                "MAuthMiddleware",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                product("Hummingbird", "hummingbird", trait: "OpenAPISupport"),
-                product("OpenAPIHummingbird", "swift-openapi-hummingbird", trait: "OpenAPISupport"),
-                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
-            ],
-            path: "Examples/OpenAPIDemoServer"
-        ),
-        .executableTarget(
-            name: "OpenAPIDemoClient",
-            dependencies: [
-                "DemoAPI",
-                "MAuth",
-                "MAuthOpenAPI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                product("OpenAPIAsyncHTTPClient", "swift-openapi-async-http-client", trait: "OpenAPISupport"),
-                product("OpenAPIRuntime", "swift-openapi-runtime", trait: "OpenAPISupport"),
-            ],
-            path: "Examples/OpenAPIDemoClient"
         ),
         // The fuzz targets' checks, and the one executable that runs them: under libFuzzer when
         // built by scripts/fuzz, otherwise as a replayer of saved inputs.
@@ -505,7 +438,7 @@ let package = Package(
         .testTarget(
             name: "MAuthOpenAPITests",
             dependencies: socketTestDependencies + [
-                "DemoAPI",
+                "GeneratedDemoAPI",
                 "MAuthOpenAPI",
                 product("Hummingbird", "hummingbird", trait: "OpenAPISupport"),
                 product("HummingbirdTesting", "hummingbird", trait: "OpenAPISupport"),
@@ -527,6 +460,6 @@ let package = Package(
 )
 
 // Every target written by hand is held to the same language settings.
-for target in package.targets where target.type != .system && target.name != "DemoAPI" {
+for target in package.targets where target.type != .system && target.name != "GeneratedDemoAPI" {
     target.swiftSettings = strictSwift
 }

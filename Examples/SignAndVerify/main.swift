@@ -1,5 +1,5 @@
 // Signs a request as a client would and authenticates it as a service would, with the core API
-// only: no network, no MAuth service. Run it with `swift run SignAndVerify`.
+// only: no network, no MAuth service. Run it with `swift run --package-path Examples SignAndVerify`.
 import HTTPTypes
 import MAuth
 

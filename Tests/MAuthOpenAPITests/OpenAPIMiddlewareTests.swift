@@ -1,5 +1,5 @@
 #if OpenAPISupport
-    import DemoAPI
+    import GeneratedDemoAPI
     import Foundation
     import HTTPTypes
     import Hummingbird

@@ -21,9 +21,7 @@ public enum DemoApplication {
 
         // GET / → who called, and with which protocol version.
         router.get("/") { _, context in
-            guard let caller = context.mauthIdentity else {
-                throw HTTPError(.unauthorized, message: "This route needs an MAuth-signed request.")
-            }
+            let caller = try context.requireMAuthIdentity()
             let body = JSON.object([
                 "msg": .string("authenticated"),
                 "app_uuid": .string(caller.appUUID),
