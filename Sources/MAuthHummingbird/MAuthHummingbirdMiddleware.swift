@@ -67,29 +67,24 @@
         public func handle(
             _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
         ) async throws -> Response {
-            let path = request.uri.path
-            if gate.isExempt(rawPath: path) || gate.passesUnsigned(request.headers) {
-                return try await next(request, context)
-            }
-            if let rejection = gate.rejectionOfDeclaredLength(in: request.headers) {
-                return Self.response(rejection)
-            }
-            let outcome = try await gate.authenticate(
+            let decision = try await gate.decide(
                 method: request.method.rawValue,
-                target: MAuthRequestTarget(path: path, query: request.uri.query ?? ""),
+                target: MAuthRequestTarget(path: request.uri.path, query: request.uri.query ?? ""),
                 headers: request.headers,
-                streamedBody: request.body,
+                body: request.body,
                 logger: context.logger
             )
-            switch outcome {
-            case .success(let (identity, body)):
+            switch decision {
+            case .pass:
+                return try await next(request, context)
+            case .authenticated(let identity, let body):
                 var context = context
                 context.mauthIdentity = identity
                 var request = request
                 request.body =
                     body.memoryBuffer.map(RequestBody.init(buffer:)) ?? RequestBody(asyncSequence: body.chunks())
                 return try await next(request, context)
-            case .failure(let rejection):
+            case .rejected(let rejection):
                 return Self.response(rejection)
             }
         }

@@ -7,14 +7,16 @@ public import MAuth
 /// is exempt, whether its body is too large, and whether it is authentic — and, when it is not,
 /// the answer and the log line.
 ///
-/// ``MAuthMiddleware`` and the Hummingbird, Vapor and OpenAPI middlewares each read the request
-/// their framework's way and hand it here, so all of them answer the same request the same way.
+/// ``MAuthMiddleware``, the Hummingbird, Vapor and OpenAPI middlewares and `mauth gate` each read
+/// the request their framework's way and hand it to ``decide(method:target:headers:body:logger:)``,
+/// so all of them answer the same request the same way.
 ///
 /// ```swift
 /// let gate = MAuthGate(authenticator: authenticator, exemptPaths: ["/app_status"])
-/// switch await gate.authenticate(method: "GET", target: target, headers: headers, body: body, logger: logger) {
-/// case .success(let identity): // serve the request as identity.appUUID
-/// case .failure(let rejection): // answer rejection.status with rejection.body
+/// switch try await gate.decide(method: "POST", target: target, headers: headers, body: body, logger: logger) {
+/// case .pass: // serve the request as it came
+/// case .authenticated(let identity, let body): // serve it as identity.appUUID, with body
+/// case .rejected(let rejection): // answer rejection.status with rejection.body
 /// }
 /// ```
 public struct MAuthGate: Sendable {

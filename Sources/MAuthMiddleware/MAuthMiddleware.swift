@@ -76,35 +76,31 @@ public struct MAuthMiddleware: Middleware {
     ///   JSON body.
     /// - Throws: whatever `next` throws; authentication failures are answered, not thrown.
     public func handle(_ request: Request, context: RequestContext, next: any Handler) async throws -> Response {
-        if gate.isExempt(rawPath: request.path) || gate.passesUnsigned(request.head.headerFields) {
-            return try await next.handle(request, context: context)
-        }
-        if let rejection = gate.rejectionOfDeclaredLength(in: request.head.headerFields) {
-            return rejection.response
-        }
-        let outcome: Result<(identity: MAuthIdentity, body: SpooledBody), MAuthRejection>
+        let decision: MAuthGate.Decision
         do {
-            outcome = try await gate.authenticate(
+            decision = try await gate.decide(
                 method: request.head.method.rawValue,
                 // Split as the pipeline splits it for routing, so that what is authenticated is
                 // what is served.
                 target: MAuthRequestTarget(request.target),
                 headers: request.head.headerFields,
-                streamedBody: request.body,
+                body: request.body,
                 logger: context.logger
             )
         } catch let error as HTTPError {
             // The server's 400 for a broken body, or 408 from its body deadlines.
             return error.response
         }
-        switch outcome {
-        case .success(let (identity, body)):
+        switch decision {
+        case .pass:
+            return try await next.handle(request, context: context)
+        case .authenticated(let identity, let body):
             var context = context
             context.mauthIdentity = identity
             var authenticated = request
             authenticated.body = body.memoryBuffer.map(RequestBody.init(buffer:)) ?? RequestBody(spooled: body)
             return try await next.handle(authenticated, context: context)
-        case .failure(let rejection):
+        case .rejected(let rejection):
             return rejection.response
         }
     }

@@ -86,24 +86,19 @@
                     HTTPResponse, HTTPBody?
                 )
         ) async throws -> (HTTPResponse, HTTPBody?) {
-            let target = Self.target(of: request)
-            if exemptOperationIDs.contains(operationID) || gate.isExempt(rawPath: target.path)
-                || gate.passesUnsigned(request.headerFields)
-            {
+            let decision: MAuthGate.Decision =
+                if exemptOperationIDs.contains(operationID) {
+                    .pass
+                } else {
+                    try await gate.decide(
+                        method: request.method.rawValue, target: Self.target(of: request),
+                        headers: request.headerFields, body: (body ?? HTTPBody()).map { ByteBuffer(bytes: $0) },
+                        logger: logger)
+                }
+            switch decision {
+            case .pass:
                 return try await Self.answeringMissingIdentity { try await next(request, body, metadata) }
-            }
-            if let rejection = gate.rejectionOfDeclaredLength(in: request.headerFields) {
-                return Self.answer(rejection)
-            }
-            if let body, case .known(let length) = body.length, length > gate.maxBodySize {
-                return Self.answer(gate.bodyTooLarge)
-            }
-            let streamed = (body ?? HTTPBody()).map { ByteBuffer(bytes: $0) }
-            let outcome = try await gate.authenticate(
-                method: request.method.rawValue, target: target, headers: request.headerFields,
-                streamedBody: streamed, logger: logger)
-            switch outcome {
-            case .success(let (identity, spooled)):
+            case .authenticated(let identity, let spooled):
                 let forwarded = body.map { _ in
                     HTTPBody(
                         spooled.chunks().map {
@@ -114,7 +109,7 @@
                 return try await MAuthIdentity.$current.withValue(identity) {
                     try await Self.answeringMissingIdentity { try await next(request, forwarded, metadata) }
                 }
-            case .failure(let rejection):
+            case .rejected(let rejection):
                 return Self.answer(rejection)
             }
         }

@@ -132,34 +132,29 @@ public struct AuthenticatingProxy: Handler {
         }
         var outgoing = forwarder.outgoingRequest(
             url: url, for: request, context: context, dropping: identityHeaders.canonicalNames)
+        let decision: MAuthGate.Decision
+        do {
+            decision = try await gate.decide(
+                method: request.head.method.rawValue, target: MAuthRequestTarget(request.target),
+                headers: request.head.headerFields, body: request.body, logger: context.logger)
+        } catch let error as HTTPError {
+            return exchange.finish(error.response)
+        }
         let body: SpooledBody
-        if gate.isExempt(rawPath: request.path) || gate.passesUnsigned(request.head.headerFields) {
+        switch decision {
+        case .pass:
             switch try await forwarder.spool(request, into: gate.spool, limit: gate.maxBodySize) {
             case .success(let spooled): body = spooled
             case .failure(let refusal): return exchange.finish(refusal.response)
             }
-        } else {
-            if let rejection = gate.rejectionOfDeclaredLength(in: request.head.headerFields) {
-                return exchange.finish(rejection.response)
+        case .authenticated(let identity, let authenticated):
+            exchange.appUUID = identity.appUUID
+            for field in identityHeaders.fields(for: identity) {
+                outgoing.headers.add(name: field.name.rawName, value: field.value)
             }
-            let outcome: Result<(identity: MAuthIdentity, body: SpooledBody), MAuthRejection>
-            do {
-                outcome = try await gate.authenticate(
-                    method: request.head.method.rawValue, target: MAuthRequestTarget(request.target),
-                    headers: request.head.headerFields, streamedBody: request.body, logger: context.logger)
-            } catch let error as HTTPError {
-                return exchange.finish(error.response)
-            }
-            switch outcome {
-            case .success(let (identity, authenticated)):
-                exchange.appUUID = identity.appUUID
-                for field in identityHeaders.fields(for: identity) {
-                    outgoing.headers.add(name: field.name.rawName, value: field.value)
-                }
-                body = authenticated
-            case .failure(let rejection):
-                return exchange.finish(rejection.response)
-            }
+            body = authenticated
+        case .rejected(let rejection):
+            return exchange.finish(rejection.response)
         }
         let sentBody = UpstreamForwarder.sendsBody(body, of: request) ? body : nil
         if let sentBody { outgoing.body = .spooled(sentBody) }

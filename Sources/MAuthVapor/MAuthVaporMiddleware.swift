@@ -97,31 +97,27 @@
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             let path = request.url.path
             let headers = HTTPFields(request.headers, splitCookie: false)
-            if gate.isExempt(rawPath: path) || gate.passesUnsigned(headers) {
-                return try await next.respond(to: request)
-            }
             let gate = MAuthGate(
                 authenticator: self.gate.authenticator, exemptPaths: self.gate.exemptPaths,
                 maxBodySize: maxBodySize ?? request.application.routes.defaultMaxBodySize.value,
                 errorMessages: self.gate.errorMessages, spool: self.gate.spool, requirement: self.gate.requirement)
-            if let rejection = gate.rejectionOfDeclaredLength(in: headers) {
-                return Self.response(rejection)
-            }
-            let outcome = try await gate.authenticate(
+            let decision = try await gate.decide(
                 method: request.method.rawValue,
                 target: MAuthRequestTarget(path: path, query: request.url.query ?? ""),
                 headers: headers,
-                streamedBody: request.body,
+                body: request.body,
                 logger: request.logger
             )
-            switch outcome {
-            case .success(let (identity, body)):
+            switch decision {
+            case .pass:
+                return try await next.respond(to: request)
+            case .authenticated(let identity, let body):
                 request.auth.login(identity)
                 if let rejection = hand(body, to: request) {
                     return Self.response(rejection)
                 }
                 return try await next.respond(to: request)
-            case .failure(let rejection):
+            case .rejected(let rejection):
                 if rejection.status == .unauthorized, Self.mayHaveBeenRewritten(path) {
                     request.logger.warning(
                         """
