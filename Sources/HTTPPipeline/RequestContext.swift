@@ -12,7 +12,7 @@ public struct RequestContext: Sendable {
     /// The peer's address, when known.
     public let remoteAddress: SocketAddress?
     /// The HTTP version the request arrived with.
-    public let httpVersion: HTTPVersion
+    public let httpVersion: HTTPProtocolVersion
     /// Whether the request arrived over TLS.
     public let isSecure: Bool
     private var storage: [ObjectIdentifier: any Sendable] = [:]
@@ -21,7 +21,7 @@ public struct RequestContext: Sendable {
     public init(
         logger: Logger = Logger(label: "http.pipeline"),
         remoteAddress: SocketAddress? = nil,
-        httpVersion: HTTPVersion = .http1,
+        httpVersion: HTTPProtocolVersion = .http1,
         isSecure: Bool = false
     ) {
         self.logger = logger

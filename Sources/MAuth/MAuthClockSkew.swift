@@ -15,7 +15,7 @@ public struct MAuthClockSkew: Sendable, Hashable, CustomStringConvertible {
     /// Seconds the server's clock is ahead of the signer's; negative when it is behind.
     public let seconds: Int64
     /// The drift the server was assumed to allow.
-    public let allowedDrift: Int64
+    public let allowedDrift: Duration
 
     /// The skew a response shows, or `nil` when it shows none worth reporting: the response is not
     /// a 401, has no `Date` in the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`), or its time
@@ -28,10 +28,10 @@ public struct MAuthClockSkew: Sendable, Hashable, CustomStringConvertible {
     ///     time header).
     ///   - allowedDrift: how far apart the clocks may be before the server refuses; 300 s, as
     ///     every MAuth server allows.
-    public init?(status: Int, date: String?, signingTime: Int64, allowedDrift: Int64 = 300) {
+    public init?(status: Int, date: String?, signingTime: Int64, allowedDrift: Duration = .seconds(300)) {
         guard status == 401, let date, let serverTime = Self.seconds(ofHTTPDate: date) else { return nil }
         let seconds = serverTime - signingTime
-        guard abs(seconds) > allowedDrift else { return nil }
+        guard abs(seconds) > allowedDrift.wholeSeconds else { return nil }
         self.seconds = seconds
         self.allowedDrift = allowedDrift
     }
@@ -45,7 +45,7 @@ public struct MAuthClockSkew: Sendable, Hashable, CustomStringConvertible {
     /// The skew in words, for an error message.
     public var description: String {
         let direction = seconds > 0 ? "ahead of" : "behind"
-        return "the server's clock is \(abs(seconds)) s \(direction) this machine's; MAuth allows \(allowedDrift) s"
+        return "the server's clock is \(abs(seconds)) s \(direction) this machine's; MAuth allows \(allowedDrift.wholeSeconds) s"
     }
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -81,7 +81,7 @@ struct AuthenticatorTests {
     func configurableDrift() async {
         let authenticator = MAuthAuthenticator(
             keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]),
-            options: .init(allowedDrift: 10, clock: .fixed(Fixtures.time + 11))
+            options: .init(allowedDrift: .seconds(10), clock: .fixed(Fixtures.time + 11))
         )
         #expect(await failure(signedHeaders([.v1]), authenticator: authenticator)?.code == .inauthentic)
     }

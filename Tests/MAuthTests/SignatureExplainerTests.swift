@@ -81,7 +81,7 @@ struct SignatureExplainerTests {
         let explanation = try #require(try await Self.explain("/x", headers: headers).first)
         #expect(explanation.finding == .noCandidateMatches)
         let negative = MAuthSignatureExplainer(
-            keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]), allowedDrift: -5)
+            keyProvider: InMemoryPublicKeyProvider([Fixtures.appUUID: Fixtures.publicKey]), allowedDrift: .seconds(-5))
         let explanations = try await negative.explain(
             method: "GET", target: MAuthRequestTarget("/x"), headers: headers, body: [UInt8]())
         #expect(explanations.count == 1)

@@ -20,7 +20,7 @@ struct RequestResponder {
 
     struct Connection {
         let remoteAddress: SocketAddress?
-        let httpVersion: HTTPVersion
+        let httpVersion: HTTPProtocolVersion
         let isSecure: Bool
         /// Asks the connection to close once the response being written has been sent (HTTP/1.1).
         let closeAfterResponse: @Sendable () -> Void
@@ -29,7 +29,7 @@ struct RequestResponder {
         let accessLogMetadata: Logger.Metadata
 
         init(
-            remoteAddress: SocketAddress?, httpVersion: HTTPVersion, isSecure: Bool,
+            remoteAddress: SocketAddress?, httpVersion: HTTPProtocolVersion, isSecure: Bool,
             closeAfterResponse: @escaping @Sendable () -> Void
         ) {
             self.remoteAddress = remoteAddress

@@ -12,7 +12,7 @@ import Metrics
 final class RequestMetrics: Sendable {
     private struct Key: Hashable {
         let status: Int
-        let version: HTTPVersion
+        let version: HTTPProtocolVersion
     }
 
     private let factory: any MetricsFactory
@@ -26,14 +26,14 @@ final class RequestMetrics: Sendable {
         http2Duration = Self.timer(for: .http2, factory: factory)
     }
 
-    private static func timer(for version: HTTPVersion, factory: any MetricsFactory) -> Timer {
+    private static func timer(for version: HTTPProtocolVersion, factory: any MetricsFactory) -> Timer {
         Timer(
             label: "http_server_request_duration_seconds", dimensions: [("protocol", version.description)],
             factory: factory)
     }
 
     /// Counts a request answered with `status` over `version` that took `duration`.
-    func record(status: Int, version: HTTPVersion, duration: Duration) {
+    func record(status: Int, version: HTTPProtocolVersion, duration: Duration) {
         let key = Key(status: status, version: version)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }

@@ -19,9 +19,9 @@ import Tracing
 public struct MAuthAuthenticator: Sendable {
     /// How strictly messages are checked.
     public struct Options: Sendable {
-        /// How far, in seconds, the signed time may lie from the authenticator's clock, in either
-        /// direction; 300 by default. The bound is inclusive.
-        public var allowedDrift: Int64
+        /// How far the signed time may lie from the authenticator's clock, in either direction;
+        /// 300 seconds by default. The bound is inclusive, in whole seconds (a fraction is dropped).
+        public var allowedDrift: Duration
         /// Reject V1-only messages and never fall back to V1.
         public var v2Only: Bool
         /// Try the V1 headers when the V2 signature is inauthentic; on by default.
@@ -35,7 +35,7 @@ public struct MAuthAuthenticator: Sendable {
 
         /// Creates options; the defaults follow PROTOCOL.md.
         public init(
-            allowedDrift: Int64 = 300,
+            allowedDrift: Duration = .seconds(300),
             v2Only: Bool = false,
             fallbackToV1: Bool = true,
             acceptsClientVariants: Bool = true,
@@ -325,10 +325,11 @@ public struct MAuthAuthenticator: Sendable {
             throw MAuthError(.inauthentic, "Time verification failed. \(name) header format incorrect.")
         }
         let now = options.clock.now()
-        guard abs(now - signedTime) <= options.allowedDrift else {
+        let allowedDrift = options.allowedDrift.wholeSeconds
+        guard abs(now - signedTime) <= allowedDrift else {
             throw MAuthError(
                 .inauthentic,
-                "Time verification failed. \(value) not within \(options.allowedDrift)s of \(now)"
+                "Time verification failed. \(value) not within \(allowedDrift)s of \(now)"
             )
         }
         return value

@@ -21,10 +21,10 @@ public struct MAuthSignatureExplainer: Sendable {
     /// Where the signers' public keys come from.
     public let keyProvider: any PublicKeyProvider
     /// The drift window searched for a signature made at another time.
-    public let allowedDrift: Int64
+    public let allowedDrift: Duration
 
     /// Creates an explainer.
-    public init(keyProvider: any PublicKeyProvider, allowedDrift: Int64 = 300) {
+    public init(keyProvider: any PublicKeyProvider, allowedDrift: Duration = .seconds(300)) {
         self.keyProvider = keyProvider
         self.allowedDrift = allowedDrift
     }
@@ -85,7 +85,7 @@ public struct MAuthSignatureExplainer: Sendable {
         let otherHeader =
             signedVersion == version
             ? nil : "a \(signedVersion) signature in the \(version.authenticationHeader.rawName) header"
-        for candidate in request.candidates(version: signedVersion, allowedDrift: allowedDrift) {
+        for candidate in request.candidates(version: signedVersion, allowedDrift: allowedDrift.wholeSeconds) {
             let stringToSign = candidate.build()
             guard signed.matches(stringToSign) else { continue }
             let differences = [otherHeader].compactMap { $0 } + candidate.differences
