@@ -5,7 +5,6 @@ import HTTPPipelineServer
 import Logging
 import MAuth
 import MAuthMiddleware
-import ServiceLifecycle
 
 // snippet.show
 let logger = Logger(label: "items")
@@ -29,8 +28,6 @@ let server = HTTPServer(configuration: HTTPServerConfiguration(port: 8080), hand
 // snippet.hide
 if CommandLine.arguments.contains("--run") {
     // snippet.show
-    try await ServiceGroup(
-        configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-    ).run()
+    try await server.runService()  // until SIGTERM or SIGINT, then a graceful shutdown
     // snippet.hide
 }

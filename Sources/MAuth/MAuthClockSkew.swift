@@ -45,7 +45,8 @@ public struct MAuthClockSkew: Sendable, Hashable, CustomStringConvertible {
     /// The skew in words, for an error message.
     public var description: String {
         let direction = seconds > 0 ? "ahead of" : "behind"
-        return "the server's clock is \(abs(seconds)) s \(direction) this machine's; MAuth allows \(allowedDrift.wholeSeconds) s"
+        return
+            "the server's clock is \(abs(seconds)) s \(direction) this machine's; MAuth allows \(allowedDrift.wholeSeconds) s"
     }
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -21,10 +21,7 @@ public import Tracing
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(port: 8080), handler: pipeline)
-/// let services = ServiceGroup(
-///     configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-/// )
-/// try await services.run()
+/// try await server.runService()  // until SIGTERM or SIGINT, then a graceful shutdown
 /// ```
 ///
 /// - The cleartext port serves HTTP/1.1 (keep-alive, pipelining, chunked bodies) and HTTP/2
