@@ -47,6 +47,7 @@ let package = Package(
         .library(name: "MAuthClient", targets: ["MAuthClient"]),
         .library(name: "MAuthDevelopmentService", targets: ["MAuthDevelopmentService"]),
         .library(name: "HTTPPipeline", targets: ["HTTPPipeline"]),
+        .library(name: "MAuthIntegration", targets: ["MAuthIntegration"]),
         .library(name: "MAuthMiddleware", targets: ["MAuthMiddleware"]),
         .library(name: "HTTPPipelineServer", targets: ["HTTPPipelineServer"]),
         .library(name: "MAuthProxy", targets: ["MAuthProxy"]),
@@ -127,9 +128,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MAuthIntegration",
+            dependencies: [
+                "MAuth",
+                "BodySpool",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "MAuthMiddleware",
             dependencies: [
                 "MAuth",
+                "MAuthIntegration",
                 "BodySpool",
                 "HTTPPipeline",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -201,6 +213,7 @@ let package = Package(
                 "Locking",
                 "MAuth",
                 "MAuthClient",
+                "MAuthIntegration",
                 "MAuthMiddleware",
                 "HTTPPipeline",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -219,7 +232,7 @@ let package = Package(
             dependencies: [
                 "BodySpool",
                 "MAuth",
-                "MAuthMiddleware",
+                "MAuthIntegration",
                 product("Hummingbird", "hummingbird", trait: "HummingbirdSupport"),
             ]
         ),
@@ -228,7 +241,7 @@ let package = Package(
             dependencies: [
                 "BodySpool",
                 "MAuth",
-                "MAuthMiddleware",
+                "MAuthIntegration",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 product("Vapor", "vapor", trait: "VaporSupport"),
                 product("NIOHTTPTypesHTTP1", "swift-nio-extras", trait: "VaporSupport"),
@@ -239,7 +252,7 @@ let package = Package(
             dependencies: [
                 "BodySpool",
                 "MAuth",
-                "MAuthMiddleware",
+                "MAuthIntegration",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

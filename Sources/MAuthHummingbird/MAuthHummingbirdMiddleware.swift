@@ -2,7 +2,7 @@
     public import BodySpool
     public import Hummingbird
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOCore
 
     /// Authenticates every request of a Hummingbird router with MAuth.
@@ -23,7 +23,7 @@
     /// the route then reads the body from there, and only once the signature holds. A failure
     /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
     /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit, 503 when the spool cannot store
-    /// it (see ``/MAuthMiddleware/MAuthGate``).
+    /// it (see ``/MAuthIntegration/MAuthGate``).
     public struct MAuthHummingbirdMiddleware<Context: MAuthRequestContext>: RouterMiddleware {
         /// The decisions the middleware applies.
         public let gate: MAuthGate

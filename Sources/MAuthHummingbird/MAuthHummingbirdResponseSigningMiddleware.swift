@@ -2,7 +2,7 @@
     public import BodySpool
     public import Hummingbird
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOCore
 
     /// Signs every response of a Hummingbird router with the service's own key, so that callers can
@@ -16,7 +16,7 @@
     ///
     /// Add it before ``MAuthHummingbirdMiddleware`` so that its refusals are signed too; an error a
     /// route throws is turned into its response first, and signed. The response is signed with the
-    /// version the request was signed with (``/MAuthMiddleware/MAuthResponseSigner``); its body is
+    /// version the request was signed with (``/MAuthIntegration/MAuthResponseSigner``); its body is
     /// read to its end into the spool while its digest is computed, then sent from there, so a
     /// large body costs no more memory than the spool's threshold.
     public struct MAuthHummingbirdResponseSigningMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -1,7 +1,7 @@
 #if HummingbirdSupport
     public import Hummingbird
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
 
     extension MAuthRequestContext {
         /// The authenticated caller, for a route that serves only signed requests.

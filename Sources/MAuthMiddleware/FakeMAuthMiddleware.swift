@@ -1,6 +1,7 @@
 public import HTTPPipeline
 import HTTPTypes
 import MAuth
+public import MAuthIntegration
 import Synchronization
 
 /// Stands in for ``MAuthMiddleware`` in application tests (PROTOCOL.md §9.3).

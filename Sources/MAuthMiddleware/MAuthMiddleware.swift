@@ -3,6 +3,7 @@ public import HTTPPipeline
 import HTTPTypes
 import Logging
 public import MAuth
+public import MAuthIntegration
 import NIOCore
 
 /// Authenticates every request with MAuth before it reaches the handler.
@@ -16,7 +17,7 @@ import NIOCore
 /// let caller = try context.requireMAuthIdentity().appUUID
 /// ```
 ///
-/// - Exempt paths pass through untouched (see ``ExemptPaths`` for how they are matched), and so,
+/// - Exempt paths pass through untouched (see ``/MAuthIntegration/ExemptPaths`` for how they are matched), and so,
 ///   when authentication is optional, do requests without any MAuth header: the handler finds no
 ///   identity and decides.
 /// - Otherwise the body is read as it streams, up to `maxBodySize` bytes, into the spool (memory up

@@ -3,12 +3,13 @@ public import HTTPPipeline
 import HTTPTypes
 import Logging
 public import MAuth
+import MAuthIntegration
 import NIOCore
 
 /// Signs every response with the service's own key (PROTOCOL.md §9.2), so that callers can
 /// authenticate the answer.
 ///
-/// The response is signed as ``MAuthResponseSigner`` says: with the protocol version the request
+/// The response is signed as ``/MAuthIntegration/MAuthResponseSigner`` says: with the protocol version the request
 /// was signed with, or the signer's for an unsigned request. Place it first in the pipeline, in front
 /// of ``MAuthMiddleware``, so that every response is signed — authentication failures and errors
 /// included — and it sees the final body.

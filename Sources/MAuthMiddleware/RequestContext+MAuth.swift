@@ -1,5 +1,6 @@
 public import HTTPPipeline
 public import MAuth
+public import MAuthIntegration
 
 extension RequestContext {
     /// The authenticated caller: app UUID and protocol version. Set by ``MAuthMiddleware`` (and
@@ -17,7 +18,7 @@ extension RequestContext {
     /// ```
     ///
     /// - Returns: the caller ``MAuthMiddleware`` authenticated.
-    /// - Throws: ``MAuthIdentityRequired`` (a 401) when the request has no authenticated caller.
+    /// - Throws: ``/MAuthIntegration/MAuthIdentityRequired`` (a 401) when the request has no authenticated caller.
     public func requireMAuthIdentity() throws(MAuthIdentityRequired) -> MAuthIdentity {
         guard let identity = mauthIdentity else { throw MAuthIdentityRequired() }
         return identity

@@ -1,7 +1,7 @@
 #if OpenAPISupport
     public import HTTPTypes
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     public import OpenAPIRuntime
 
     extension MAuthIdentity {

@@ -2,7 +2,7 @@
     public import BodySpool
     public import HTTPTypes
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOCore
     public import OpenAPIRuntime
 
@@ -22,7 +22,7 @@
     ///
     /// Put it before ``MAuthOpenAPIServerMiddleware`` so that its refusals are signed too. The
     /// response is signed with the version the request was signed with
-    /// (``/MAuthMiddleware/MAuthResponseSigner``); its body is read to its end into the spool while
+    /// (``/MAuthIntegration/MAuthResponseSigner``); its body is read to its end into the spool while
     /// its digest is computed, then sent from there with its length, so a large body costs no more
     /// memory than the spool's threshold. An error a handler throws is not a response yet: the
     /// transport answers it, unsigned.

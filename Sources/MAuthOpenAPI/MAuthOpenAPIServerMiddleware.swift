@@ -3,7 +3,7 @@
     public import HTTPTypes
     public import Logging
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOCore
     public import OpenAPIRuntime
 
@@ -21,7 +21,7 @@
     /// Operations are exempt by operation ID or by path. The body is read up to `maxBodySize` bytes
     /// (413 beyond) and handed on. The handler finds the caller in ``MAuth/MAuthIdentity/current``.
     /// A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
-    /// `{"errors":{"mauth":[…]}}` (see ``/MAuthMiddleware/MAuthGate``).
+    /// `{"errors":{"mauth":[…]}}` (see ``/MAuthIntegration/MAuthGate``).
     public struct MAuthOpenAPIServerMiddleware: ServerMiddleware {
         /// The decisions the middleware applies.
         public let gate: MAuthGate

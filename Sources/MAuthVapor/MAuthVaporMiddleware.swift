@@ -2,7 +2,7 @@
     public import BodySpool
     import HTTPTypes
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOHTTPTypesHTTP1
     public import Vapor
 
@@ -20,7 +20,7 @@
     /// body reaches the route as ``RouteBody`` says: in `req.body` as usual (read back into memory),
     /// or, for bodies of any size at constant memory, in ``Vapor/Request/mauthBody``. A failure
     /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401, 500 or 503 with
-    /// `{"errors":{"mauth":[…]}}` (see ``/MAuthMiddleware/MAuthGate``).
+    /// `{"errors":{"mauth":[…]}}` (see ``/MAuthIntegration/MAuthGate``).
     ///
     /// Vapor rebuilds the request target before any middleware sees it: a leading `//` becomes `/`,
     /// `%3B` in the path becomes `;`, raw non-ASCII bytes and invalid escapes are percent-encoded. The

@@ -1,7 +1,7 @@
 #if VaporSupport
     import HTTPTypes
     public import MAuth
-    public import MAuthMiddleware
+    public import MAuthIntegration
     import NIOHTTPTypesHTTP1
     public import Vapor
 
@@ -17,7 +17,7 @@
     /// Group it outside ``MAuthVaporMiddleware`` so that its refusals are signed too; an error a
     /// route throws is turned into its response first (as Vapor's `ErrorMiddleware` would), and
     /// signed. The response is signed with the version the request was signed with
-    /// (``/MAuthMiddleware/MAuthResponseSigner``). Vapor gives a middleware no way to read a
+    /// (``/MAuthIntegration/MAuthResponseSigner``). Vapor gives a middleware no way to read a
     /// streamed response body but to collect it, so a streamed body is collected in memory to be
     /// signed; a body already in memory is signed as it is.
     public struct MAuthVaporResponseSigningMiddleware: AsyncMiddleware {

@@ -1,4 +1,3 @@
-public import HTTPPipeline
 public import HTTPTypes
 
 /// Thrown where a route needs the authenticated caller and the request has none: the route is
@@ -6,7 +5,7 @@ public import HTTPTypes
 ///
 /// It answers 401 with the JSON body of every other MAuth rejection, from the pipeline and from
 /// each framework integration (Hummingbird and OpenAPI render it too).
-public struct MAuthIdentityRequired: HTTPResponseError, Sendable, Equatable, CustomStringConvertible {
+public struct MAuthIdentityRequired: Error, Sendable, Equatable, CustomStringConvertible {
     /// The message the 401 carries.
     public static let message = "This resource needs a request signed with MAuth"
 
@@ -18,11 +17,8 @@ public struct MAuthIdentityRequired: HTTPResponseError, Sendable, Equatable, Cus
 
     /// The JSON body: `{"errors":{"mauth":["<message>"]}}`.
     public var body: String {
-        JSON.object(["errors": .object(["mauth": .array([.string(Self.message)])])]).text
+        RejectionDocument.mauthErrors(Self.message)
     }
-
-    /// The 401 response, as the pipeline sends it.
-    public var response: Response { .json(body, status: status) }
 
     public var description: String { "401 \(Self.message)" }
 }

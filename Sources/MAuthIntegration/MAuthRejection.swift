@@ -1,9 +1,8 @@
-public import HTTPPipeline
 public import HTTPTypes
 public import MAuth
 
 /// The answer to a request that does not pass MAuth authentication: a status and a JSON body,
-/// the same from every integration (``MAuthMiddleware``, Hummingbird, Vapor and OpenAPI).
+/// the same from every integration (``/MAuthMiddleware/MAuthMiddleware``, Hummingbird, Vapor and OpenAPI).
 public struct MAuthRejection: Error, Sendable, Equatable {
     /// 401 for an inauthentic or unsigned request, 500 when authenticity cannot be determined,
     /// 413 for a body over the limit, 503 when the body could not be stored.
@@ -29,27 +28,24 @@ public struct MAuthRejection: Error, Sendable, Equatable {
             case (false, .generic): "Unauthorized"
             }
         self.status = unable ? .internalServerError : .unauthorized
-        self.body = JSON.object(["errors": .object(["mauth": .array([.string(message)])])]).text
+        self.body = RejectionDocument.mauthErrors(message)
     }
 
     /// 413, for a body larger than `limit` bytes.
     public static func bodyTooLarge(limit: Int) -> MAuthRejection {
-        let error = HTTPError.contentTooLarge(limit: limit)
-        return MAuthRejection(status: error.status, body: JSON.object(["error": .string(error.message)]).text)
+        MAuthRejection(
+            status: .contentTooLarge,
+            body: RejectionDocument.error("The request body is larger than the limit of \(limit) bytes."))
     }
 
     /// 503, for a body that could not be kept while it was authenticated: the spool's file
     /// system is full or cannot be written. The reason is logged, not told.
     public static let storageUnavailable = MAuthRejection(
         status: .serviceUnavailable,
-        body: JSON.object(["errors": .object(["mauth": .array([.string("The request body could not be stored")])])])
-            .text)
+        body: RejectionDocument.mauthErrors("The request body could not be stored"))
 
     private init(status: HTTPResponse.Status, body: String) {
         self.status = status
         self.body = body
     }
-
-    /// The pipeline response that carries this rejection.
-    public var response: Response { .json(body, status: status) }
 }
