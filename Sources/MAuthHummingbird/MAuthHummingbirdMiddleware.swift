@@ -21,7 +21,7 @@
     /// them), with the body read as it streams, up to `maxBodySize` bytes, into the spool (memory up
     /// to its threshold, then a file without a name) while its signature's digests are computed;
     /// the route then reads the body from there, and only once the signature holds. A failure
-    /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// answers what `MAuthMiddleware` answers: 401 or 500 with
     /// `{"errors":{"mauth":[…]}}`, 413 for a body over the limit, 503 when the spool cannot store
     /// it (see ``/MAuthIntegration/MAuthGate``).
     public struct MAuthHummingbirdMiddleware<Context: MAuthRequestContext>: RouterMiddleware {

@@ -6,7 +6,7 @@
     import NIOCore
 
     /// Signs every response of a Hummingbird router with the service's own key, so that callers can
-    /// authenticate the answer, as ``/MAuthMiddleware/MAuthResponseSigningMiddleware`` does for the
+    /// authenticate the answer, as `MAuthResponseSigningMiddleware` does for the
     /// pipeline.
     ///
     /// ```swift

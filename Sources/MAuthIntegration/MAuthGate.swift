@@ -7,7 +7,7 @@ public import MAuth
 /// is exempt, whether its body is too large, and whether it is authentic — and, when it is not,
 /// the answer and the log line.
 ///
-/// ``/MAuthMiddleware/MAuthMiddleware``, the Hummingbird, Vapor and OpenAPI middlewares and `mauth gate` each read
+/// `MAuthMiddleware`, the Hummingbird, Vapor and OpenAPI middlewares and `mauth gate` each read
 /// the request their framework's way and hand it to ``decide(method:target:headers:body:logger:)``,
 /// so all of them answer the same request the same way.
 ///

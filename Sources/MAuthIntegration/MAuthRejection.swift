@@ -2,7 +2,7 @@ public import HTTPTypes
 public import MAuth
 
 /// The answer to a request that does not pass MAuth authentication: a status and a JSON body,
-/// the same from every integration (``/MAuthMiddleware/MAuthMiddleware``, Hummingbird, Vapor and OpenAPI).
+/// the same from every integration (`MAuthMiddleware`, Hummingbird, Vapor and OpenAPI).
 public struct MAuthRejection: Error, Sendable, Equatable {
     /// 401 for an inauthentic or unsigned request, 500 when authenticity cannot be determined,
     /// 413 for a body over the limit, 503 when the body could not be stored.

@@ -4,7 +4,7 @@ public import MAuth
 public import NIOCore
 
 /// Signs responses, whatever framework makes them: the part that
-/// ``/MAuthMiddleware/MAuthResponseSigningMiddleware`` and the Hummingbird, Vapor and OpenAPI response signers
+/// `MAuthResponseSigningMiddleware` and the Hummingbird, Vapor and OpenAPI response signers
 /// share (PROTOCOL.md §9.2).
 ///
 /// A response is signed with the protocol version its request was signed with (V2 when it carries

@@ -8,7 +8,7 @@
 
     /// Signs every response of a generated OpenAPI server with the service's own key, on any
     /// transport, so that callers can authenticate the answer, as
-    /// ``/MAuthMiddleware/MAuthResponseSigningMiddleware`` does for the pipeline.
+    /// `MAuthResponseSigningMiddleware` does for the pipeline.
     ///
     /// ```swift
     /// try api.registerHandlers(

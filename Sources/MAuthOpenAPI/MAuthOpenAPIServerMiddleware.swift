@@ -20,7 +20,7 @@
     ///
     /// Operations are exempt by operation ID or by path. The body is read up to `maxBodySize` bytes
     /// (413 beyond) and handed on. The handler finds the caller in ``MAuth/MAuthIdentity/current``.
-    /// A failure answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401 or 500 with
+    /// A failure answers what `MAuthMiddleware` answers: 401 or 500 with
     /// `{"errors":{"mauth":[…]}}` (see ``/MAuthIntegration/MAuthGate``).
     public struct MAuthOpenAPIServerMiddleware: ServerMiddleware {
         /// The decisions the middleware applies.

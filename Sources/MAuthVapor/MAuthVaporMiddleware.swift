@@ -19,7 +19,7 @@
     /// than that, whatever its size. Bodies over the limit answer 413. Once the signature holds, the
     /// body reaches the route as ``RouteBody`` says: in `req.body` as usual (read back into memory),
     /// or, for bodies of any size at constant memory, in ``Vapor/Request/mauthBody``. A failure
-    /// answers what ``/MAuthMiddleware/MAuthMiddleware`` answers: 401, 500 or 503 with
+    /// answers what `MAuthMiddleware` answers: 401, 500 or 503 with
     /// `{"errors":{"mauth":[…]}}` (see ``/MAuthIntegration/MAuthGate``).
     ///
     /// Vapor rebuilds the request target before any middleware sees it: a leading `//` becomes `/`,

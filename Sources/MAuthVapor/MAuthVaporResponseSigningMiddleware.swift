@@ -7,7 +7,7 @@
 
     /// Signs every response of a Vapor application, or of a route group, with the service's own key,
     /// so that callers can authenticate the answer, as
-    /// ``/MAuthMiddleware/MAuthResponseSigningMiddleware`` does for the pipeline.
+    /// `MAuthResponseSigningMiddleware` does for the pipeline.
     ///
     /// ```swift
     /// let signed = app.grouped(MAuthVaporResponseSigningMiddleware(signer: serviceSigner))
