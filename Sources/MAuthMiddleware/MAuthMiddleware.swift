@@ -17,9 +17,9 @@ import NIOCore
 /// let caller = try context.requireMAuthIdentity().appUUID
 /// ```
 ///
-/// - Exempt paths pass through untouched (see ``/MAuthIntegration/ExemptPaths`` for how they are matched), and so,
-///   when authentication is optional, do requests without any MAuth header: the handler finds no
-///   identity and decides.
+/// - Exempt paths pass through untouched (see ``/MAuthIntegration/ExemptPaths`` for how they are
+///   matched), and so, when authentication is optional, do requests without any MAuth header: the
+///   handler finds no identity and decides.
 /// - Otherwise the body is read as it streams, up to `maxBodySize` bytes, into the spool (memory up
 ///   to its threshold, then an unlinked temporary file), its signature's digests computed as it
 ///   arrives, and the request authenticated against its raw path and query. Only then is the body
