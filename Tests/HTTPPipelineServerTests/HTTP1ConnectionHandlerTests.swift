@@ -136,6 +136,31 @@ struct HTTP1ConnectionHandlerTests {
         _ = try? channel.finish()
     }
 
+    @Test("a head that passes the size limit is answered 431 as the parser reads it, before it ends")
+    func headTooLargeBeforeItEnds() throws {
+        let channel = try Self.channel()
+        let limit = HTTPServerConfiguration(port: 0).maxHeaderSize
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nX-Large: "))
+        #expect(try Self.written(channel).isEmpty)
+        try? channel.writeInbound(ByteBuffer(string: String(repeating: "a", count: limit)))
+        let text = try Self.written(channel)
+        #expect(text.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"), "\(text)")
+        #expect(try Self.handedOn(channel).isEmpty)
+        #expect(!channel.isActive)
+        _ = try? channel.finish()
+    }
+
+    @Test("a head just within the size limit, target and fields counted, is handed on")
+    func headWithinTheLimit() throws {
+        let channel = try Self.channel()
+        let limit = HTTPServerConfiguration(port: 0).maxHeaderSize
+        let filler = String(repeating: "a", count: limit - "/".count - "Host".count - "x".count - "X-Large".count)
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nX-Large: \(filler)\r\n\r\n"))
+        #expect(try Self.handedOn(channel).count == 2)
+        #expect(try Self.written(channel).isEmpty)
+        _ = try? channel.finish()
+    }
+
     @Test("HTTP/1.1 keeps the connection open from request to request")
     func keepAlive() throws {
         let channel = try Self.channel()

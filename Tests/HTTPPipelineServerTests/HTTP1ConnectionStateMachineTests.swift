@@ -10,8 +10,11 @@ import Testing
 struct HTTP1ConnectionStateMachineTests {
     private typealias Machine = HTTP1ConnectionStateMachine
 
+    /// When the connections of these tests were accepted.
+    private static let opened = ContinuousClock.now
+
     private static func machine(maxWaiting: Int = 16) -> Machine {
-        Machine(maxWaiting: maxWaiting, headTimeout: .milliseconds(100))
+        Machine(maxWaiting: maxWaiting, headTimeout: .milliseconds(100), openedAt: opened)
     }
 
     private static func request(
@@ -141,10 +144,25 @@ struct HTTP1ConnectionStateMachineTests {
         #expect(machine.parserMayRead == !stops)
     }
 
-    @Test("a head's deadline runs from its first bytes at the parser to its parsing, by the time passed in")
-    func headDeadline() {
-        let start = ContinuousClock.now
+    @Test("the first head is due within the head deadline of the connection's acceptance, whenever its bytes come")
+    func firstHeadDeadline() {
         var machine = Self.machine()
+        #expect(!machine.headOverdue(now: Self.opened + .milliseconds(100)))
+        #expect(machine.headOverdue(now: Self.opened + .milliseconds(101)))
+        machine.bytesReachParser(now: Self.opened + .milliseconds(90))
+        #expect(machine.headOverdue(now: Self.opened + .milliseconds(101)))
+        #expect(machine.handsOn(Self.request()) == true)
+        #expect(!machine.headOverdue(now: Self.opened + .seconds(60)))
+    }
+
+    @Test("a later head's deadline runs from its first bytes at the parser to its parsing, by the time passed in")
+    func headDeadline() {
+        var machine = Self.machine()
+        #expect(machine.handsOn(Self.request()) == true)
+        #expect(machine.receivedEnd() == .forward(.end(nil)))
+        _ = machine.writingHead(Self.response())
+        _ = machine.writingEnd()
+        let start = Self.opened + .seconds(1)
         #expect(!machine.headOverdue(now: start + .seconds(60)))
         machine.bytesReachParser(now: start)
         machine.bytesReachParser(now: start + .milliseconds(60))

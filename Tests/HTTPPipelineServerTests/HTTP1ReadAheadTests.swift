@@ -84,7 +84,8 @@ struct HTTP1ReadAheadTests {
         let loop = channel.embeddedEventLoop
         let watchdog = ReadWatchdog(eventLoop: loop, shortestDeadline: .milliseconds(40), time: .following(loop))
         let handler = HTTP1ConnectionHandler(
-            channel: channel, maxPipelinedRequests: maxWaiting, headTimeout: headTimeout, watchdog: watchdog)
+            channel: channel, maxPipelinedRequests: maxWaiting, headTimeout: headTimeout, watchdog: watchdog,
+            openedAt: watchdog.now)
         let parser = Parser()
         let socketReads = ReadCounter()
         try channel.pipeline.syncOperations.addHandler(socketReads)

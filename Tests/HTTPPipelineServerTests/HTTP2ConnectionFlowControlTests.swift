@@ -84,6 +84,7 @@ struct HTTP2ConnectionFlowControlTests {
         try await server.testingEventLoop.executeInContext {
             _ = try HTTPServer.configureHTTP2(
                 server, configuration: responder.configuration, responder: responder, secure: false,
+                watchdog: ReadWatchdog.watching(server, configuration: responder.configuration),
                 logger: responder.logger)
         }
         try await server.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 8080))

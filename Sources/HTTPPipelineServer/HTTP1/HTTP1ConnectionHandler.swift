@@ -20,11 +20,15 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// response the client is still taking is not cut off.
     private var lastResponseWritten: EventLoopFuture<Void>?
 
-    /// The rules of `channel`'s connection, which reads up to `maxPipelinedRequests` requests ahead
-    /// of their responses and closes when a head takes longer than `headTimeout` by `watchdog`'s
-    /// time.
-    init(channel: any Channel, maxPipelinedRequests: Int, headTimeout: Duration, watchdog: ReadWatchdog) {
-        machine = HTTP1ConnectionStateMachine(maxWaiting: maxPipelinedRequests, headTimeout: headTimeout)
+    /// The rules of `channel`'s connection, accepted at `openedAt` by `watchdog`'s time, which reads
+    /// up to `maxPipelinedRequests` requests ahead of their responses and closes when a head takes
+    /// longer than `headTimeout`.
+    init(
+        channel: any Channel, maxPipelinedRequests: Int, headTimeout: Duration, watchdog: ReadWatchdog,
+        openedAt: ContinuousClock.Instant
+    ) {
+        machine = HTTP1ConnectionStateMachine(
+            maxWaiting: maxPipelinedRequests, headTimeout: headTimeout, openedAt: openedAt)
         self.watchdog = watchdog
         let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
         watchdog.addCheck { now in

@@ -17,8 +17,10 @@ import NIOHTTP1
 ///   ``HTTPServerConfiguration/maxPipelinedRequests`` requests wait for their responses; the
 ///   request being read does not count, so that its body gets through. After a request that stops
 ///   the parser (CONNECT, `Upgrade`) the parser is handed nothing more at all.
-/// - Head deadline: bytes handed to the parser while no request is open start a head, whose
-///   parsing must end within ``HTTPServerConfiguration/requestHeadTimeout``.
+/// - Head deadline: the connection's first head runs from the moment the connection was accepted
+///   (its TLS handshake included); a later one from when its first bytes reach the parser. Its
+///   parsing must end within ``HTTPServerConfiguration/requestHeadTimeout``. This is the only
+///   place the server keeps that deadline once the connection speaks HTTP/1.1.
 /// - Pipelining: requests are handed on one at a time; one that arrives before the previous
 ///   response has ended waits, and the connection reads nothing more until it is handed on. A
 ///   parse error that breaks a request after those already read waits its turn the same way.
@@ -156,17 +158,19 @@ struct HTTP1ConnectionStateMachine {
         case closed
     }
 
-    private(set) var state = State.serving(Connection())
+    private(set) var state: State
     /// The most requests that may wait for their responses before the parser is handed more.
     private let maxWaiting: Int
     /// How long the parsing of a request head may take from its first bytes.
     private let headTimeout: Duration
 
-    /// A connection that reads up to `maxWaiting` requests ahead of their responses and closes
-    /// when a head takes longer than `headTimeout`.
-    init(maxWaiting: Int, headTimeout: Duration) {
+    /// A connection accepted at `openedAt`, which reads up to `maxWaiting` requests ahead of their
+    /// responses and closes when a head takes longer than `headTimeout`; its first head is due
+    /// `headTimeout` after `openedAt`.
+    init(maxWaiting: Int, headTimeout: Duration, openedAt: ContinuousClock.Instant) {
         self.maxWaiting = max(1, maxWaiting)
         self.headTimeout = headTimeout
+        state = .serving(Connection(parsing: .betweenRequests(headSince: openedAt)))
     }
 
     /// Whether the parser may be handed more bytes. Once the connection is closed they may: what
@@ -407,7 +411,7 @@ struct HTTP1ConnectionStateMachine {
         }
     }
 
-    /// The server asks the connection to close gracefully (shutdown, or the application's choice):
+    /// The server asks the connection to close gracefully (a graceful shutdown):
     /// the requests already handed on are answered, the next response is the last.
     mutating func quiesce() -> CloseAction {
         modify(ifClosed: .none) { connection, next in

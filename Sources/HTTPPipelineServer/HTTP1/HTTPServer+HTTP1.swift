@@ -16,47 +16,54 @@ import NIOTLS
 /// An HTTP/1.1 connection: its channel handlers, and the task that serves its requests one after
 /// another.
 extension HTTPServer {
-    /// The handlers of an HTTP/1.1 connection, from the bytes to the request parts.
+    /// The handlers of an HTTP/1.1 connection accepted at `openedAt`, whose read deadlines
+    /// `watchdog` keeps, from the bytes to the request parts.
     static func configureHTTP1(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool
+        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool, watchdog: ReadWatchdog,
+        openedAt: ContinuousClock.Instant
     ) throws -> HTTP1Connection {
         let pipeline = channel.pipeline.syncOperations
-        let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
         try pipeline.addHandler(FlushCoalescingHandler())
-        let rules = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog)
+        let rules = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog, openedAt: openedAt)
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: UInt(ServerTuning.http1ReadsPerTurn))
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(rules.makeGate(), position: .before(encoder))
         try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
-        return (try HTTP1RequestPartsHandler.add(to: channel), watchdog)
+        return try HTTP1RequestPartsHandler.add(to: channel)
     }
 
     /// The handlers that apply an HTTP/1.1 connection's rules, from the bytes to the request parts
     /// handed on, without the task that serves the requests: the connection's tests and its fuzz
     /// target answer the requests themselves.
     package static func configureHTTP1Rules(_ channel: any Channel, configuration: HTTPServerConfiguration) throws {
-        _ = try addHTTP1Rules(
-            channel, configuration: configuration,
-            watchdog: ReadWatchdog.watching(channel, configuration: configuration))
+        let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
+        _ = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog, openedAt: watchdog.now)
     }
 
     /// NIO's parser and encoder, and `HTTP1ConnectionHandler` after them; returns the handler,
     /// whose gate goes before the parser.
     private static func addHTTP1Rules(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, watchdog: ReadWatchdog
+        _ channel: any Channel, configuration: HTTPServerConfiguration, watchdog: ReadWatchdog,
+        openedAt: ContinuousClock.Instant
     ) throws -> HTTP1ConnectionHandler {
         let rules = HTTP1ConnectionHandler(
             channel: channel,
             maxPipelinedRequests: configuration.maxPipelinedRequests,
             headTimeout: configuration.requestHeadTimeout,
-            watchdog: watchdog
+            watchdog: watchdog,
+            openedAt: openedAt
         )
         // The connection's rules are HTTP1ConnectionHandler's, not NIO's pipelining and error
         // handlers'. Response fields come from swift-http-types, which legalizes every value (no
-        // CR, LF or NUL) and validates every name already.
+        // CR, LF or NUL) and validates every name already. The parser itself refuses a head past
+        // the limit, before buffering any more of it; the refusal is answered 431.
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.maxHeaderSize
+        limits.maxHeaderFieldSize = configuration.maxHeaderSize
         let pipeline = channel.pipeline.syncOperations
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(rules)
         return rules
     }
@@ -66,21 +73,15 @@ extension HTTPServer {
         channel: any Channel,
         watchdog: ReadWatchdog,
         remoteAddress: SocketAddress?,
-        secure: Bool,
-        firstHeadWithin firstHeadLimit: Duration
+        secure: Bool
     ) async {
-        let info = RequestResponder.Connection(
-            remoteAddress: remoteAddress,
-            httpVersion: .http1,
-            isSecure: secure,
-            closeAfterResponse: { [connections] in connections.quiesce(channel) }
-        )
+        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http1, isSecure: secure)
         do {
             try await serveRequests(
                 ends, channel: channel,
                 reader: InboundRequestReader(
                     ends.inbox, control: ChannelStreamControl(channel: channel), watchdog: watchdog),
-                connection: info, firstHeadWithin: firstHeadLimit, onTheLoop: true)
+                connection: info, onTheLoop: true)
         } catch {
             logger.debug("HTTP/1.1 connection closed", metadata: ["error": "\(error)"])
         }
@@ -97,11 +98,10 @@ extension HTTPServer {
     /// pipelines without pause would keep the loop's other connections waiting.
     private func serveRequests(
         _ ends: HTTP1RequestPartsHandler.Ends, channel: any Channel, reader: InboundRequestReader,
-        connection: RequestResponder.Connection, firstHeadWithin firstHeadLimit: Duration, onTheLoop: Bool
+        connection: RequestResponder.Connection, onTheLoop: Bool
     ) async throws {
-        var waitLimit = max(firstHeadLimit, .zero)
         var pipelinedInARow = 0
-        while let part = try await reader.next(within: waitLimit) {
+        while let part = try await reader.next(within: configuration.idleTimeout) {
             guard case .head(let head) = part else { continue }
             let outcome = await responder.respond(to: head, reader: reader, writer: ends.writer, connection: connection)
             if outcome.bodyReadInFlight {
@@ -117,25 +117,19 @@ extension HTTPServer {
                     .setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
                 return
             }
-            if !outcome.keepAlive {
-                // HTTP1ConnectionHandler closes the connection once the response has been sent
-                // and the request has ended. A complete request only waits for the response to go
-                // out, however slowly the client reads; the rest of a request answered early (413)
-                // is read and dropped for a little while only, since its client may stop sending
-                // without ending it.
-                let requestEnded = try await outcome.bodyComplete ? true : drainRefusedRequest(reader)
-                if requestEnded {
-                    while try await reader.next(within: configuration.idleTimeout) != nil {}
-                }
-                return
+            if !outcome.bodyComplete {
+                // A request whose body was refused (413) asked for its response to be the last:
+                // HTTP1ConnectionHandler closes the connection once that has been sent and the
+                // request has ended, so the rest is read and dropped, for a little while only,
+                // since its client may stop sending without ending it. Any other body left unread
+                // means that the connection cannot carry another request.
+                guard outcome.askedToBeLast, try await drainRefusedRequest(reader) else { return }
             }
-            waitLimit = configuration.idleTimeout
             pipelinedInARow = ends.inbox.waitingParts > 0 ? pipelinedInARow + 1 : 0
             if onTheLoop, pipelinedInARow == ServerTuning.pipelinedRequestsOnTheLoop {
                 try await withTaskExecutorPreference(globalConcurrentExecutor) {
                     try await serveRequests(
-                        ends, channel: channel, reader: reader, connection: connection,
-                        firstHeadWithin: configuration.idleTimeout, onTheLoop: false)
+                        ends, channel: channel, reader: reader, connection: connection, onTheLoop: false)
                 }
                 return
             }

@@ -8,7 +8,7 @@ extension HTTPServer {
     /// The handlers of an HTTP/2 connection, which serve its streams too.
     static func configureHTTP2(
         _ channel: any Channel, configuration: HTTPServerConfiguration, responder: RequestResponder, secure: Bool,
-        logger: Logger
+        watchdog: ReadWatchdog, logger: Logger
     ) throws -> HTTP2Connection {
         let pipeline = channel.pipeline.syncOperations
         let manager = NIOHTTP2ServerConnectionManagementHandler(
@@ -25,8 +25,8 @@ extension HTTPServer {
         let streams = HTTP2StreamsHandler.Serving(
             responder: responder,
             connection: RequestResponder.Connection(
-                remoteAddress: channel.remoteAddress, httpVersion: .http2, isSecure: secure, closeAfterResponse: {}),
-            watchdog: ReadWatchdog.watching(channel, configuration: configuration),
+                remoteAddress: channel.remoteAddress, httpVersion: .http2, isSecure: secure),
+            watchdog: watchdog,
             tasks: HTTP2StreamTasks(executor: EventLoopTaskExecutor(channel.eventLoop))
         )
         try pipeline.addHandler(FlushCoalescingHandler())

@@ -22,20 +22,14 @@ struct RequestResponder {
         let remoteAddress: SocketAddress?
         let httpVersion: HTTPProtocolVersion
         let isSecure: Bool
-        /// Asks the connection to close once the response being written has been sent (HTTP/1.1).
-        let closeAfterResponse: @Sendable () -> Void
         /// The access log's metadata that is the same for every request of the connection,
         /// rendered once.
         let accessLogMetadata: Logger.Metadata
 
-        init(
-            remoteAddress: SocketAddress?, httpVersion: HTTPProtocolVersion, isSecure: Bool,
-            closeAfterResponse: @escaping @Sendable () -> Void
-        ) {
+        init(remoteAddress: SocketAddress?, httpVersion: HTTPProtocolVersion, isSecure: Bool) {
             self.remoteAddress = remoteAddress
             self.httpVersion = httpVersion
             self.isSecure = isSecure
-            self.closeAfterResponse = closeAfterResponse
             accessLogMetadata = [
                 "http.protocol": "\(httpVersion)",
                 "http.remote": "\(remoteAddress?.description ?? "-")",
@@ -45,8 +39,9 @@ struct RequestResponder {
 
     /// How serving a request left its connection or stream.
     struct Outcome {
-        /// The connection can carry another request (HTTP/1.1).
-        var keepAlive: Bool
+        /// The response asked to be its connection's last (HTTP/1.1): the rest of the request is
+        /// refused, or its body ran out of time or is still being read by the handler.
+        var askedToBeLast: Bool
         /// The whole request body has been read.
         var bodyComplete: Bool
         /// A read of the body, started by the handler, is still under way: nobody else may read
@@ -93,7 +88,7 @@ struct RequestResponder {
         defer { span?.end() }
         if let refusal = Self.refusal(of: head) {
             response = refusal
-        } else if Self.headSize(head) > configuration.maxHeaderSize {
+        } else if connection.httpVersion == .http2, Self.headSize(head) > configuration.maxHeaderSize {
             response = HTTPError(.requestHeaderFieldsTooLarge, message: "The request head is too large.").response
         } else if let declared = head.headerFields[.contentLength].flatMap(Int.init),
             declared > configuration.maxBodySize
@@ -122,13 +117,12 @@ struct RequestResponder {
         if let buffer = response.body.buffer, responseHead.headerFields[.contentLength] == nil, !bodylessStatus {
             responseHead.headerFields[.contentLength] = String(buffer.readableBytes)
         }
-        var keepAlive = isHTTP1 && bodyIdle && !body.timedOut
-        if keepAlive, !body.isComplete, body.withheldContinue || response.head.status == .contentTooLarge {
-            keepAlive = false
-        }
-        if isHTTP1, !keepAlive {
+        let restRefused =
+            body.timedOut || (!body.isComplete && (body.withheldContinue || response.head.status == .contentTooLarge))
+        let askedToBeLast = isHTTP1 && (!bodyIdle || restRefused)
+        if askedToBeLast {
+            // How a response asks to be its connection's last; HTTP1ConnectionStateMachine decides.
             responseHead.headerFields[.connection] = "close"
-            connection.closeAfterResponse()
         }
         var responseSent = false
         do {
@@ -149,18 +143,19 @@ struct RequestResponder {
             responseSent = true
         } catch {
             context.logger.debug("Could not send the response", metadata: ["error": "\(error)"])
-            keepAlive = false
         }
         logAccess(head, status: responseHead.status, start: start, connection: connection)
         if let span {
             span.attributes["http.response.status_code"] = responseHead.status.code
             if responseHead.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
         }
-        if bodyIdle, !body.isComplete, keepAlive || !isHTTP1 {
-            keepAlive = await body.discardRest(maximum: ServerTuning.maximumDiscardedBody) && keepAlive
+        // The rest of a body the handler left unread is read and dropped, up to a point, so that
+        // the HTTP/1.1 connection can carry another request or the HTTP/2 stream end cleanly.
+        if bodyIdle, !body.isComplete, !isHTTP1 || (responseSent && !askedToBeLast) {
+            await body.discardRest(maximum: ServerTuning.maximumDiscardedBody)
         }
         return Outcome(
-            keepAlive: keepAlive, bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle,
+            askedToBeLast: askedToBeLast, bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle,
             responseSent: responseSent)
     }
 
@@ -215,9 +210,12 @@ struct RequestResponder {
         return HTTPError(.badRequest, message: "Only OPTIONS may have the target '*'.").response
     }
 
-    /// The size of the request line and header fields as they would be written in HTTP/1.1.
+    /// The size of an HTTP/2 request head as NIO's HTTP/1 parser measures one, which keeps the
+    /// limit for HTTP/1.1: the target, the authority (HTTP/1.1's `Host`), and each field's name and
+    /// value. HTTP/2 decodes a header block whole or tears down the connection, so the limit that
+    /// answers 431 is applied here, to the decoded head.
     static func headSize(_ head: HTTPRequest) -> Int {
-        let line = head.method.rawValue.utf8.count + (head.path?.utf8.count ?? 0) + 12
-        return head.headerFields.reduce(line) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+        let target = (head.path?.utf8.count ?? 0) + (head.authority.map { 4 + $0.utf8.count } ?? 0)
+        return head.headerFields.reduce(target) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count }
     }
 }

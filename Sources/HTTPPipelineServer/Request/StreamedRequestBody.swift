@@ -137,6 +137,7 @@ final class StreamedRequestBody: RequestBodySource, @unchecked Sendable {
     /// body ended properly. On HTTP/1.1 that leaves the connection ready for the next request; on
     /// HTTP/2 it lets the stream close cleanly instead of being reset while the client is still
     /// sending.
+    @discardableResult
     func discardRest(maximum: Int) async -> Bool {
         guard !withheldContinue, !timedOut else { return false }
         var discarded = 0

@@ -47,13 +47,14 @@ public final class HTTPServer: Service, Sendable {
     }
 
     typealias HTTP2Connection = HTTP2StreamTasks
-    typealias HTTP1Connection = (HTTP1RequestPartsHandler.Ends, ReadWatchdog)
+    typealias HTTP1Connection = HTTP1RequestPartsHandler.Ends
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     struct AcceptedConnection: Sendable {
         let channel: any Channel
         let negotiated: EventLoopFuture<Negotiated>
-        let accepted: ContinuousClock.Instant
+        /// The connection's read deadlines, from its acceptance on.
+        let watchdog: ReadWatchdog
     }
 
     typealias Listener = NIOAsyncChannel<AcceptedConnection, Never>
@@ -236,7 +237,9 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: UInt(ServerTuning.readsPerTurn))
             .bind(host: configuration.host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let watchdog = ReadWatchdog.watching(channel, configuration: configuration)
+                let openedAt = watchdog.now
+                return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(WriteTimeoutHandler(timeout: configuration.writeTimeout))
                     if let tls {
@@ -248,27 +251,40 @@ public final class HTTPServer: Service, Sendable {
                     channel.configureHTTP2AsyncSecureUpgrade(
                         http1ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                try Self.configureHTTP1(channel, configuration: configuration, secure: tls != nil)
+                                try Self.configureHTTP1(
+                                    channel, configuration: configuration, secure: tls != nil, watchdog: watchdog,
+                                    openedAt: openedAt)
                             }
                         },
                         http2ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 try Self.configureHTTP2(
                                     channel, configuration: configuration, responder: responder, secure: tls != nil,
-                                    logger: logger)
+                                    watchdog: watchdog, logger: logger)
                             }
                         }
                     )
                 }.map { negotiated in
-                    let handshakeDeadline = channel.eventLoop.scheduleTask(
-                        in: TimeAmount(configuration.requestHeadTimeout)
-                    ) {
-                        channel.close(promise: nil)
-                    }
-                    negotiated.whenComplete { _ in handshakeDeadline.cancel() }
-                    return AcceptedConnection(channel: channel, negotiated: negotiated, accepted: .now)
+                    Self.closeUnlessNegotiated(
+                        channel, negotiated: negotiated, within: configuration.requestHeadTimeout, of: openedAt,
+                        watchdog: watchdog)
+                    return AcceptedConnection(channel: channel, negotiated: negotiated, watchdog: watchdog)
                 }
             }
+    }
+
+    /// Closes `channel` unless its protocol (TLS handshake included) is agreed within `timeout` of
+    /// `openedAt`. This is the first head's deadline while no HTTP handler is there to keep it;
+    /// an HTTP/1.1 connection's state machine keeps it from then on, from the same start.
+    private static func closeUnlessNegotiated(
+        _ channel: any Channel, negotiated: EventLoopFuture<Negotiated>, within timeout: Duration,
+        of openedAt: ContinuousClock.Instant, watchdog: ReadWatchdog
+    ) {
+        let negotiating = NIOLoopBoundBox(true, eventLoop: channel.eventLoop)
+        negotiated.whenComplete { _ in negotiating.value = false }
+        watchdog.addCheck { now in
+            if negotiating.value, openedAt.duration(to: now) > timeout { channel.close(promise: nil) }
+        }
     }
 
     private func accept(on listener: Listener, secure: Bool) async throws {
@@ -291,10 +307,10 @@ public final class HTTPServer: Service, Sendable {
             let negotiated = try await connection.negotiated.get()
             connections.negotiated(connection.channel)
             switch negotiated {
-            case .http1_1(let (ends, watchdog)):
+            case .http1_1(let ends):
                 await serveHTTP1(
-                    ends, channel: connection.channel, watchdog: watchdog, remoteAddress: remoteAddress, secure: secure,
-                    firstHeadWithin: configuration.requestHeadTimeout - connection.accepted.duration(to: .now))
+                    ends, channel: connection.channel, watchdog: connection.watchdog, remoteAddress: remoteAddress,
+                    secure: secure)
             case .http2(let streams):
                 await serveHTTP2(connection.channel, streams: streams)
             }

@@ -34,10 +34,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: Int
     /// The TLS listener, if any.
     public var tls: TLS?
-    /// The largest request head (request line and header fields), in bytes; larger heads answer
-    /// 431. 12 KiB by default. Beyond this limit two protocol layers refuse a head outright (the
-    /// connection closes instead of a 431): HTTP/1.1 beyond 80 KiB, and HTTP/2 beyond 16 KiB
-    /// until the client has acknowledged the server's settings.
+    /// The largest request head, in bytes, counting its target and the names and values of its
+    /// header fields (`Host` or `:authority` included); larger heads answer 431 and, on HTTP/1.1,
+    /// close the connection. 12 KiB by default. HTTP/1.1's parser stops reading a head as soon as
+    /// it passes the limit. HTTP/2 refuses a head outright (the connection closes instead of a
+    /// 431) beyond 16 KiB until the client has acknowledged the server's settings.
     public var maxHeaderSize: Int
     /// The largest request body, in bytes; handlers that read past it answer 413. 32 MiB by default.
     public var maxBodySize: Int
