@@ -21,7 +21,7 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "trace, debug, info (one line per request), notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Option(help: "Event-loop threads for network I/O; one per core by default.")
+    @Option(help: "Event-loop threads for network I/O; one per core the process may run on by default.")
     var ioThreads: Int?
 
     func validate() throws {
@@ -50,10 +50,13 @@ struct ListenerOptions: ParsableArguments {
         return (logger, serverLogger)
     }
 
-    /// Sets the number of event-loop threads, before the first event loop is made.
+    /// Sets the number of event-loop threads, before the first event loop is made: the number asked
+    /// for, else one per core the process may run on.
     func applyIOThreads() {
         if let ioThreads {
             NIOSingletons.groupLoopCountSuggestion = ioThreads
+        } else {
+            UsableCores.sizeSharedEventLoopGroup()
         }
     }
 

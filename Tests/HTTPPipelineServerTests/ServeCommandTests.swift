@@ -314,4 +314,27 @@ struct ServeCommandTests {
             )
         }
     }
+
+    @Test(
+        "pinned to one core, mauth serve runs one event loop; NIO_SINGLETON_GROUP_LOOP_COUNT still chooses",
+        arguments: [nil, "2"])
+    func eventLoopsMatchTheUsableCores(chosen: String?) async throws {
+        let taskset = try #require(ChildProcess.find("taskset"), "taskset (util-linux) is needed for this test")
+        var environment = ProcessInfo.processInfo.environment
+        environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] = chosen
+        try await Self.withKeysDirectory { keys in
+            let serve = try await RunningMAuth(
+                executable: URL(fileURLWithPath: taskset),
+                ["-c", "0", try ChildProcess.mauthExecutable().path, "serve", "--port", "0", "--keys-dir", keys.path],
+                readyWhen: "Unsigned, exempt:", environment: environment)
+            let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(serve.processIdentifier)/task")
+            let loops = try threads.filter { thread in
+                let name = try String(
+                    contentsOfFile: "/proc/\(serve.processIdentifier)/task/\(thread)/comm", encoding: .utf8)
+                return name.hasPrefix("NIO-SGLTN")
+            }
+            #expect(loops.count == Int(chosen ?? "1"))
+            #expect(await serve.stop() == 0)
+        }
+    }
 }
