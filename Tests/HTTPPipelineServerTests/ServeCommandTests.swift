@@ -316,17 +316,21 @@ struct ServeCommandTests {
     }
 
     @Test(
-        "pinned to one core, mauth serve runs one event loop; NIO_SINGLETON_GROUP_LOOP_COUNT still chooses",
+        "pinned to one core, mauth serve runs one event loop; NIO_SINGLETON_GROUP_LOOP_COUNT still chooses, with a warning",
         arguments: [nil, "2"])
     func eventLoopsMatchTheUsableCores(chosen: String?) async throws {
         let taskset = try #require(ChildProcess.find("taskset"), "taskset (util-linux) is needed for this test")
         var environment = ProcessInfo.processInfo.environment
         environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] = chosen
         try await Self.withKeysDirectory { keys in
+            let errors = keys.appendingPathComponent("stderr")
             let serve = try await RunningMAuth(
                 executable: URL(fileURLWithPath: taskset),
-                ["-c", "0", try ChildProcess.mauthExecutable().path, "serve", "--port", "0", "--keys-dir", keys.path],
-                readyWhen: "Unsigned, exempt:", environment: environment)
+                [
+                    "-c", "0", try ChildProcess.mauthExecutable().path, "serve", "--port", "0", "--keys-dir", keys.path,
+                    "--log-level", "warning",
+                ],
+                readyWhen: "Unsigned, exempt:", environment: environment, standardError: errors)
             let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(serve.processIdentifier)/task")
             let loops = try threads.filter { thread in
                 let name = try String(
@@ -335,6 +339,8 @@ struct ServeCommandTests {
             }
             #expect(loops.count == Int(chosen ?? "1"))
             #expect(await serve.stop() == 0)
+            let warned = try String(contentsOf: errors, encoding: .utf8).contains("More event loops than cores")
+            #expect(warned == (chosen != nil))
         }
     }
 }

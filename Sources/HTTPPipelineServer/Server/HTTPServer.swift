@@ -156,6 +156,12 @@ public final class HTTPServer: Service, Sendable {
                     "limit": "\(connectionsAllowed)",
                 ])
         }
+        let eventLoops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
+        if let cores = UsableCores.count, eventLoops > cores {
+            logger.warning(
+                "More event loops than cores this process may run on: they take turns, and requests wait for them; set NIO_SINGLETON_GROUP_LOOP_COUNT",
+                metadata: ["event_loops": "\(eventLoops)", "cores": "\(cores)"])
+        }
         logger.info(
             "Listening",
             metadata: [
