@@ -55,6 +55,7 @@ struct ServiceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        UsableCores.sizeSharedEventLoopGroup()
         let logger = ServeCommand.bootstrapLogging(
             level: Logger.Level(rawValue: logLevel) ?? .info, label: "mauth.service")
         let settings = try await configOptions.load()

@@ -107,19 +107,31 @@ final class RawConnection: Sendable {
     /// What the server sends until it has sent `marker` (or closes, or goes quiet for five
     /// seconds): a way to wait for a response instead of for a guessed time.
     func receive(until marker: String?) async -> String {
+        await receiveReportingReset(until: marker).text
+    }
+
+    /// What the server sends until it closes the connection or goes quiet for five seconds, and
+    /// whether the connection ended with a reset rather than an orderly close.
+    func receiveAllReportingReset() async -> (text: String, reset: Bool) {
+        await receiveReportingReset(until: nil)
+    }
+
+    private func receiveReportingReset(until marker: String?) async -> (text: String, reset: Bool) {
         let descriptor = self.descriptor
         let marker = marker.map { Array($0.utf8) }
-        let received = await onDedicatedThread {
+        let (received, reset) = await onDedicatedThread {
             var received: [UInt8] = []
+            var reset = false
             var buffer = [UInt8](repeating: 0, count: 65536)
             while marker.map({ !received.contains($0) }) ?? true {
                 let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
                 if count < 0, errno == EINTR { continue }
+                if count < 0 { reset = errno == ECONNRESET }
                 if count <= 0 { break }
                 received.append(contentsOf: buffer[..<count])
             }
-            return received
+            return (received, reset)
         }
-        return String(decoding: received, as: UTF8.self)
+        return (String(decoding: received, as: UTF8.self), reset)
     }
 }

@@ -345,6 +345,52 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("a head too large is answered 431 while its client is still sending it, not reset under the answer")
+    func headTooLargeWhileSending() async throws {
+        let server = try await TestServer()
+        let connection = try RawConnection(port: server.ports.cleartext)
+        connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\nX-Large: ")
+        let sent = await connection.flood(with: Array(repeating: UInt8(ascii: "a"), count: 16 * 1024), total: 1 << 20)
+        connection.finishSending()
+        let (answer, reset) = await connection.receiveAllReportingReset()
+        #expect(answer.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"), "after \(sent) bytes: \(answer)")
+        #expect(!reset, "after \(sent) bytes")
+        try await server.stop()
+    }
+
+    @Test("a body its handler leaves unread, past what the responder discards, is drained for the next request")
+    func unreadBodyPastTheDiscardLimit() async throws {
+        let server = try await TestServer(maxBodySize: 4 << 20)
+        let connection = try RawConnection(port: server.ports.cleartext)
+        let bodySize = 1 << 20
+        connection.send("POST /app_status HTTP/1.1\r\nHost: x\r\nContent-Length: \(bodySize)\r\n\r\n")
+        let sent = await connection.flood(
+            with: [UInt8](repeating: UInt8(ascii: "a"), count: 16 * 1024), total: bodySize)
+        connection.send("GET /app_status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let (answer, reset) = await connection.receiveAllReportingReset()
+        #expect(sent == bodySize)
+        #expect(answer.components(separatedBy: "HTTP/1.1 ").count - 1 == 2, "\(answer)")
+        #expect(answer.hasSuffix("this route is exempt from authentication"), "\(answer)")
+        #expect(!reset)
+        try await server.stop()
+    }
+
+    @Test(
+        "a connection that agrees no protocol in time is closed: silent, a partial HTTP/2 preface, a stalled TLS handshake",
+        arguments: ["", "PRI * HTTP/2.0\r\n", "tls"])
+    func negotiationDeadline(sent: String) async throws {
+        try await withTestCertificate { certificate in
+            let server = try await TestServer(tls: certificate) { $0.requestHeadTimeout = .milliseconds(300) }
+            let port = sent == "tls" ? try #require(server.ports.tls) : server.ports.cleartext
+            let connection = try RawConnection(port: port)
+            if sent != "tls" { connection.send(sent) }
+            let started = ContinuousClock.now
+            #expect(await connection.receiveAll() == "")
+            #expect(started.duration(to: .now) < .seconds(4))
+            try await server.stop()
+        }
+    }
+
     @Test("a connection that never completes its first request is closed")
     func slowClient() async throws {
         let server = try await TestServer { $0.requestHeadTimeout = .milliseconds(300) }

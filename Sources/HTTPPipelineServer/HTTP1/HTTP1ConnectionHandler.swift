@@ -19,6 +19,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// When the connection's last response has been written: a close waits for it, so that a
     /// response the client is still taking is not cut off.
     private var lastResponseWritten: EventLoopFuture<Void>?
+    /// Bytes dropped since an error answer, while the connection lingers; `nil` before one.
+    private var droppedWhileLingering: Int?
 
     /// The rules of `channel`'s connection, accepted at `openedAt` by `watchdog`'s time, which reads
     /// up to `maxPipelinedRequests` requests ahead of their responses and closes when a head takes
@@ -45,6 +47,17 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// Whether the parser may be handed more bytes.
     var parserMayRead: Bool { machine.parserMayRead }
+
+    /// Whether the connection has answered an error and only waits for its client to stop sending:
+    /// what arrives is dropped before the parser (``dropWhileLingering(_:context:)``).
+    var isLingering: Bool { droppedWhileLingering != nil }
+
+    /// Drops `bytes` that arrived after an error answer, and closes once too many have.
+    func dropWhileLingering(_ bytes: Int, context: ChannelHandlerContext) {
+        let dropped = (droppedWhileLingering ?? 0) + bytes
+        droppedWhileLingering = dropped
+        if dropped > ServerTuning.maximumDroppedAfterClose { context.close(promise: nil) }
+    }
 
     /// Bytes are about to reach the parser.
     func bytesReachParser() {
@@ -171,7 +184,29 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
             promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.close(promise: nil)
+        closeAfterLinger(context: context)
+    }
+
+    /// Closes the connection's sending side at once, and the connection when its client stops
+    /// sending, ``ServerTuning/lingerAfterClose`` has passed or ``ServerTuning/maximumDroppedAfterClose``
+    /// bytes have been dropped. Closed with the client's bytes unread (the rest of a head too large,
+    /// say), the connection would be reset, and the client could lose the answer.
+    private func closeAfterLinger(context: ChannelHandlerContext) {
+        droppedWhileLingering = 0
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let outputClosed = context.eventLoop.makePromise(of: Void.self)
+        outputClosed.futureResult.whenComplete { result in
+            let context = bound.value
+            guard case .success = result else {
+                context.close(promise: nil)
+                return
+            }
+            let linger = context.eventLoop.scheduleTask(in: TimeAmount(ServerTuning.lingerAfterClose)) {
+                bound.value.close(promise: nil)
+            }
+            context.channel.closeFuture.whenComplete { _ in linger.cancel() }
+        }
+        context.close(mode: .output, promise: outputClosed)
     }
 }
 

@@ -34,7 +34,12 @@ final class HTTP1ParserGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        held.append(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        guard !connection.isLingering else {
+            connection.dropWhileLingering(bytes.readableBytes, context: context)
+            return
+        }
+        held.append(bytes)
         if forwardWhileRoom(context: context) { readCompleteOwed = true }
     }
 

@@ -118,12 +118,13 @@ extension HTTPServer {
                 return
             }
             if !outcome.bodyComplete {
-                // A request whose body was refused (413) asked for its response to be the last:
-                // HTTP1ConnectionHandler closes the connection once that has been sent and the
-                // request has ended, so the rest is read and dropped, for a little while only,
-                // since its client may stop sending without ending it. Any other body left unread
-                // means that the connection cannot carry another request.
-                guard outcome.askedToBeLast, try await drainRefusedRequest(reader) else { return }
+                // The rest of the request (refused with 413, or more than the responder discards)
+                // is read and dropped, for a little while only, since its client may stop sending
+                // without ending it; closing with it unread would reset the connection under the
+                // response. A response that asked to be the last has HTTP1ConnectionHandler close
+                // the connection once the request has ended; after any other, the connection
+                // carries the next request.
+                guard try await drainRefusedRequest(reader) else { return }
             }
             pipelinedInARow = ends.inbox.waitingParts > 0 ? pipelinedInARow + 1 : 0
             if onTheLoop, pipelinedInARow == ServerTuning.pipelinedRequestsOnTheLoop {

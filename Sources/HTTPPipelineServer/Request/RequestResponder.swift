@@ -39,9 +39,6 @@ struct RequestResponder {
 
     /// How serving a request left its connection or stream.
     struct Outcome {
-        /// The response asked to be its connection's last (HTTP/1.1): the rest of the request is
-        /// refused, or its body ran out of time or is still being read by the handler.
-        var askedToBeLast: Bool
         /// The whole request body has been read.
         var bodyComplete: Bool
         /// A read of the body, started by the handler, is still under way: nobody else may read
@@ -119,6 +116,8 @@ struct RequestResponder {
         }
         let restRefused =
             body.timedOut || (!body.isComplete && (body.withheldContinue || response.head.status == .contentTooLarge))
+        // The rest of the request is refused, or its body ran out of time or is still being read
+        // by the handler: the connection can carry no other request.
         let askedToBeLast = isHTTP1 && (!bodyIdle || restRefused)
         if askedToBeLast {
             // How a response asks to be its connection's last; HTTP1ConnectionStateMachine decides.
@@ -155,8 +154,7 @@ struct RequestResponder {
             await body.discardRest(maximum: ServerTuning.maximumDiscardedBody)
         }
         return Outcome(
-            askedToBeLast: askedToBeLast, bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle,
-            responseSent: responseSent)
+            bodyComplete: bodyIdle && body.isComplete, bodyReadInFlight: !bodyIdle, responseSent: responseSent)
     }
 
     private func logAccess(

@@ -13,19 +13,15 @@ final class ConnectionRegistry: Sendable {
         var shuttingDown = false
         var channels: [ObjectIdentifier: any Channel] = [:]
         var negotiated: Set<ObjectIdentifier> = []
-        var asked: Set<ObjectIdentifier> = []
         var told: Set<ObjectIdentifier> = []
     }
 
     private let state = Locked(State())
 
-    /// Adds a connection; one that arrives during shutdown is asked to finish straight away.
+    /// Adds a connection; one that arrives during shutdown is asked to finish once its protocol is
+    /// agreed.
     func register(_ channel: any Channel) {
-        let shuttingDown = state.withLock { state in
-            state.channels[ObjectIdentifier(channel)] = channel
-            return state.shuttingDown
-        }
-        if shuttingDown { quiesce(channel) }
+        state.withLock { $0.channels[ObjectIdentifier(channel)] = channel }
     }
 
     func unregister(_ channel: any Channel) {
@@ -33,7 +29,6 @@ final class ConnectionRegistry: Sendable {
             let id = ObjectIdentifier(channel)
             state.channels[id] = nil
             state.negotiated.remove(id)
-            state.asked.remove(id)
             state.told.remove(id)
         }
     }
@@ -42,9 +37,13 @@ final class ConnectionRegistry: Sendable {
     func quiesceAll() {
         let channels = state.withLock { state in
             state.shuttingDown = true
-            return Array(state.channels.values)
+            var untold: [any Channel] = []
+            for (id, channel) in state.channels where state.negotiated.contains(id) && state.told.insert(id).inserted {
+                untold.append(channel)
+            }
+            return untold
         }
-        for channel in channels { quiesce(channel) }
+        for channel in channels { Self.tell(channel) }
     }
 
     /// Closes every connection at once; returns how many there were.
@@ -54,23 +53,13 @@ final class ConnectionRegistry: Sendable {
         return channels.count
     }
 
-    /// Records that `channel`'s protocol is agreed, passing on a request to finish that came
-    /// earlier.
+    /// Records that `channel`'s protocol is agreed, asking it to finish if the server is shutting
+    /// down.
     func negotiated(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         let tell = state.withLock { state in
             state.negotiated.insert(id)
-            return (state.shuttingDown || state.asked.contains(id)) && state.told.insert(id).inserted
-        }
-        if tell { Self.tell(channel) }
-    }
-
-    /// Asks `channel` to finish, once.
-    func quiesce(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        let tell = state.withLock { state in
-            state.asked.insert(id)
-            return state.negotiated.contains(id) && state.told.insert(id).inserted
+            return state.shuttingDown && state.told.insert(id).inserted
         }
         if tell { Self.tell(channel) }
     }

@@ -37,8 +37,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// The largest request head, in bytes, counting its target and the names and values of its
     /// header fields (`Host` or `:authority` included); larger heads answer 431 and, on HTTP/1.1,
     /// close the connection. 12 KiB by default. HTTP/1.1's parser stops reading a head as soon as
-    /// it passes the limit. HTTP/2 refuses a head outright (the connection closes instead of a
-    /// 431) beyond 16 KiB until the client has acknowledged the server's settings.
+    /// it passes the limit; a chunked body's trailer fields count toward the same limit. HTTP/2
+    /// refuses a head outright (the connection closes instead of a 431) beyond 16 KiB until the
+    /// client has acknowledged the server's settings.
     public var maxHeaderSize: Int
     /// The largest request body, in bytes; handlers that read past it answer 413. 32 MiB by default.
     public var maxBodySize: Int
@@ -55,8 +56,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// default.
     public var idleTimeout: Duration
     /// How long a request head may take to arrive once its first byte has (and how long a new
-    /// connection has to deliver its first head, TLS handshake included); the connection is
-    /// closed when it runs out. 10 s by default.
+    /// connection has to deliver its first head, TLS handshake included; an HTTP/2 connection, to
+    /// agree its protocol, after which only ``idleTimeout`` bounds it); the connection is closed
+    /// when it runs out. 10 s by default.
     public var requestHeadTimeout: Duration
     /// How long the server waits, in all, for a request body it is reading; the request then
     /// answers 408. 300 s by default. Only the time spent waiting for the client counts, not the
