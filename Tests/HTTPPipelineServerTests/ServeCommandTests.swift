@@ -218,6 +218,8 @@ struct ServeCommandTests {
             #expect(try await Self.curl(signedV1 + ["\(serve.baseURL)/"]).status == "200")
             #expect(try await Self.curl(["\(serve.baseURL)/"]).status == "401")
             #expect(try await Self.curl(["\(serve.baseURL)/app_status"]).status == "200")
+            let largeHead = ["-H", "X-Large: \(String(repeating: "a", count: 13 * 1024))"]
+            #expect(try await Self.curl(largeHead + ["\(serve.baseURL)/app_status"]).status == "431")
 
             let scrape = try await Self.curl(["-i", metricsURL])
             #expect(scrape.status == "200")
@@ -228,6 +230,7 @@ struct ServeCommandTests {
                 #"http_server_requests_total{status="200",protocol="HTTP/1.1"} 3"#,
                 #"http_server_requests_total{status="200",protocol="HTTP/2"} 1"#,
                 #"http_server_requests_total{status="401",protocol="HTTP/1.1"} 1"#,
+                #"http_server_requests_total{status="431",protocol="HTTP/1.1"} 1"#,
                 #"http_server_request_duration_seconds_count{protocol="HTTP/1.1"} 4"#,
                 #"mauth_authentications_total{result="authentic",version="v2"} 2"#,
                 #"mauth_authentications_total{result="authentic",version="v1"} 1"#,
@@ -256,8 +259,13 @@ struct ServeCommandTests {
                 let reply = try await ChildProcess.run(
                     URL(fileURLWithPath: curl), ["-s"] + (0..<requests).map { "\(serve.baseURL)/app_status?n=\($0)" })
                 #expect(reply.status == 0)
+                let largeHead = ["-H", "X-Large: \(String(repeating: "a", count: 13 * 1024))"]
+                #expect(try await Self.curl(largeHead + ["\(serve.baseURL)/app_status"]).status == "431")
                 #expect(await serve.stop() == 0)
                 let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+                let refused = lines.filter { $0.hasSuffix("[HTTPPipelineServer] - - 431") }
+                #expect(refused.count == 1, "the connection's own answer has its line")
+                #expect(refused.first?.contains("http.error=The request head is too large.") == true, "\(refused)")
                 let access = lines.filter { $0.hasSuffix(" 200") && $0.contains("GET /app_status?n=") }
                 #expect(access.count == requests, "every request's line is written by the exit")
                 let pattern =

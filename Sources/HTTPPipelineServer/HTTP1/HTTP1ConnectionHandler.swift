@@ -21,14 +21,18 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var lastResponseWritten: EventLoopFuture<Void>?
     /// Bytes dropped since an error answer, while the connection lingers; `nil` before one.
     private var droppedWhileLingering: Int?
+    /// Told of each answer the connection gives itself (status and reason), for the access log
+    /// and the metrics.
+    private let answered: (HTTPResponseStatus, String) -> Void
 
     /// The rules of `channel`'s connection, accepted at `openedAt` by `watchdog`'s time, which reads
-    /// up to `maxPipelinedRequests` requests ahead of their responses and closes when a head takes
-    /// longer than `headTimeout`.
+    /// up to `maxPipelinedRequests` requests ahead of their responses, closes when a head takes
+    /// longer than `headTimeout`, and tells `answered` of each answer it gives itself.
     init(
         channel: any Channel, maxPipelinedRequests: Int, headTimeout: Duration, watchdog: ReadWatchdog,
-        openedAt: ContinuousClock.Instant
+        openedAt: ContinuousClock.Instant, answered: @escaping (HTTPResponseStatus, String) -> Void = { _, _ in }
     ) {
+        self.answered = answered
         machine = HTTP1ConnectionStateMachine(
             maxWaiting: maxPipelinedRequests, headTimeout: headTimeout, openedAt: openedAt)
         self.watchdog = watchdog
@@ -173,6 +177,7 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// Answers a request the connection refuses, as JSON, and closes.
     private func answer(context: ChannelHandlerContext, status: HTTPResponseStatus, message: String) {
+        answered(status, message)
         var body = context.channel.allocator.buffer(capacity: 64)
         body.writeString(#"{"error":"\#(message)"}"#)
         let headers = HTTPHeaders([

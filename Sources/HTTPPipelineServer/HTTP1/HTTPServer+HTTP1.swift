@@ -19,17 +19,23 @@ extension HTTPServer {
     /// The handlers of an HTTP/1.1 connection accepted at `openedAt`, whose read deadlines
     /// `watchdog` keeps, from the bytes to the request parts.
     static func configureHTTP1(
-        _ channel: any Channel, configuration: HTTPServerConfiguration, secure: Bool, watchdog: ReadWatchdog,
-        openedAt: ContinuousClock.Instant
+        _ channel: any Channel, configuration: HTTPServerConfiguration, responder: RequestResponder, secure: Bool,
+        watchdog: ReadWatchdog, openedAt: ContinuousClock.Instant
     ) throws -> HTTP1Connection {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(FlushCoalescingHandler())
-        let rules = try addHTTP1Rules(channel, configuration: configuration, watchdog: watchdog, openedAt: openedAt)
+        let connection = RequestResponder.Connection(
+            remoteAddress: channel.remoteAddress, httpVersion: .http1, isSecure: secure)
+        let rules = try addHTTP1Rules(
+            channel, configuration: configuration, watchdog: watchdog, openedAt: openedAt
+        ) { status, reason in
+            responder.logConnectionAnswer(status: Int(status.code), reason: reason, connection: connection)
+        }
         try channel.syncOptions?.setOption(.maxMessagesPerRead, value: UInt(ServerTuning.http1ReadsPerTurn))
         let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
         try pipeline.addHandler(rules.makeGate(), position: .before(encoder))
         try pipeline.addHandler(HTTP1ToHTTPTypesCodec(secure: secure))
-        return try HTTP1RequestPartsHandler.add(to: channel)
+        return (try HTTP1RequestPartsHandler.add(to: channel), connection)
     }
 
     /// The handlers that apply an HTTP/1.1 connection's rules, from the bytes to the request parts
@@ -44,14 +50,15 @@ extension HTTPServer {
     /// whose gate goes before the parser.
     private static func addHTTP1Rules(
         _ channel: any Channel, configuration: HTTPServerConfiguration, watchdog: ReadWatchdog,
-        openedAt: ContinuousClock.Instant
+        openedAt: ContinuousClock.Instant, answered: @escaping (HTTPResponseStatus, String) -> Void = { _, _ in }
     ) throws -> HTTP1ConnectionHandler {
         let rules = HTTP1ConnectionHandler(
             channel: channel,
             maxPipelinedRequests: configuration.maxPipelinedRequests,
             headTimeout: configuration.requestHeadTimeout,
             watchdog: watchdog,
-            openedAt: openedAt
+            openedAt: openedAt,
+            answered: answered
         )
         // The connection's rules are HTTP1ConnectionHandler's, not NIO's pipelining and error
         // handlers'. Response fields come from swift-http-types, which legalizes every value (no
@@ -68,14 +75,8 @@ extension HTTPServer {
         return rules
     }
 
-    func serveHTTP1(
-        _ ends: HTTP1RequestPartsHandler.Ends,
-        channel: any Channel,
-        watchdog: ReadWatchdog,
-        remoteAddress: SocketAddress?,
-        secure: Bool
-    ) async {
-        let info = RequestResponder.Connection(remoteAddress: remoteAddress, httpVersion: .http1, isSecure: secure)
+    func serveHTTP1(_ http1: HTTP1Connection, channel: any Channel, watchdog: ReadWatchdog) async {
+        let (ends, info) = http1
         do {
             try await serveRequests(
                 ends, channel: channel,

@@ -171,6 +171,17 @@ struct RequestResponder {
         logger.info("\(head.method.rawValue) \(head.path ?? "") \(status.code)", metadata: metadata)
     }
 
+    /// Logs and counts an answer the HTTP/1.1 connection gave itself to a request it could not
+    /// parse or refused before the application (400, 431), in the access log's form with `-` for
+    /// the method and target it does not have.
+    func logConnectionAnswer(status: Int, reason: String, connection: Connection) {
+        metrics?.count(status: status, version: connection.httpVersion)
+        guard logger.logLevel <= .info else { return }
+        var metadata = connection.accessLogMetadata
+        metadata["http.error"] = .string(reason)
+        logger.info("- - \(status)", metadata: metadata)
+    }
+
     /// A server span for `head`, in the trace its `traceparent` (or whatever `tracer` propagates)
     /// names.
     private static func startSpan(for head: HTTPRequest, tracer: any Tracer) -> any Span {

@@ -47,7 +47,9 @@ public final class HTTPServer: Service, Sendable {
     }
 
     typealias HTTP2Connection = HTTP2StreamTasks
-    typealias HTTP1Connection = HTTP1RequestPartsHandler.Ends
+    /// What serving an HTTP/1.1 connection needs: the ends of its pipeline, and what its access log
+    /// says of it.
+    typealias HTTP1Connection = (ends: HTTP1RequestPartsHandler.Ends, connection: RequestResponder.Connection)
     typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Connection, HTTP2Connection>
 
     struct AcceptedConnection: Sendable {
@@ -258,8 +260,8 @@ public final class HTTPServer: Service, Sendable {
                         http1ConnectionInitializer: { channel in
                             channel.eventLoop.makeCompletedFuture {
                                 try Self.configureHTTP1(
-                                    channel, configuration: configuration, secure: tls != nil, watchdog: watchdog,
-                                    openedAt: openedAt)
+                                    channel, configuration: configuration, responder: responder, secure: tls != nil,
+                                    watchdog: watchdog, openedAt: openedAt)
                             }
                         },
                         http2ConnectionInitializer: { channel in
@@ -308,15 +310,12 @@ public final class HTTPServer: Service, Sendable {
     private func serve(_ connection: AcceptedConnection, secure: Bool) async {
         connections.register(connection.channel)
         defer { connections.unregister(connection.channel) }
-        let remoteAddress = connection.channel.remoteAddress
         do {
             let negotiated = try await connection.negotiated.get()
             connections.negotiated(connection.channel)
             switch negotiated {
-            case .http1_1(let ends):
-                await serveHTTP1(
-                    ends, channel: connection.channel, watchdog: connection.watchdog, remoteAddress: remoteAddress,
-                    secure: secure)
+            case .http1_1(let http1):
+                await serveHTTP1(http1, channel: connection.channel, watchdog: connection.watchdog)
             case .http2(let streams):
                 await serveHTTP2(connection.channel, streams: streams)
             }

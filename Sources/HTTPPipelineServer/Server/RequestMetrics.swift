@@ -34,6 +34,13 @@ final class RequestMetrics: Sendable {
 
     /// Counts a request answered with `status` over `version` that took `duration`.
     func record(status: Int, version: HTTPProtocolVersion, duration: Duration) {
+        count(status: status, version: version)
+        (version == .http2 ? http2Duration : http1Duration).record(duration: duration)
+    }
+
+    /// Counts a request answered with `status` over `version` that was never timed: one the
+    /// connection refused before it reached the application.
+    func count(status: Int, version: HTTPProtocolVersion) {
         let key = Key(status: status, version: version)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
@@ -44,6 +51,5 @@ final class RequestMetrics: Sendable {
             return counter
         }
         counter.increment()
-        (version == .http2 ? http2Duration : http1Duration).record(duration: duration)
     }
 }
