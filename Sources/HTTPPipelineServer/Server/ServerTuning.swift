@@ -34,11 +34,12 @@ enum ServerTuning {
     /// pipelining client cannot hold the loop from the other connections.
     static let pipelinedRequestsOnTheLoop = 16
 
-    /// How long, in all, a connection that is closing waits for the rest of a request body it will
-    /// not serve: a client still sending would otherwise get a reset instead of the answer.
+    /// How long, in all, a connection that is closing waits for the rest of a request it will not
+    /// serve (a refused body, or what follows a head it answered 400 or 431): a client still
+    /// sending would otherwise get a reset instead of the answer.
     static let lingerAfterClose = Duration.seconds(2)
 
-    /// How much of such a request body is read and dropped before the connection closes anyway.
+    /// How much of such a request is read and dropped before the connection closes anyway.
     static let maximumDroppedAfterClose = 4 * 1024 * 1024
 
     /// How much of a request body its handler left unread is discarded to keep an HTTP/1.1
