@@ -125,7 +125,7 @@ extension HTTPServer {
                 // response. A response that asked to be the last has HTTP1ConnectionHandler close
                 // the connection once the request has ended; after any other, the connection
                 // carries the next request.
-                guard try await drainRefusedRequest(reader) else { return }
+                guard try await drainRestOfRequest(reader) else { return }
             }
             pipelinedInARow = ends.inbox.waitingParts > 0 ? pipelinedInARow + 1 : 0
             if onTheLoop, pipelinedInARow == ServerTuning.pipelinedRequestsOnTheLoop {
@@ -140,7 +140,7 @@ extension HTTPServer {
 
     /// Reads and drops what is left of a request, until it ends, 2 s have passed or 4 MiB have
     /// been dropped; returns whether the request ended.
-    func drainRefusedRequest(_ reader: InboundRequestReader) async throws -> Bool {
+    func drainRestOfRequest(_ reader: InboundRequestReader) async throws -> Bool {
         let deadline = ContinuousClock.now.advanced(by: ServerTuning.lingerAfterClose)
         var dropped = 0
         while dropped < ServerTuning.maximumDroppedAfterClose {
