@@ -240,9 +240,11 @@ let package = Package(
             name: "MAuthVapor",
             dependencies: [
                 "BodySpool",
+                "Locking",
                 "MAuth",
                 "MAuthIntegration",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 product("Vapor", "vapor", trait: "VaporSupport"),
                 product("NIOHTTPTypesHTTP1", "swift-nio-extras", trait: "VaporSupport"),
             ]
@@ -440,12 +442,15 @@ let package = Package(
             name: "MAuthVaporTests",
             dependencies: [
                 "BodySpool",
+                "Locking",
                 "MAuth",
                 "MAuthVapor",
                 "MAuthMiddleware",
                 "MAuthTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 product("VaporTesting", "vapor", trait: "VaporSupport"),
             ]
         ),

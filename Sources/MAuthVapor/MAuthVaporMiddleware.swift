@@ -105,7 +105,7 @@
                 method: request.method.rawValue,
                 target: MAuthRequestTarget(path: path, query: request.url.query ?? ""),
                 headers: headers,
-                body: request.body,
+                body: DrainedRequestBody(body: request.body, eventLoop: request.eventLoop),
                 logger: request.logger
             )
             switch decision {
