@@ -4,9 +4,12 @@ import NIOHTTP1
 
 /// The end of a pooled upstream connection that receives responses, one exchange at a time.
 ///
-/// The channel does not read on its own: it reads while a response's head is awaited and while
-/// its body's consumer wants more, so a slow client slows the upstream down instead of filling
-/// memory. The read timeout runs whenever a read is awaited after the request was sent.
+/// The channel does not read on its own: it reads while a response's head is awaited, while its
+/// body's consumer wants more, and between exchanges, so a slow client slows the upstream down
+/// instead of filling memory. Between exchanges, whatever the upstream sends answers no request:
+/// it closes the connection at once, where left unread it would become the next request's
+/// answer; and the socket's read interest stays registered from one exchange to the next. The read
+/// timeout runs whenever a read is awaited after the request was sent.
 final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
@@ -111,7 +114,10 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
         case .awaitingHead, .streaming(_, _, true, _):
             context.read()
             armReadTimer()
-        default:
+        case .idle:
+            // Anything the upstream sends now answers nothing, and fails the connection.
+            context.read()
+        case .streaming(_, _, false, _), .closed:
             break
         }
     }

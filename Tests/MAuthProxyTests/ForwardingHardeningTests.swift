@@ -8,6 +8,7 @@ import MAuth
 import MAuthTestSupport
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Testing
 
@@ -124,6 +125,33 @@ struct ForwardingHardeningTests {
         try await proxy.stop()
         try await upstream.stop()
         try await client.shutdown()
+    }
+
+    @Test(
+        "a pooled connection on which the upstream sends while idle is closed at once, not left for the next request")
+    func bytesOnIdleConnection() async throws {
+        let upstream = try await OneAnswerPerConnection()
+        let connection = try await UpstreamConnection.connect(
+            host: "127.0.0.1", port: upstream.port, on: MultiThreadedEventLoopGroup.singleton.next(),
+            connectTimeout: .seconds(10), readTimeout: .seconds(10))
+        let reusable = Locked<Bool?>(nil)
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/", headers: ["Host": "127.0.0.1"])
+        let response = try await connection.execute(head: head, body: nil) { keep in reusable.withLock { $0 = keep } }
+        var body = ByteBuffer()
+        for try await part in response.body { body.writeImmutableBuffer(part) }
+        #expect(String(buffer: body) == "answered")
+        #expect(reusable.withLock { $0 } == true, "the response let the connection be kept")
+        // Without a read between exchanges, the next request would take these bytes for its answer.
+        let waitedTooLong = Locked(false)
+        let bound = connection.channel.eventLoop.scheduleTask(in: .seconds(30)) {
+            waitedTooLong.withLock { $0 = true }
+            connection.close()
+        }
+        try await upstream.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nunsent")
+        try await connection.channel.closeFuture.get()
+        bound.cancel()
+        #expect(!waitedTooLong.withLock { $0 }, "the connection closed only when the test gave up")
+        try await upstream.stop()
     }
 
     @Test("requests that find every connection busy answer 503 with Retry-After within the upstream timeout")

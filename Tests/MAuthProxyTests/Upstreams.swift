@@ -126,16 +126,17 @@ final class RawUpstream: Sendable {
 
 /// An HTTP/1.1 upstream that answers the first request on each connection with a keep-alive
 /// response and closes the connection when a second one arrives, as an upstream does that closes
-/// an idle connection just as the proxy reuses it. It counts its connections.
+/// an idle connection just as the proxy reuses it. It counts its connections, and sends on them
+/// when told, as a broken upstream does that answers more than it was asked.
 final class OneAnswerPerConnection: Sendable {
     private let channel: any Channel
-    private let connections = Locked(0)
+    private let accepted = Locked<[any Channel]>([])
 
     init() async throws {
-        let connections = connections
+        let accepted = accepted
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                connections.withLock { $0 += 1 }
+                accepted.withLock { $0.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AnswerOnce())
                 }
@@ -143,10 +144,17 @@ final class OneAnswerPerConnection: Sendable {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    var baseURL: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// How many connections the upstream accepted.
-    var connectionCount: Int { connections.withLock { $0 } }
+    var connectionCount: Int { accepted.withLock { $0.count } }
+
+    /// Sends `text` on every connection the upstream accepted.
+    func send(_ text: String) async throws {
+        for connection in accepted.withLock({ $0 }) { try await connection.writeAndFlush(ByteBuffer(string: text)) }
+    }
 
     func stop() async throws { try await channel.close() }
 
