@@ -70,8 +70,9 @@ final class InstrumentedService: Sendable {
         return key
     }
 
-    /// A client that signs as the registered caller.
-    func client(baseURL: String? = nil, timeout: Duration = .seconds(3)) -> MAuthServiceClient {
+    /// A client that signs as the registered caller. Its timeout is generous unless a test is about
+    /// timeouts: on a busy machine (sanitizers, CI), a loopback answer can take seconds.
+    func client(baseURL: String? = nil, timeout: Duration = .seconds(15)) -> MAuthServiceClient {
         MAuthServiceClient(
             baseURL: baseURL ?? self.baseURL,
             signer: try! MAuthSigner(appUUID: Self.callerUUID, privateKey: Fixtures.privateKey),
